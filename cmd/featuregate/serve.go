@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/spf13/cobra"
+
+	"github.com/featuregate/featuregate/internal/config"
+	"github.com/featuregate/featuregate/internal/offline"
+	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/wire"
+)
+
+func newServeCmd(g *globalFlags) *cobra.Command {
+	var listen, dsn, dataDir string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway: PostgreSQL wire protocol over the offline store",
+		Long: `Run the gateway. Clients connect with any PostgreSQL client; the database
+name they ask for is the project. Flags override featuregate.yaml.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(g.config)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("listen") || cfg.Listen == "" {
+				cfg.Listen = listen
+			}
+			if cmd.Flags().Changed("offline") {
+				cfg.Offline.DSN = dsn
+			}
+			if cmd.Flags().Changed("data") {
+				cfg.DataDir = dataDir
+			}
+			return serve(cmd.Context(), cfg, g.logger())
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients")
+	cmd.Flags().StringVar(&dsn, "offline", "", "offline PostgreSQL URL (postgres://user:pass@host:port/db)")
+	cmd.Flags().StringVar(&dataDir, "data", ".featuregate", "directory for local state (online store)")
+	return cmd
+}
+
+func loadConfig(path string) (config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.Load(path)
+}
+
+// serve runs the gateway until ctx is done.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return serveOn(ctx, cfg, log, ln, nil)
+}
+
+// serveOn runs the gateway on ln; ready, when not nil, is closed once the
+// gateway accepts connections.
+func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, ready chan<- struct{}) error {
+	wcfg, err := wireConfig(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := wire.NewServer(wcfg, planner.New())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	log.Info("featuregate listening", "addr", ln.Addr().String(), "version", version)
+	if ready != nil {
+		close(ready)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+func wireConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (wire.Config, error) {
+	if cfg.Offline.DSN == "" {
+		return wire.Config{}, errors.New("no offline store: pass --offline postgres://… or set offline.dsn in featuregate.yaml")
+	}
+	up, err := pgconn.ParseConfig(cfg.Offline.DSN)
+	if err != nil {
+		return wire.Config{}, fmt.Errorf("offline.dsn: %w", err)
+	}
+	w := wire.Config{
+		Upstream:                 up,
+		AuthMethod:               cfg.Auth.Method,
+		MaxConnections:           cfg.Limits.MaxConnections,
+		IdleSessionTimeout:       time.Duration(cfg.Limits.IdleSessionTimeout),
+		IdleInTransactionTimeout: time.Duration(cfg.Limits.IdleInTransactionTimeout),
+		Logger:                   log,
+	}
+	anyReadOnly := len(cfg.Auth.Users) == 0
+	for _, u := range cfg.Auth.Users {
+		rw := u.Access == "read-write"
+		anyReadOnly = anyReadOnly || !rw
+		w.Users = append(w.Users, wire.User{Name: u.Name, Password: u.Password, ReadWrite: rw})
+	}
+	if cfg.TLS.Cert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
+		if err != nil {
+			return wire.Config{}, fmt.Errorf("tls: %w", err)
+		}
+		w.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if anyReadOnly {
+		w.ReaderRole = cfg.Offline.ReaderRole
+		if w.ReaderRole == "" {
+			w.ReaderRole = offline.DefaultReaderRole
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := offline.EnsureReaderRole(ctx, cfg.Offline.DSN, w.ReaderRole); err != nil {
+			return wire.Config{}, err
+		}
+	}
+	return w, nil
+}

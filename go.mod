@@ -1,0 +1,25 @@
+module github.com/featuregate/featuregate
+
+go 1.26.8
+
+require (
+	github.com/jackc/pgx/v5 v5.7.6
+	github.com/pganalyze/pg_query_go/v6 v6.1.0
+	github.com/spf13/cobra v1.10.1
+	github.com/xdg-go/scram v1.1.2
+	go.yaml.in/yaml/v3 v3.0.4
+	google.golang.org/protobuf v1.31.0
+)
+
+require (
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/kr/text v0.2.0 // indirect
+	github.com/rogpeppe/go-internal v1.16.0 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
+	github.com/xdg-go/pbkdf2 v1.0.0 // indirect
+	github.com/xdg-go/stringprep v1.0.4 // indirect
+	golang.org/x/crypto v0.37.0 // indirect
+	golang.org/x/text v0.24.0 // indirect
+)

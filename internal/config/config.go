@@ -1,0 +1,153 @@
+// Package config reads featuregate.yaml. Keys are strict: an unknown key is
+// an error naming the key and its line. ${NAME} in a value is replaced by
+// the environment variable NAME, so secrets need not be written down.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole file.
+type Config struct {
+	Project string  `yaml:"project"`
+	Listen  string  `yaml:"listen"`
+	DataDir string  `yaml:"data_dir"`
+	Offline Offline `yaml:"offline"`
+	Online  Online  `yaml:"online"`
+	Auth    Auth    `yaml:"auth"`
+	TLS     TLS     `yaml:"tls"`
+	Limits  Limits  `yaml:"limits"`
+}
+
+// Offline is the offline PostgreSQL.
+type Offline struct {
+	Type string `yaml:"type"` // postgres
+	DSN  string `yaml:"dsn"`
+	// ReaderRole is the role read-only sessions assume on the offline
+	// store: it may read every table and create temporary ones. Empty
+	// means featuregate_reader.
+	ReaderRole string `yaml:"reader_role"`
+}
+
+// Online is the online store.
+type Online struct {
+	Type string `yaml:"type"` // pebble
+}
+
+// Auth configures client authentication.
+type Auth struct {
+	Method string `yaml:"method"` // trust, password, scram-sha-256
+	Users  []User `yaml:"users"`
+}
+
+// User is a client account.
+type User struct {
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+	Access   string `yaml:"access"` // read-only (default) or read-write
+}
+
+// TLS names the server certificate and key.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+}
+
+// Limits bounds sessions.
+type Limits struct {
+	MaxConnections           int      `yaml:"max_connections"`
+	IdleSessionTimeout       Duration `yaml:"idle_session_timeout"`
+	IdleInTransactionTimeout Duration `yaml:"idle_in_transaction_timeout"`
+}
+
+// Duration is a time.Duration written as "30s", "5m".
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (write 30s, 5m, 1h)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Default returns the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		Listen:  "127.0.0.1:5433",
+		DataDir: ".featuregate",
+		Offline: Offline{Type: "postgres"},
+		Online:  Online{Type: "pebble"},
+	}
+}
+
+// Load reads path over the defaults.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	raw, err = expandEnv(raw)
+	if err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+func expandEnv(raw []byte) ([]byte, error) {
+	var missing string
+	out := envRef.ReplaceAllFunc(raw, func(m []byte) []byte {
+		name := string(envRef.FindSubmatch(m)[1])
+		v, ok := os.LookupEnv(name)
+		if !ok && missing == "" {
+			missing = name
+		}
+		return []byte(v)
+	})
+	if missing != "" {
+		return nil, fmt.Errorf("environment variable %s is not set", missing)
+	}
+	return out, nil
+}
+
+// Validate checks the values that yaml cannot.
+func (c Config) Validate() error {
+	if c.Offline.Type != "postgres" {
+		return fmt.Errorf("config: offline.type %q is not supported (use postgres)", c.Offline.Type)
+	}
+	if c.Online.Type != "pebble" && c.Online.Type != "postgres" {
+		return fmt.Errorf("config: online.type %q is not supported (use pebble or postgres)", c.Online.Type)
+	}
+	switch c.Auth.Method {
+	case "", "trust", "password", "scram-sha-256":
+	default:
+		return fmt.Errorf("config: auth.method %q is not supported (use trust, password or scram-sha-256)", c.Auth.Method)
+	}
+	for _, u := range c.Auth.Users {
+		if u.Access != "" && u.Access != "read-only" && u.Access != "read-write" {
+			return fmt.Errorf("config: auth.users %q: access %q is not read-only or read-write", u.Name, u.Access)
+		}
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		return errors.New("config: tls needs both cert and key")
+	}
+	return nil
+}

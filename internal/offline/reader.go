@@ -1,0 +1,82 @@
+// Package offline prepares the offline PostgreSQL for the gateway.
+package offline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// DefaultReaderRole is the role read-only sessions assume.
+const DefaultReaderRole = "featuregate_reader"
+
+// EnsureReaderRole makes sure role exists on the offline database, may read
+// every table (pg_read_all_data) and create temporary tables, and can be
+// assumed by the gateway's own user. It changes nothing when all of that
+// holds already.
+func EnsureReaderRole(ctx context.Context, dsn, role string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("offline store: %w", err)
+	}
+	defer conn.Close(ctx)
+	var ok bool
+	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)
+		AND pg_has_role(current_user, $1, 'MEMBER')
+		AND has_database_privilege($1, current_database(), 'TEMPORARY')
+		AND pg_has_role($1, 'pg_read_all_data', 'USAGE')`, role).Scan(&ok)
+	if err != nil && !isUndefinedRole(err) {
+		return fmt.Errorf("offline store: check reader role: %w", err)
+	}
+	if ok {
+		return nil
+	}
+	if err := createReaderRole(ctx, conn, role); err != nil {
+		id := pgx.Identifier{role}.Sanitize()
+		return fmt.Errorf("offline store: cannot set up the read-only role %s (%w); "+
+			"ask an administrator to run: CREATE ROLE %s NOLOGIN; GRANT pg_read_all_data TO %s; "+
+			"GRANT TEMPORARY ON DATABASE <db> TO %s; GRANT %s TO <gateway user>; "+
+			"or give every user access: read-write in featuregate.yaml", role, err, id, id, id, id)
+	}
+	return nil
+}
+
+func isUndefinedRole(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42704"
+}
+
+func createReaderRole(ctx context.Context, conn *pgx.Conn, role string) error {
+	id := pgx.Identifier{role}.Sanitize()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		if _, err := tx.Exec(ctx, "CREATE ROLE "+id+" NOLOGIN"); err != nil {
+			return err
+		}
+	}
+	var db, me string
+	if err := tx.QueryRow(ctx, `SELECT current_database(), current_user`).Scan(&db, &me); err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		"GRANT pg_read_all_data TO " + id,
+		"GRANT TEMPORARY ON DATABASE " + pgx.Identifier{db}.Sanitize() + " TO " + id,
+		"GRANT " + id + " TO " + pgx.Identifier{me}.Sanitize(),
+	} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}

@@ -1,0 +1,219 @@
+package wire
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// maxMessageLen bounds a client message; larger ones end the session.
+const maxMessageLen = 64 << 20
+
+// clientConn is the client's end: messages are encoded into a buffered
+// writer that reaches the socket when it fills or on flush, so results
+// stream in constant memory.
+type clientConn struct {
+	nc net.Conn
+	bw *bufio.Writer
+	be *pgproto3.Backend
+}
+
+func newClientConn(nc net.Conn) *clientConn {
+	bw := bufio.NewWriterSize(nc, 64<<10)
+	be := pgproto3.NewBackend(nc, bw)
+	be.SetMaxBodyLen(maxMessageLen)
+	return &clientConn{nc: nc, bw: bw, be: be}
+}
+
+// send encodes msg into the write buffer.
+func (c *clientConn) send(msg pgproto3.BackendMessage) {
+	c.be.Send(msg)
+	_ = c.be.Flush() // into bw; write errors surface on flush
+}
+
+// flush writes everything buffered to the socket.
+func (c *clientConn) flush() error {
+	if err := c.be.Flush(); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// fatal sends a FATAL error and flushes; the caller then closes the connection.
+func (c *clientConn) fatal(code, msg, hint string) {
+	c.send(&pgproto3.ErrorResponse{Severity: "FATAL", SeverityUnlocalized: "FATAL", Code: code, Message: msg, Hint: hint})
+	_ = c.flush()
+}
+
+// startup is what the client asked for in its startup message.
+type startup struct {
+	user     string
+	database string
+	params   map[string]string
+}
+
+// serveConn runs one client connection from its first byte to its end.
+func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
+	defer nc.Close()
+	c := newClientConn(nc)
+	_ = nc.SetDeadline(time.Now().Add(s.cfg.ConnectTimeout + 50*time.Second))
+	st, cancelKey, err := s.readStartup(c)
+	switch {
+	case err != nil:
+		s.log.Debug("startup failed", "remote", nc.RemoteAddr(), "err", err)
+		return
+	case cancelKey != nil:
+		s.cancel(ctx, *cancelKey)
+		return
+	}
+	c = st.conn
+	if n := s.active.Add(1); n > int64(s.cfg.MaxConnections) {
+		s.active.Add(-1)
+		c.fatal("53300", "sorry, too many clients already", "")
+		return
+	}
+	defer s.active.Add(-1)
+	user, err := s.authenticate(c, st.user)
+	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) {
+			s.log.Info("authentication failed", "user", st.user, "remote", nc.RemoteAddr())
+			c.fatal("28P01", ae.Error(), "")
+		}
+		return
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	sess := newSession(s, c, st.startup, user)
+	key := s.register(sess)
+	defer s.unregister(key)
+	sess.run(ctx, key)
+}
+
+type startupResult struct {
+	startup
+	conn *clientConn
+}
+
+// readStartup reads the startup packet, answering SSL and GSSAPI encryption
+// requests on the way. It returns the startup parameters, or the key of a
+// CancelRequest.
+func (s *Server) readStartup(c *clientConn) (*startupResult, *backendKey, error) {
+	tlsDone := false
+	for {
+		msg, err := c.be.ReceiveStartupMessage()
+		if err != nil {
+			return nil, nil, err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.SSLRequest:
+			if tlsDone {
+				return nil, nil, errors.New("SSLRequest after TLS")
+			}
+			if c, err = s.answerSSL(c); err != nil {
+				return nil, nil, err
+			}
+			tlsDone = true
+		case *pgproto3.GSSEncRequest:
+			if _, err := c.nc.Write([]byte{'N'}); err != nil {
+				return nil, nil, err
+			}
+		case *pgproto3.CancelRequest:
+			return nil, &backendKey{pid: m.ProcessID, secret: m.SecretKey}, nil
+		case *pgproto3.StartupMessage:
+			st, err := checkStartup(m)
+			if err != nil {
+				c.fatal(err.code, err.msg, err.hint)
+				return nil, nil, err
+			}
+			return &startupResult{startup: st, conn: c}, nil, nil
+		default:
+			return nil, nil, fmt.Errorf("unexpected startup message %T", msg)
+		}
+	}
+}
+
+// answerSSL answers an SSLRequest: 'S' and a TLS handshake when TLS is
+// configured, 'N' otherwise.
+func (s *Server) answerSSL(c *clientConn) (*clientConn, error) {
+	if s.cfg.TLS == nil {
+		_, err := c.nc.Write([]byte{'N'})
+		return c, err
+	}
+	if _, err := c.nc.Write([]byte{'S'}); err != nil {
+		return nil, err
+	}
+	tc := tls.Server(c.nc, s.cfg.TLS)
+	if err := tc.Handshake(); err != nil {
+		return nil, fmt.Errorf("tls handshake: %w", err)
+	}
+	return newClientConn(tc), nil
+}
+
+type startupError struct{ code, msg, hint string }
+
+func (e *startupError) Error() string { return e.msg }
+
+// checkStartup validates the startup parameters.
+func checkStartup(m *pgproto3.StartupMessage) (startup, *startupError) {
+	st := startup{params: map[string]string{}}
+	for k, v := range m.Parameters {
+		switch k {
+		case "user":
+			st.user = v
+		case "database":
+			st.database = v
+		case "replication":
+			if v != "false" && v != "0" && v != "off" && v != "no" {
+				return st, &startupError{"0A000", "featuregate does not support replication connections", ""}
+			}
+		default:
+			st.params[k] = v
+		}
+	}
+	if st.user == "" {
+		return st, &startupError{"28000", "no PostgreSQL user name specified in startup packet", ""}
+	}
+	if st.database == "" {
+		st.database = st.user
+	}
+	if name := protectedOption(st.params["options"]); name != "" {
+		return st, &startupError{"42501", fmt.Sprintf("setting %s in the startup options is not allowed", name),
+			"remove it from the connection's options"}
+	}
+	return st, nil
+}
+
+// protectedOption returns the name of a setting in a startup "options"
+// string (-c name=value or --name=value) that would change the session's
+// identity upstream, or "".
+func protectedOption(options string) string {
+	fields := strings.Fields(options)
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		var kv string
+		switch {
+		case f == "-c" && i+1 < len(fields):
+			i++
+			kv = fields[i]
+		case strings.HasPrefix(f, "-c"):
+			kv = f[2:]
+		case strings.HasPrefix(f, "--"):
+			kv = f[2:]
+		default:
+			continue
+		}
+		name, _, _ := strings.Cut(kv, "=")
+		name = strings.ToLower(strings.ReplaceAll(name, "-", "_"))
+		if name == "role" || name == "session_authorization" {
+			return name
+		}
+	}
+	return ""
+}

@@ -1,0 +1,52 @@
+package wire
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/featuregate/featuregate"
+)
+
+// sqlstates maps featuregate's error kinds to PostgreSQL SQLSTATE codes.
+// This is the only place where they meet.
+var sqlstates = map[featuregate.Kind]string{
+	featuregate.KindInternal:         "XX000", // internal_error
+	featuregate.KindSyntax:           "42601", // syntax_error
+	featuregate.KindUndefined:        "42704", // undefined_object
+	featuregate.KindDuplicate:        "42710", // duplicate_object
+	featuregate.KindInvalid:          "22023", // invalid_parameter_value
+	featuregate.KindAmbiguous:        "42702", // ambiguous_column
+	featuregate.KindPermission:       "42501", // insufficient_privilege
+	featuregate.KindReadOnly:         "25006", // read_only_sql_transaction
+	featuregate.KindUnsupported:      "0A000", // feature_not_supported
+	featuregate.KindUnavailable:      "08001", // sqlclient_unable_to_establish_sqlconnection
+	featuregate.KindTxnAborted:       "25P02", // in_failed_sql_transaction
+	featuregate.KindDatatypeMismatch: "42804", // datatype_mismatch
+	featuregate.KindCheckViolation:   "23514", // check_violation
+}
+
+// errorResponse turns any error into the ErrorResponse a client sees.
+func errorResponse(err error) *pgproto3.ErrorResponse {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR",
+			Code: pe.Code, Message: pe.Message, Detail: pe.Detail, Hint: pe.Hint}
+	}
+	var fe *featuregate.Error
+	if errors.As(err, &fe) {
+		code, ok := sqlstates[fe.Kind]
+		if !ok {
+			code = "XX000"
+		}
+		msg := fe.Message
+		if fe.Err != nil && fe.Kind != featuregate.KindInternal {
+			msg = fe.Error()
+		}
+		return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR",
+			Code: code, Message: msg, Detail: fe.Detail, Hint: fe.Hint, Position: int32(fe.Position)}
+	}
+	return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR",
+		Code: "XX000", Message: "internal error: " + err.Error()}
+}

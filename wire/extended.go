@@ -1,0 +1,187 @@
+package wire
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// maxPending bounds the forwarded messages awaiting responses; past it the
+// session collects responses before reading more, as PostgreSQL does when
+// its output buffer fills.
+const maxPending = 512
+
+// extended handles Parse, Bind, Describe, Execute and Close. Statements
+// that may run are forwarded upstream as they are, under the client's own
+// statement and portal names; responses are relayed at Sync or Flush, so a
+// pipeline costs one round trip.
+func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
+	if p, ok := msg.(*pgproto3.Parse); ok {
+		plan, err := s.srv.planner.Plan(ctx, s.psess, p.Query)
+		if err == nil {
+			err = plan.Refusal()
+		}
+		if err != nil {
+			s.extendedError(err)
+			return
+		}
+	}
+	s.forward(ctx, msg)
+}
+
+// forward queues msg for the upstream server.
+func (s *session) forward(ctx context.Context, msg pgproto3.FrontendMessage) {
+	if !s.inBatch {
+		if err := s.connect(ctx); err != nil {
+			s.sendError(err)
+			s.discard = true
+			return
+		}
+	}
+	s.up.send(msg)
+	s.pending++
+	s.inBatch = true
+	if s.pending >= maxPending {
+		s.drain()
+	}
+}
+
+// extendedError reports a local error in the extended protocol: messages
+// are then ignored until Sync, and an upstream transaction or batch in
+// progress is failed too, so that nothing of it is applied.
+func (s *session) extendedError(err error) {
+	if !s.drain() {
+		return // an earlier error already put the session in discard mode
+	}
+	s.sendError(err)
+	s.discard = true
+	if s.up == nil || (!s.inBatch && s.txStatus == 'I') {
+		return
+	}
+	up := s.up
+	up.send(&pgproto3.Parse{Query: abortSQL})
+	up.send(&pgproto3.Flush{})
+	if err := up.flush(); err != nil {
+		s.upstreamLost(err)
+		return
+	}
+	s.inBatch = true
+	for {
+		msg, err := up.receive()
+		if err != nil {
+			s.upstreamLost(err)
+			return
+		}
+		if _, ok := msg.(*pgproto3.ErrorResponse); ok {
+			return
+		}
+	}
+}
+
+// drain collects the responses to every forwarded message, relaying them,
+// without ending the batch. It reports false when one of them failed (the
+// session is then discarding until Sync).
+func (s *session) drain() bool {
+	if s.pending == 0 || s.up == nil {
+		return !s.discard
+	}
+	up := s.up
+	up.send(&pgproto3.Flush{})
+	if err := up.flush(); err != nil {
+		s.upstreamLost(err)
+		s.discard = true
+		return false
+	}
+	for s.pending > 0 {
+		msg, err := up.receive()
+		if err != nil {
+			s.upstreamLost(err)
+			s.discard = true
+			return false
+		}
+		if !s.relayExtended(msg) {
+			return false
+		}
+	}
+	return true
+}
+
+// relayExtended relays one upstream response of the extended protocol and
+// keeps count of the messages answered. It reports false after an error.
+func (s *session) relayExtended(msg pgproto3.BackendMessage) bool {
+	switch m := msg.(type) {
+	case *pgproto3.ParseComplete, *pgproto3.BindComplete, *pgproto3.CloseComplete,
+		*pgproto3.NoData, *pgproto3.RowDescription, *pgproto3.CommandComplete,
+		*pgproto3.EmptyQueryResponse, *pgproto3.PortalSuspended:
+		s.pending--
+	case *pgproto3.ErrorResponse:
+		s.pending = 0
+		s.discard = true
+		s.c.send(m)
+		return false
+	case *pgproto3.CopyInResponse:
+		s.c.send(m)
+		return s.copyIn() == nil
+	}
+	s.c.send(msg)
+	return true
+}
+
+// sync ends a batch: upstream when something was forwarded, locally
+// otherwise; either way the client gets ReadyForQuery.
+func (s *session) sync() {
+	defer func() { s.discard = false }()
+	if !s.inBatch || s.up == nil {
+		s.readyForQuery()
+		return
+	}
+	up := s.up
+	up.send(&pgproto3.Sync{})
+	if err := up.flush(); err != nil {
+		s.upstreamLost(err)
+		s.readyForQuery()
+		return
+	}
+	for {
+		msg, err := up.receive()
+		if err != nil {
+			s.upstreamLost(err)
+			s.readyForQuery()
+			return
+		}
+		switch m := msg.(type) {
+		case *pgproto3.ReadyForQuery:
+			s.txStatus = m.TxStatus
+			s.pending, s.inBatch = 0, false
+			s.readyForQuery()
+			return
+		case *pgproto3.CopyInResponse:
+			// The Sync we sent arrived during COPY, where PostgreSQL
+			// ignores it: the client sends another after CopyDone.
+			s.c.send(m)
+			_ = s.copyIn()
+			s.pending = 1 // the COPY's CommandComplete or error
+			s.drainAfterCopy()
+			return
+		default:
+			if _, isErr := m.(*pgproto3.ErrorResponse); isErr {
+				s.pending = 0
+			}
+			s.c.send(m)
+		}
+	}
+}
+
+// drainAfterCopy relays the end of a COPY started inside a batch whose Sync
+// was swallowed; the batch stays open for the client's next Sync.
+func (s *session) drainAfterCopy() {
+	for s.up != nil && s.pending > 0 {
+		msg, err := s.up.receive()
+		if err != nil {
+			s.upstreamLost(err)
+			return
+		}
+		s.relayExtended(msg)
+	}
+	_ = s.c.flush()
+}

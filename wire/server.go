@@ -1,0 +1,191 @@
+// Package wire speaks the PostgreSQL frontend/backend protocol (version 3.0)
+// to clients: startup, TLS, authentication, the simple and extended query
+// protocols, COPY and cancellation. Each client session has its own
+// connection to the offline PostgreSQL, to which it forwards what the
+// planner says to forward. The package knows nothing of features.
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/featuregate/featuregate/planner"
+)
+
+// Planner decides how the statements of a query string run.
+type Planner interface {
+	Plan(ctx context.Context, s planner.Session, sql string) (*planner.Plan, error)
+}
+
+// Auth methods.
+const (
+	AuthTrust    = "trust"
+	AuthPassword = "password"
+	AuthSCRAM    = "scram-sha-256"
+)
+
+// User is an account that may connect.
+type User struct {
+	Name     string
+	Password string
+	// ReadWrite users reach the offline store with the gateway's own
+	// privileges; the others read through Config.ReaderRole.
+	ReadWrite bool
+}
+
+// Config configures a Server.
+type Config struct {
+	// Upstream is how sessions reach the offline PostgreSQL.
+	Upstream *pgconn.Config
+	// AuthMethod is AuthTrust, AuthPassword or AuthSCRAM. Empty means no
+	// authentication was configured: clients are trusted, and only on a
+	// loopback address.
+	AuthMethod string
+	// Users are the accounts for password and SCRAM authentication.
+	Users []User
+	// TLS, when set, lets clients upgrade with SSLRequest.
+	TLS *tls.Config
+	// ReaderRole is the upstream role that read-only sessions assume. Empty
+	// means sessions run with the upstream user's own privileges.
+	ReaderRole string
+	// MaxConnections caps concurrent client sessions (0: 100).
+	MaxConnections int
+	// IdleSessionTimeout closes sessions idle outside a transaction (0: never).
+	IdleSessionTimeout time.Duration
+	// IdleInTransactionTimeout closes sessions idle inside a transaction (0: never).
+	IdleInTransactionTimeout time.Duration
+	// ConnectTimeout bounds reaching the offline PostgreSQL (0: 10s).
+	ConnectTimeout time.Duration
+	// Logger receives the server's logs (nil: slog.Default()).
+	Logger *slog.Logger
+}
+
+// Server accepts client connections and runs a session for each.
+type Server struct {
+	cfg      Config
+	planner  Planner
+	log      *slog.Logger
+	creds    *credentials
+	active   atomic.Int64
+	mu       sync.Mutex
+	sessions map[backendKey]*session
+	wg       sync.WaitGroup
+}
+
+type backendKey struct{ pid, secret uint32 }
+
+// NewServer returns a Server that plans statements with p.
+func NewServer(cfg Config, p Planner) (*Server, error) {
+	if cfg.Upstream == nil {
+		return nil, errors.New("wire: no upstream configured")
+	}
+	switch cfg.AuthMethod {
+	case "", AuthTrust, AuthPassword, AuthSCRAM:
+	default:
+		return nil, fmt.Errorf("wire: unknown auth method %q (use trust, password or scram-sha-256)", cfg.AuthMethod)
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = 100
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	creds, err := newCredentials(cfg.Users)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, planner: p, log: cfg.Logger, creds: creds,
+		sessions: make(map[backendKey]*session)}, nil
+}
+
+// Serve accepts connections on ln until ctx is done, then closes ln and
+// waits for the sessions to end. With no authentication configured it
+// refuses a listener that is not on a loopback address.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.AuthMethod == "" && !isLoopback(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("wire: refusing to listen on %s without authentication: "+
+			"set auth.method to scram-sha-256 (or password) with auth.users in featuregate.yaml, "+
+			"or listen on 127.0.0.1", ln.Addr())
+	}
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				s.wg.Wait()
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			s.wg.Wait()
+			return fmt.Errorf("wire: accept: %w", err)
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(ctx, nc)
+		}()
+	}
+}
+
+func isLoopback(a net.Addr) bool {
+	switch addr := a.(type) {
+	case *net.TCPAddr:
+		return addr.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
+func (s *Server) register(sess *session) backendKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		k := backendKey{pid: binary.BigEndian.Uint32(b[:4]) & 0x7fffffff, secret: binary.BigEndian.Uint32(b[4:])}
+		if _, taken := s.sessions[k]; !taken && k.pid != 0 {
+			s.sessions[k] = sess
+			return k
+		}
+	}
+}
+
+func (s *Server) unregister(k backendKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, k)
+}
+
+// cancel handles a CancelRequest: it cancels whatever the matching session
+// is running upstream. Like PostgreSQL, it answers nothing either way.
+func (s *Server) cancel(ctx context.Context, k backendKey) {
+	s.mu.Lock()
+	sess := s.sessions[k]
+	s.mu.Unlock()
+	if sess == nil {
+		s.log.Debug("cancel request for unknown session")
+		return
+	}
+	sess.cancelUpstream(ctx)
+}

@@ -1,0 +1,253 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/planner"
+)
+
+// session is one client connection after authentication.
+type session struct {
+	srv   *Server
+	c     *clientConn
+	st    startup
+	user  User
+	psess planner.Session
+	log   *slog.Logger
+
+	upMu sync.Mutex // guards up against cancelUpstream
+	up   *upstream  // nil until connected, and after the connection is lost
+
+	txStatus byte // 'I', 'T' or 'E', as the last ReadyForQuery said
+
+	// Extended-protocol state.
+	pending int  // forwarded messages whose last response is still to come
+	inBatch bool // something went upstream since the last Sync
+	discard bool // an error occurred: ignore messages until Sync
+}
+
+func newSession(srv *Server, c *clientConn, st startup, u User) *session {
+	return &session{
+		srv: srv, c: c, st: st, user: u, txStatus: 'I',
+		psess: planner.Session{User: u.Name, Database: st.database,
+			ReadOnly: !u.ReadWrite && srv.cfg.ReaderRole != ""},
+		log: srv.log.With("user", u.Name, "database", st.database),
+	}
+}
+
+// defaultParams are the ParameterStatus values PostgreSQL 15 reports,
+// used when the offline store cannot be reached at startup.
+var defaultParams = map[string]string{
+	"application_name":              "",
+	"client_encoding":               "UTF8",
+	"DateStyle":                     "ISO, MDY",
+	"default_transaction_read_only": "off",
+	"in_hot_standby":                "off",
+	"integer_datetimes":             "on",
+	"IntervalStyle":                 "postgres",
+	"is_superuser":                  "off",
+	"server_encoding":               "UTF8",
+	"server_version":                "15.0",
+	"session_authorization":         "",
+	"standard_conforming_strings":   "on",
+	"TimeZone":                      "UTC",
+}
+
+// run greets the client and serves its messages until it leaves.
+func (s *session) run(ctx context.Context, key backendKey) {
+	defer s.closeUpstream()
+	if err := s.connect(ctx); err != nil {
+		s.log.Warn("offline store unreachable at session start", "err", err)
+	}
+	s.c.send(&pgproto3.AuthenticationOk{})
+	s.sendParams()
+	s.c.send(&pgproto3.BackendKeyData{ProcessID: key.pid, SecretKey: key.secret})
+	s.readyForQuery()
+	stop := context.AfterFunc(ctx, func() { _ = s.c.nc.SetDeadline(time.Now()) })
+	defer stop()
+	for {
+		s.armIdleTimer()
+		msg, err := s.c.be.Receive()
+		if err != nil {
+			s.endOnReadError(ctx, err)
+			return
+		}
+		if done := s.dispatch(ctx, msg); done {
+			return
+		}
+	}
+}
+
+func (s *session) sendParams() {
+	params := make(map[string]string, len(defaultParams))
+	for k, v := range defaultParams {
+		params[k] = v
+	}
+	if s.up != nil {
+		for k, v := range s.up.params {
+			params[k] = v
+		}
+	}
+	params["session_authorization"] = s.user.Name
+	if v, ok := s.st.params["application_name"]; ok {
+		params["application_name"] = v
+	}
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		s.c.send(&pgproto3.ParameterStatus{Name: k, Value: params[k]})
+	}
+}
+
+// armIdleTimer sets the read deadline for the next client message from the
+// idle timeouts, like PostgreSQL's idle_session_timeout and
+// idle_in_transaction_session_timeout.
+func (s *session) armIdleTimer() {
+	d := s.srv.cfg.IdleSessionTimeout
+	if s.txStatus != 'I' {
+		d = s.srv.cfg.IdleInTransactionTimeout
+	}
+	if d > 0 {
+		_ = s.c.nc.SetReadDeadline(time.Now().Add(d))
+	} else {
+		_ = s.c.nc.SetReadDeadline(time.Time{})
+	}
+}
+
+// endOnReadError tells the client why the session ends, when it is
+// something the client did not do itself.
+func (s *session) endOnReadError(ctx context.Context, err error) {
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil:
+		s.c.fatal("57P01", "terminating connection due to administrator command", "")
+	case errors.As(err, &ne) && ne.Timeout():
+		if s.txStatus != 'I' {
+			s.c.fatal("25P03", "terminating connection due to idle-in-transaction timeout", "")
+		} else {
+			s.c.fatal("57P05", "terminating connection due to idle-session timeout", "")
+		}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+		// the client went away
+	default:
+		s.log.Info("protocol violation", "err", err)
+		s.c.fatal("08P01", "invalid frontend message: "+err.Error(), "")
+	}
+}
+
+// dispatch handles one client message and reports whether the session ends.
+func (s *session) dispatch(ctx context.Context, msg pgproto3.FrontendMessage) bool {
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		if !s.discard {
+			s.simpleQuery(ctx, m.String)
+		}
+	case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:
+		if !s.discard {
+			s.extended(ctx, m)
+		}
+	case *pgproto3.Sync:
+		s.sync()
+	case *pgproto3.Flush:
+		s.drain()
+		_ = s.c.flush()
+	case *pgproto3.Terminate:
+		return true
+	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+		// outside COPY these are ignored, as PostgreSQL does
+	case *pgproto3.FunctionCall:
+		s.sendError(featuregate.Errorf(featuregate.KindUnsupported,
+			"the fastpath function call protocol is not supported").WithHint("call the function with SELECT"))
+		s.readyForQuery()
+	default:
+		s.c.fatal("08P01", "unexpected message type at this point of the protocol", "")
+		return true
+	}
+	return false
+}
+
+// readyForQuery tells the client the session waits for the next command.
+func (s *session) readyForQuery() {
+	s.c.send(&pgproto3.ReadyForQuery{TxStatus: s.txStatus})
+	_ = s.c.flush()
+}
+
+func (s *session) sendError(err error) {
+	er := errorResponse(err)
+	if er.Code == "XX000" {
+		s.log.Error("internal error", "err", err)
+	}
+	s.c.send(er)
+}
+
+// connect opens the upstream connection if there is none.
+func (s *session) connect(ctx context.Context) error {
+	if s.up != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.srv.cfg.ConnectTimeout)
+	defer cancel()
+	role := ""
+	if s.psess.ReadOnly {
+		role = s.srv.cfg.ReaderRole
+	}
+	up, err := dialUpstream(ctx, s.srv.cfg.Upstream, s.st.params, role)
+	if err != nil {
+		return &featuregate.Error{Kind: featuregate.KindUnavailable,
+			Message: "featuregate cannot reach the offline PostgreSQL", Err: err,
+			Hint: "check that the offline database is up; featuregate reconnects on the next statement"}
+	}
+	s.upMu.Lock()
+	s.up = up
+	s.upMu.Unlock()
+	s.txStatus = 'I'
+	return nil
+}
+
+// upstreamLost drops a broken upstream connection and tells the client.
+func (s *session) upstreamLost(err error) {
+	s.log.Warn("lost the offline store connection", "err", err)
+	s.closeUpstream()
+	s.txStatus = 'I'
+	s.pending, s.inBatch = 0, false
+	s.c.send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: "08006",
+		Message: "the connection to the offline PostgreSQL was lost: " + err.Error(),
+		Hint:    "the statement may not have completed and any open transaction was rolled back; featuregate reconnects on the next statement"})
+}
+
+func (s *session) closeUpstream() {
+	s.upMu.Lock()
+	up := s.up
+	s.up = nil
+	s.upMu.Unlock()
+	if up != nil {
+		up.close()
+	}
+}
+
+// cancelUpstream cancels what the session runs upstream. It is called from
+// the goroutine serving a CancelRequest.
+func (s *session) cancelUpstream(ctx context.Context) {
+	s.upMu.Lock()
+	up := s.up
+	s.upMu.Unlock()
+	if up == nil {
+		return
+	}
+	if err := up.cancel(ctx); err != nil {
+		s.log.Warn("cancel request to the offline store failed", "err", err)
+	}
+}

@@ -1,0 +1,132 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// abortSQL is sent upstream to put an open transaction into the failed
+// state when the gateway itself rejects a statement inside it, so that the
+// offline store and the client agree, as with PostgreSQL, that only
+// ROLLBACK is accepted now. It is a syntax error by design.
+const abortSQL = "featuregate: abort the transaction after an error raised by the gateway"
+
+// simpleQuery runs a Query message: plan it, refuse it or forward it, and
+// end with ReadyForQuery.
+func (s *session) simpleQuery(ctx context.Context, sql string) {
+	defer s.readyForQuery()
+	plan, err := s.srv.planner.Plan(ctx, s.psess, sql)
+	if err == nil {
+		err = plan.Refusal()
+	}
+	if err != nil {
+		s.sendError(err)
+		s.abortUpstreamTxn()
+		return
+	}
+	if len(plan.Statements) == 0 {
+		s.c.send(&pgproto3.EmptyQueryResponse{})
+		return
+	}
+	s.forwardQuery(ctx, sql)
+}
+
+// forwardQuery sends a query string upstream as one Query message and
+// relays the responses until ReadyForQuery, which it keeps for itself.
+func (s *session) forwardQuery(ctx context.Context, sql string) {
+	if err := s.connect(ctx); err != nil {
+		s.sendError(err)
+		return
+	}
+	up := s.up
+	up.send(&pgproto3.Query{String: sql})
+	if err := up.flush(); err != nil {
+		s.upstreamLost(err)
+		return
+	}
+	for {
+		msg, err := up.receive()
+		if err != nil {
+			s.upstreamLost(err)
+			return
+		}
+		switch m := msg.(type) {
+		case *pgproto3.ReadyForQuery:
+			s.txStatus = m.TxStatus
+			s.pending, s.inBatch = 0, false
+			return
+		case *pgproto3.CopyInResponse:
+			s.c.send(m)
+			if err := s.copyIn(); err != nil {
+				return
+			}
+		default:
+			s.c.send(m)
+		}
+	}
+}
+
+// copyIn relays the client's COPY data upstream until CopyDone or CopyFail.
+// It returns an error when either side is gone.
+func (s *session) copyIn() error {
+	if err := s.c.flush(); err != nil {
+		return err
+	}
+	up := s.up
+	for {
+		msg, err := s.c.be.Receive()
+		if err != nil {
+			up.send(&pgproto3.CopyFail{Message: "the client connection was lost during COPY"})
+			_ = up.flush()
+			return err
+		}
+		switch m := msg.(type) {
+		case *pgproto3.CopyData:
+			up.send(m)
+		case *pgproto3.CopyDone, *pgproto3.CopyFail:
+			up.send(m)
+			if err := up.flush(); err != nil {
+				s.upstreamLost(err)
+				return err
+			}
+			return nil
+		case *pgproto3.Flush, *pgproto3.Sync:
+			// ignored during COPY, as PostgreSQL does
+		default:
+			up.send(&pgproto3.CopyFail{Message: fmt.Sprintf("unexpected message type %T during COPY from stdin", m)})
+			if err := up.flush(); err != nil {
+				s.upstreamLost(err)
+				return err
+			}
+			return nil
+		}
+	}
+}
+
+// abortUpstreamTxn puts the upstream transaction into the failed state
+// after a local error inside a transaction block. Outside a block there is
+// nothing to do.
+func (s *session) abortUpstreamTxn() {
+	if s.up == nil || s.txStatus != 'T' {
+		return
+	}
+	up := s.up
+	up.send(&pgproto3.Query{String: abortSQL})
+	if err := up.flush(); err != nil {
+		s.upstreamLost(err)
+		return
+	}
+	for {
+		msg, err := up.receive()
+		if err != nil {
+			s.upstreamLost(err)
+			return
+		}
+		if z, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			s.txStatus = z.TxStatus
+			return
+		}
+	}
+}

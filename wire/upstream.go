@@ -1,0 +1,105 @@
+package wire
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+)
+
+// upstream is a session's own connection to the offline PostgreSQL, taken
+// over from pgconn after it connected and authenticated, so that the
+// session can relay protocol messages one by one.
+type upstream struct {
+	nc     net.Conn
+	bw     *bufio.Writer
+	fe     *pgproto3.Frontend
+	pid    uint32
+	secret uint32
+	params map[string]string
+}
+
+// dialUpstream connects to the offline PostgreSQL with the client's startup
+// parameters (application_name, DateStyle, options, …) and, for read-only
+// sessions, the reader role.
+func dialUpstream(ctx context.Context, base *pgconn.Config, params map[string]string, role string) (*upstream, error) {
+	cfg := base.Copy()
+	cfg.RuntimeParams = make(map[string]string, len(base.RuntimeParams)+len(params)+1)
+	for k, v := range base.RuntimeParams {
+		cfg.RuntimeParams[k] = v
+	}
+	for k, v := range params {
+		if k == "role" || k == "session_authorization" {
+			continue
+		}
+		cfg.RuntimeParams[k] = v
+	}
+	if role != "" {
+		cfg.RuntimeParams["role"] = role
+	}
+	conn, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to offline store: %w", err)
+	}
+	h, err := conn.Hijack()
+	if err != nil {
+		conn.Close(ctx)
+		return nil, fmt.Errorf("connect to offline store: %w", err)
+	}
+	// A fresh Frontend over the raw connection: the server sends nothing
+	// after its first ReadyForQuery until asked, so nothing is left behind.
+	bw := bufio.NewWriterSize(h.Conn, 64<<10)
+	return &upstream{nc: h.Conn, bw: bw, fe: pgproto3.NewFrontend(h.Conn, bw), pid: h.PID,
+		secret: h.SecretKey, params: h.ParameterStatuses}, nil
+}
+
+// send queues a message for the upstream server.
+func (u *upstream) send(msg pgproto3.FrontendMessage) {
+	u.fe.Send(msg)
+	_ = u.fe.Flush() // into bw; write errors surface on flush
+}
+
+// flush writes the queued messages.
+func (u *upstream) flush() error {
+	if err := u.fe.Flush(); err != nil {
+		return err
+	}
+	return u.bw.Flush()
+}
+
+// receive reads the next message. The message is only valid until the next call.
+func (u *upstream) receive() (pgproto3.BackendMessage, error) { return u.fe.Receive() }
+
+func (u *upstream) close() {
+	u.send(&pgproto3.Terminate{})
+	_ = u.flush()
+	_ = u.nc.Close()
+}
+
+// cancel asks the upstream server to cancel what this connection runs, on a
+// new connection to the same address, as PostgreSQL's protocol prescribes.
+func (u *upstream) cancel(ctx context.Context) error {
+	ctx, stop := context.WithTimeout(ctx, 5*time.Second)
+	defer stop()
+	addr := u.nc.RemoteAddr()
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, addr.Network(), addr.String())
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	buf, err := (&pgproto3.CancelRequest{ProcessID: u.pid, SecretKey: u.secret}).Encode(nil)
+	if err != nil {
+		return err
+	}
+	if _, err := nc.Write(buf); err != nil {
+		return err
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, _ = nc.Read(make([]byte, 1)) // the server closes the connection when done
+	return nil
+}
