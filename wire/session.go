@@ -73,7 +73,7 @@ func (s *session) run(ctx context.Context, key backendKey) {
 	s.sendParams()
 	s.c.send(&pgproto3.BackendKeyData{ProcessID: key.pid, SecretKey: key.secret})
 	s.readyForQuery()
-	stop := context.AfterFunc(ctx, func() { _ = s.c.nc.SetDeadline(time.Now()) })
+	stop := context.AfterFunc(ctx, s.interrupt)
 	defer stop()
 	for {
 		s.armIdleTimer()
@@ -191,6 +191,17 @@ func (s *session) sendError(err error) {
 		s.log.Error("internal error", "err", err)
 	}
 	s.c.send(er)
+}
+
+// interrupt ends the session's blocking reads and writes, on both sides,
+// when the server shuts down.
+func (s *session) interrupt() {
+	_ = s.c.nc.SetDeadline(time.Now())
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	if s.up != nil {
+		_ = s.up.nc.SetDeadline(time.Now())
+	}
 }
 
 // connect opens the upstream connection if there is none.
