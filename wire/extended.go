@@ -67,7 +67,7 @@ func (s *session) extendedError(err error) {
 	}
 	s.inBatch = true
 	for {
-		msg, err := up.receive()
+		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
 			return
@@ -93,7 +93,7 @@ func (s *session) drain() bool {
 		return false
 	}
 	for s.pending > 0 {
-		msg, err := up.receive()
+		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
 			s.discard = true
@@ -143,7 +143,7 @@ func (s *session) sync() {
 		return
 	}
 	for {
-		msg, err := up.receive()
+		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
 			s.readyForQuery()
@@ -176,7 +176,7 @@ func (s *session) sync() {
 // was swallowed; the batch stays open for the client's next Sync.
 func (s *session) drainAfterCopy() {
 	for s.up != nil && s.pending > 0 {
-		msg, err := s.up.receive()
+		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
 			return

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -226,6 +227,22 @@ func (s *session) connect(ctx context.Context) error {
 	s.upMu.Unlock()
 	s.txStatus = 'I'
 	return nil
+}
+
+// receiveUpstream reads the next upstream message. A FATAL error from the
+// offline store (shutdown, terminated backend) means its connection is
+// ending: that is reported as a lost connection, so the client's session
+// goes on and reconnects, instead of being relayed and ending the client's
+// session too. The message is only valid until the next call.
+func (s *session) receiveUpstream() (pgproto3.BackendMessage, error) {
+	msg, err := s.up.receive()
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := msg.(*pgproto3.ErrorResponse); ok && (e.Severity == "FATAL" || e.Severity == "PANIC") {
+		return nil, fmt.Errorf("%s (SQLSTATE %s)", e.Message, e.Code)
+	}
+	return msg, nil
 }
 
 // upstreamLost drops a broken upstream connection and tells the client.

@@ -47,7 +47,7 @@ func (s *session) forwardQuery(ctx context.Context, sql string) {
 		return
 	}
 	for {
-		msg, err := up.receive()
+		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
 			return
@@ -119,7 +119,7 @@ func (s *session) abortUpstreamTxn() {
 		return
 	}
 	for {
-		msg, err := up.receive()
+		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
 			return
