@@ -83,6 +83,7 @@ func (s *session) run(ctx context.Context, key backendKey) {
 			s.endOnReadError(ctx, err)
 			return
 		}
+		_ = s.c.nc.SetReadDeadline(time.Time{}) // idle no more: COPY data may take its time
 		if done := s.dispatch(ctx, msg); done {
 			return
 		}

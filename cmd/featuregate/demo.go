@@ -48,7 +48,11 @@ func demo(ctx context.Context, g *globalFlags, listen string) error {
 	}
 	ready := make(chan struct{})
 	go func() {
-		<-ready
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return
+		}
 		fmt.Printf("featuregate is up. Connect with:\n\n  psql postgres://demo@%s/demo\n\nCtrl-C stops it and removes the data.\n", ln.Addr())
 	}()
 	return serveOn(ctx, cfg, log, ln, ready)
