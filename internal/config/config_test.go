@@ -1,0 +1,62 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "featuregate.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoad(t *testing.T) {
+	t.Setenv("FG_TEST_PW", "pa$$word")
+	cfg, err := Load(write(t, `project: streamflow
+listen: 127.0.0.1:6000
+offline:
+  type: postgres
+  dsn: postgres://u:${FG_TEST_PW}@h/db
+auth:
+  method: scram-sha-256
+  users:
+    - {name: alice, password: "${FG_TEST_PW}"}
+    - {name: etl, password: x, access: read-write}
+limits:
+  idle_session_timeout: 5m
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Project != "streamflow" || cfg.Listen != "127.0.0.1:6000" || cfg.DataDir != ".featuregate" ||
+		cfg.Offline.DSN != "postgres://u:pa$$word@h/db" || cfg.Auth.Users[0].Password != "pa$$word" ||
+		cfg.Auth.Users[1].Access != "read-write" || time.Duration(cfg.Limits.IdleSessionTimeout) != 5*time.Minute ||
+		cfg.Online.Type != "pebble" {
+		t.Fatalf("%+v", cfg)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{"project: x\nofline:\n  dsn: y\n", "line 2: field ofline not found"},
+		{"offline:\n  dsn: y\n  password: z\n", "line 3: field password not found"},
+		{"offline:\n  dsn: ${FG_TEST_UNSET_VAR}\n", "FG_TEST_UNSET_VAR is not set"},
+		{"auth:\n  method: md5\n", `auth.method "md5" is not supported`},
+		{"limits:\n  idle_session_timeout: soon\n", `line 2: "soon" is not a duration`},
+		{"auth:\n  users: [{name: a, access: admin}]\n", `access "admin"`},
+		{"online:\n  type: redis\n", `online.type "redis"`},
+		{"tls:\n  cert: a.pem\n", "tls needs both cert and key"},
+	} {
+		_, err := Load(write(t, c.body))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: want error containing %q, got %v", c.body, c.want, err)
+		}
+	}
+}
