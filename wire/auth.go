@@ -56,7 +56,7 @@ func storedCredentials(password string) (scram.StoredCredentials, error) {
 	return client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations}), nil
 }
 
-// errAuthFailed is what every authentication failure looks like to the
+// authError is what every authentication failure looks like to the
 // client: nothing that tells a wrong user from a wrong password.
 type authError struct{ user string }
 
@@ -80,14 +80,7 @@ func (s *Server) authenticate(c *clientConn, name string) (User, error) {
 }
 
 func (s *Server) authPassword(c *clientConn, name string) (User, error) {
-	c.send(&pgproto3.AuthenticationCleartextPassword{})
-	if err := c.flush(); err != nil {
-		return User{}, err
-	}
-	if err := c.be.SetAuthType(pgproto3.AuthTypeCleartextPassword); err != nil {
-		return User{}, err
-	}
-	msg, err := c.be.Receive()
+	msg, err := c.authStep(&pgproto3.AuthenticationCleartextPassword{}, pgproto3.AuthTypeCleartextPassword)
 	if err != nil {
 		return User{}, err
 	}
@@ -119,14 +112,7 @@ func (s *Server) authSCRAM(c *clientConn, name string) (User, error) {
 		return User{}, fmt.Errorf("wire: scram: %w", err)
 	}
 	conv := srv.NewConversation()
-	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}})
-	if err := c.flush(); err != nil {
-		return User{}, err
-	}
-	if err := c.be.SetAuthType(pgproto3.AuthTypeSASL); err != nil {
-		return User{}, err
-	}
-	msg, err := c.be.Receive()
+	msg, err := c.authStep(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}}, pgproto3.AuthTypeSASL)
 	if err != nil {
 		return User{}, err
 	}
@@ -138,14 +124,7 @@ func (s *Server) authSCRAM(c *clientConn, name string) (User, error) {
 	if err != nil {
 		return User{}, &authError{user: name}
 	}
-	c.send(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)})
-	if err := c.flush(); err != nil {
-		return User{}, err
-	}
-	if err := c.be.SetAuthType(pgproto3.AuthTypeSASLContinue); err != nil {
-		return User{}, err
-	}
-	msg, err = c.be.Receive()
+	msg, err = c.authStep(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)}, pgproto3.AuthTypeSASLContinue)
 	if err != nil {
 		return User{}, err
 	}
@@ -159,4 +138,17 @@ func (s *Server) authSCRAM(c *clientConn, name string) (User, error) {
 	}
 	c.send(&pgproto3.AuthenticationSASLFinal{Data: []byte(serverFinal)})
 	return u, nil
+}
+
+// authStep sends an authentication request and reads the client's answer,
+// which the backend decodes according to authType.
+func (c *clientConn) authStep(req pgproto3.BackendMessage, authType uint32) (pgproto3.FrontendMessage, error) {
+	c.send(req)
+	if err := c.flush(); err != nil {
+		return nil, err
+	}
+	if err := c.be.SetAuthType(authType); err != nil {
+		return nil, err
+	}
+	return c.be.Receive()
 }

@@ -40,6 +40,12 @@ func (s *session) forwardQuery(ctx context.Context, sql string) {
 		s.sendError(err)
 		return
 	}
+	s.queryUpstream(sql, true)
+}
+
+// queryUpstream runs sql upstream with a Query message and reads up to
+// ReadyForQuery, relaying the responses to the client or dropping them.
+func (s *session) queryUpstream(sql string, relay bool) {
 	up := s.up
 	up.send(&pgproto3.Query{String: sql})
 	if err := up.flush(); err != nil {
@@ -58,12 +64,18 @@ func (s *session) forwardQuery(ctx context.Context, sql string) {
 			s.pending, s.inBatch = 0, false
 			return
 		case *pgproto3.CopyInResponse:
+			if !relay {
+				up.send(&pgproto3.CopyFail{Message: "featuregate sent no COPY data"})
+				continue
+			}
 			s.c.send(m)
 			if err := s.copyIn(); err != nil {
 				return
 			}
 		default:
-			s.c.send(m)
+			if relay {
+				s.c.send(m)
+			}
 		}
 	}
 }
@@ -109,24 +121,7 @@ func (s *session) copyIn() error {
 // after a local error inside a transaction block. Outside a block there is
 // nothing to do.
 func (s *session) abortUpstreamTxn() {
-	if s.up == nil || s.txStatus != 'T' {
-		return
-	}
-	up := s.up
-	up.send(&pgproto3.Query{String: abortSQL})
-	if err := up.flush(); err != nil {
-		s.upstreamLost(err)
-		return
-	}
-	for {
-		msg, err := s.receiveUpstream()
-		if err != nil {
-			s.upstreamLost(err)
-			return
-		}
-		if z, ok := msg.(*pgproto3.ReadyForQuery); ok {
-			s.txStatus = z.TxStatus
-			return
-		}
+	if s.up != nil && s.txStatus == 'T' {
+		s.queryUpstream(abortSQL, false)
 	}
 }
