@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,7 +37,15 @@ func EnsureReaderRole(ctx context.Context, dsn, role string) error {
 	if ok {
 		return nil
 	}
-	if err := createReaderRole(ctx, conn, role); err != nil {
+	// Gateways starting together race on the shared role catalog; the
+	// loser of a race retries.
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = createReaderRole(ctx, conn, role); !isRace(err) {
+			break
+		}
+		time.Sleep(time.Duration(20+rand.IntN(80)) * time.Millisecond)
+	}
+	if err != nil {
 		id := pgx.Identifier{role}.Sanitize()
 		return fmt.Errorf("offline store: cannot set up the read-only role %s (%w); "+
 			"ask an administrator to run: CREATE ROLE %s NOLOGIN; GRANT pg_read_all_data TO %s; "+
@@ -42,6 +53,20 @@ func EnsureReaderRole(ctx context.Context, dsn, role string) error {
 			"or give every user access: read-write in featuregate.yaml", role, err, id, id, id, id)
 	}
 	return nil
+}
+
+// isRace reports an error from losing a race with another gateway setting
+// up the same role: a duplicate role, or a concurrent GRANT.
+func isRace(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case "42710", "23505", "40001", "40P01":
+		return true
+	}
+	return pe.Code == "XX000" && strings.Contains(pe.Message, "concurrently")
 }
 
 func isUndefinedRole(err error) bool {
@@ -56,6 +81,9 @@ func createReaderRole(ctx context.Context, conn *pgx.Conn, role string) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('featuregate.reader_role'))"); err != nil {
+		return err
+	}
 	var exists bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)`, role).Scan(&exists); err != nil {
 		return err
