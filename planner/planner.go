@@ -28,6 +28,9 @@ type Statement struct {
 	SQL string
 	// Refusal, when not nil, says why the statement must not run.
 	Refusal error
+	// Listen is set for LISTEN: from then on the offline store may send
+	// notifications at any time, which the session must relay.
+	Listen bool
 }
 
 // Plan is the outcome of planning one query string.
@@ -47,6 +50,16 @@ func (p *Plan) Refusal() error {
 		}
 	}
 	return nil
+}
+
+// Listens reports whether any statement is a LISTEN.
+func (p *Plan) Listens() bool {
+	for _, s := range p.Statements {
+		if s.Listen {
+			return true
+		}
+	}
+	return false
 }
 
 // Planner plans query strings. It is safe for concurrent use.
@@ -79,7 +92,7 @@ func plan(s Session, sql string) *Plan {
 	}
 	plan := &Plan{Text: sql}
 	for _, raw := range tree.Stmts {
-		st := Statement{SQL: statementText(sql, raw)}
+		st := Statement{SQL: statementText(sql, raw), Listen: raw.Stmt.GetListenStmt() != nil}
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
 		}

@@ -90,10 +90,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	_ = c.nc.SetDeadline(time.Time{})
-	sess := newSession(s, c, st.startup, user)
-	key := s.register(sess)
-	defer s.unregister(key)
-	sess.run(ctx, key)
+	newSession(s, c, st.startup, user).run(ctx)
 }
 
 type startupResult struct {

@@ -25,6 +25,7 @@ func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
 			s.extendedError(err)
 			return
 		}
+		s.listening = s.listening || plan.Listens()
 	}
 	s.forward(ctx, msg)
 }

@@ -157,13 +157,19 @@ func isLoopback(a net.Addr) bool {
 	return false
 }
 
-func (s *Server) register(sess *session) backendKey {
+// register gives a session its key for CancelRequest. The process ID is
+// the upstream server's when there is one, so that pg_backend_pid() and
+// the pid of notifications match what the client was told.
+func (s *Server) register(sess *session, pid uint32) backendKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		k := backendKey{pid: binary.BigEndian.Uint32(b[:4]) & 0x7fffffff, secret: binary.BigEndian.Uint32(b[4:])}
+		k := backendKey{pid: pid, secret: binary.BigEndian.Uint32(b[4:])}
+		if k.pid == 0 {
+			k.pid = binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
+		}
 		if _, taken := s.sessions[k]; !taken && k.pid != 0 {
 			s.sessions[k] = sess
 			return k

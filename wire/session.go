@@ -35,6 +35,8 @@ type session struct {
 	pending int  // forwarded messages whose last response is still to come
 	inBatch bool // something went upstream since the last Sync
 	discard bool // an error occurred: ignore messages until Sync
+
+	listening bool // a LISTEN ran: relay notifications while idle
 }
 
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {
@@ -65,11 +67,16 @@ var defaultParams = map[string]string{
 }
 
 // run greets the client and serves its messages until it leaves.
-func (s *session) run(ctx context.Context, key backendKey) {
+func (s *session) run(ctx context.Context) {
 	defer s.closeUpstream()
+	var pid uint32
 	if err := s.connect(ctx); err != nil {
 		s.log.Warn("offline store unreachable at session start", "err", err)
+	} else {
+		pid = s.up.pid
 	}
+	key := s.srv.register(s, pid)
+	defer s.srv.unregister(key)
 	s.c.send(&pgproto3.AuthenticationOk{})
 	s.sendParams()
 	s.c.send(&pgproto3.BackendKeyData{ProcessID: key.pid, SecretKey: key.secret})
@@ -78,7 +85,9 @@ func (s *session) run(ctx context.Context, key backendKey) {
 	defer stop()
 	for {
 		s.armIdleTimer()
+		w := s.watchUpstream()
 		msg, err := s.c.be.Receive()
+		w.stop()
 		if err != nil {
 			s.endOnReadError(ctx, err)
 			return

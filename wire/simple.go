@@ -30,6 +30,7 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 		s.c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	s.listening = s.listening || plan.Listens()
 	s.forwardQuery(ctx, sql)
 }
 

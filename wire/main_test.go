@@ -1,0 +1,13 @@
+package wire_test
+
+import (
+	"testing"
+
+	"github.com/featuregate/featuregate/internal/localpg"
+	"github.com/featuregate/featuregate/internal/pgtest"
+)
+
+// pg is the throwaway PostgreSQL that the package's tests run gateways over.
+var pg *localpg.Server
+
+func TestMain(m *testing.M) { pgtest.Main(m, &pg) }
