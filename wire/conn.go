@@ -122,7 +122,7 @@ func (s *Server) readStartup(c *clientConn) (*startupResult, *backendKey, error)
 				return nil, nil, err
 			}
 		case *pgproto3.CancelRequest:
-			return nil, &backendKey{pid: m.ProcessID, secret: m.SecretKey}, nil
+			return nil, &backendKey{pid: m.ProcessID, secret: string(m.SecretKey)}, nil
 		case *pgproto3.StartupMessage:
 			st, err := checkStartup(m)
 			if err != nil {

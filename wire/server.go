@@ -83,7 +83,12 @@ type Server struct {
 	wg       sync.WaitGroup
 }
 
-type backendKey struct{ pid, secret uint32 }
+// backendKey identifies a session to CancelRequest: a process ID and a
+// secret (4 bytes in protocol 3.0).
+type backendKey struct {
+	pid    uint32
+	secret string
+}
 
 // NewServer returns a Server that plans statements with p.
 func NewServer(cfg Config, p Planner) (*Server, error) {
@@ -166,7 +171,7 @@ func (s *Server) register(sess *session, pid uint32) backendKey {
 	for {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		k := backendKey{pid: pid, secret: binary.BigEndian.Uint32(b[4:])}
+		k := backendKey{pid: pid, secret: string(b[4:])}
 		if k.pid == 0 {
 			k.pid = binary.BigEndian.Uint32(b[:4]) & 0x7fffffff
 		}

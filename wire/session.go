@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/planner"
@@ -37,11 +38,16 @@ type session struct {
 	discard bool // an error occurred: ignore messages until Sync
 
 	listening bool // a LISTEN ran: relay notifications while idle
+
+	types   *pgtype.Map             // codecs for the values of local results
+	stmts   map[string]*localStmt   // prepared statements that run in the gateway
+	portals map[string]*localPortal // their portals
 }
 
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 	return &session{
-		srv: srv, c: c, st: st, user: u, txStatus: 'I',
+		srv: srv, c: c, st: st, user: u, txStatus: 'I', types: pgtype.NewMap(),
+		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{},
 		psess: planner.Session{User: u.Name, Database: st.database,
 			ReadOnly: !u.ReadWrite && srv.cfg.ReaderRole != ""},
 		log: srv.log.With("user", u.Name, "database", st.database),
@@ -79,7 +85,7 @@ func (s *session) run(ctx context.Context) {
 	defer s.srv.unregister(key)
 	s.c.send(&pgproto3.AuthenticationOk{})
 	s.sendParams()
-	s.c.send(&pgproto3.BackendKeyData{ProcessID: key.pid, SecretKey: key.secret})
+	s.c.send(&pgproto3.BackendKeyData{ProcessID: key.pid, SecretKey: []byte(key.secret)})
 	s.readyForQuery()
 	stop := context.AfterFunc(ctx, s.interrupt)
 	defer stop()
@@ -163,7 +169,9 @@ func (s *session) endOnReadError(ctx context.Context, err error) {
 func (s *session) dispatch(ctx context.Context, msg pgproto3.FrontendMessage) bool {
 	switch m := msg.(type) {
 	case *pgproto3.Query:
-		if !s.discard {
+		// A Query inside an extended batch that already failed is
+		// discarded until Sync, as PostgreSQL does; find out first.
+		if !s.discard && s.drain() {
 			s.simpleQuery(ctx, m.String)
 		}
 	case *pgproto3.Parse, *pgproto3.Bind, *pgproto3.Describe, *pgproto3.Execute, *pgproto3.Close:

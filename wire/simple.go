@@ -5,6 +5,9 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/planner"
 )
 
 // abortSQL is sent upstream to put an open transaction into the failed
@@ -31,39 +34,79 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 		return
 	}
 	s.listening = s.listening || plan.Listens()
-	s.forwardQuery(ctx, sql)
+	if plan.Forwardable() {
+		s.forwardQuery(ctx, sql)
+		return
+	}
+	s.runStatements(ctx, plan)
+}
+
+// runStatements runs a query string that mixes local and forwarded
+// statements, one statement at a time, stopping at the first error.
+func (s *session) runStatements(ctx context.Context, plan *planner.Plan) {
+	multi := len(plan.Statements) > 1
+	for _, st := range plan.Statements {
+		if st.Local == nil {
+			if !s.forwardQuery(ctx, st.SQL) {
+				return
+			}
+			continue
+		}
+		err := s.checkLocal(st, multi)
+		if err == nil {
+			err = s.runLocalSimple(ctx, st)
+		}
+		if err != nil {
+			s.sendError(err)
+			s.abortUpstreamTxn()
+			return
+		}
+	}
+}
+
+// checkLocal refuses a local statement that cannot run now: inside a
+// failed transaction, or inside a transaction block when it must not.
+func (s *session) checkLocal(st planner.Statement, multi bool) error {
+	if s.txStatus == 'E' {
+		return featuregate.Errorf(featuregate.KindTxnAborted,
+			"current transaction is aborted, commands ignored until end of transaction block")
+	}
+	return s.checkTopLevel(st, multi)
 }
 
 // forwardQuery sends a query string upstream as one Query message and
-// relays the responses until ReadyForQuery, which it keeps for itself.
-func (s *session) forwardQuery(ctx context.Context, sql string) {
+// relays the responses until ReadyForQuery, which it keeps for itself. It
+// reports whether everything succeeded.
+func (s *session) forwardQuery(ctx context.Context, sql string) bool {
 	if err := s.connect(ctx); err != nil {
 		s.sendError(err)
-		return
+		return false
 	}
-	s.queryUpstream(sql, true)
+	return s.queryUpstream(sql, true)
 }
 
 // queryUpstream runs sql upstream with a Query message and reads up to
-// ReadyForQuery, relaying the responses to the client or dropping them.
-func (s *session) queryUpstream(sql string, relay bool) {
+// ReadyForQuery, relaying the responses to the client or dropping them. It
+// reports whether everything succeeded.
+func (s *session) queryUpstream(sql string, relay bool) bool {
 	up := s.up
 	up.send(&pgproto3.Query{String: sql})
 	if err := up.flush(); err != nil {
 		s.upstreamLost(err)
-		return
+		return false
 	}
+	ok := true
 	for {
 		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
-			return
+			return false
 		}
 		switch m := msg.(type) {
 		case *pgproto3.ReadyForQuery:
 			s.txStatus = m.TxStatus
 			s.pending, s.inBatch = 0, false
-			return
+			return ok
 		case *pgproto3.CopyInResponse:
 			if !relay {
 				up.send(&pgproto3.CopyFail{Message: "featuregate sent no COPY data"})
@@ -71,7 +114,12 @@ func (s *session) queryUpstream(sql string, relay bool) {
 			}
 			s.c.send(m)
 			if err := s.copyIn(); err != nil {
-				return
+				return false
+			}
+		case *pgproto3.ErrorResponse:
+			ok = false
+			if relay {
+				s.c.send(m)
 			}
 		default:
 			if relay {
@@ -100,6 +148,9 @@ func (s *session) copyIn() error {
 			up.send(m)
 		case *pgproto3.CopyDone, *pgproto3.CopyFail:
 			up.send(m)
+			// In the extended protocol the server holds the COPY's
+			// CommandComplete until a Flush; in the simple one a Flush is harmless.
+			up.send(&pgproto3.Flush{})
 			if err := up.flush(); err != nil {
 				s.upstreamLost(err)
 				return err

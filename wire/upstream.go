@@ -19,7 +19,7 @@ type upstream struct {
 	bw     *bufio.Writer
 	fe     *pgproto3.Frontend
 	pid    uint32
-	secret uint32
+	secret []byte
 	params map[string]string
 }
 
