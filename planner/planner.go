@@ -7,9 +7,14 @@ package planner
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/featuregate/featuregate"
 )
 
 // Session is what the planner needs to know about the session a statement
@@ -31,6 +36,12 @@ type Statement struct {
 	// Listen is set for LISTEN: from then on the offline store may send
 	// notifications at any time, which the session must relay.
 	Listen bool
+	// Local, when not nil, runs the statement in the gateway.
+	Local Local
+	// TopLevel statements cannot run inside a transaction block.
+	TopLevel bool
+	// Command names a local statement in messages, e.g. "CREATE ENTITY".
+	Command string
 }
 
 // Plan is the outcome of planning one query string.
@@ -52,6 +63,17 @@ func (p *Plan) Refusal() error {
 	return nil
 }
 
+// Forwardable reports whether the whole query string may go to the
+// offline store as it is: no statement runs in the gateway.
+func (p *Plan) Forwardable() bool {
+	for _, s := range p.Statements {
+		if s.Local != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // Listens reports whether any statement is a LISTEN.
 func (p *Plan) Listens() bool {
 	for _, s := range p.Statements {
@@ -65,11 +87,13 @@ func (p *Plan) Listens() bool {
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
 	cache planCache
+	reg   Registry
 }
 
-// New returns a Planner.
-func New() *Planner {
-	return &Planner{cache: planCache{max: 4096}}
+// New returns a Planner whose feature statements use reg; with a nil reg
+// they are refused.
+func New(reg Registry) *Planner {
+	return &Planner{cache: planCache{max: 4096}, reg: reg}
 }
 
 // Plan splits sql into statements and decides how each runs. A string that
@@ -80,25 +104,127 @@ func (p *Planner) Plan(_ context.Context, s Session, sql string) (*Plan, error) 
 	if plan, ok := p.cache.get(key); ok {
 		return plan, nil
 	}
-	plan := plan(s, sql)
-	p.cache.put(key, plan)
+	plan := p.plan(s, sql)
+	if plan.Forwardable() {
+		p.cache.put(key, plan) // local statements are bound to their session
+	}
 	return plan, nil
 }
 
-func plan(s Session, sql string) *Plan {
+// plan parses sql with PostgreSQL's grammar. Text it rejects may hold
+// featuregate's own statements; if it does not, it is forwarded whole so
+// that PostgreSQL reports the syntax error.
+func (p *Planner) plan(s Session, sql string) *Plan {
+	plan, parsed := p.planParsed(s, sql)
+	if parsed {
+		return plan
+	}
+	if plan, ok := p.planPieces(s, sql); ok {
+		return plan
+	}
+	return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}
+}
+
+// planParsed plans sql if PostgreSQL's grammar accepts it, and reports
+// whether it did.
+func (p *Planner) planParsed(s Session, sql string) (*Plan, bool) {
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
-		return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}
+		return nil, false
 	}
 	plan := &Plan{Text: sql}
 	for _, raw := range tree.Stmts {
-		st := Statement{SQL: statementText(sql, raw), Listen: raw.Stmt.GetListenStmt() != nil}
+		text := statementText(sql, raw)
+		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
+			if d, ok, err := ParseDDL(text); ok {
+				plan.Statements = append(plan.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
+				continue
+			}
+		}
+		st := Statement{SQL: text, Listen: raw.Stmt.GetListenStmt() != nil}
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
 		}
 		plan.Statements = append(plan.Statements, st)
 	}
-	return plan
+	return plan, true
+}
+
+// planPieces splits sql at its semicolons with PostgreSQL's scanner and
+// plans each piece. It reports false when no piece is a featuregate
+// statement.
+func (p *Planner) planPieces(s Session, sql string) (*Plan, bool) {
+	pieces, err := splitStatements(sql)
+	if err != nil {
+		return nil, false
+	}
+	plan := &Plan{Text: sql}
+	found := false
+	for _, pc := range pieces {
+		d, ok, err := ParseDDL(pc.text)
+		if ok {
+			found = true
+			plan.Statements = append(plan.Statements, p.ddlOrError(s, pc.text, d, err, charOffset(sql, pc.start)))
+			continue
+		}
+		if sub, parsed := p.planParsed(s, pc.text); parsed {
+			plan.Statements = append(plan.Statements, sub.Statements...)
+		} else { // PostgreSQL reports the syntax error
+			plan.Statements = append(plan.Statements, Statement{SQL: pc.text})
+		}
+	}
+	return plan, found
+}
+
+// ddlOrError makes the statement for a parsed featuregate statement, or
+// one refused with the parse error, its position moved to the whole string.
+func (p *Planner) ddlOrError(s Session, text string, d DDL, err error, offset int) Statement {
+	if err != nil {
+		var fe *featuregate.Error
+		if errors.As(err, &fe) && fe.Position > 0 {
+			fe.Position += offset
+		}
+		return Statement{SQL: text, Refusal: err}
+	}
+	return p.ddlStatement(s, text, d)
+}
+
+// piece is one statement of a query string and its byte offset.
+type piece struct {
+	text  string
+	start int
+}
+
+// splitStatements cuts sql at the semicolons PostgreSQL's scanner sees
+// (not those in strings, identifiers or comments), dropping empty pieces.
+func splitStatements(sql string) ([]piece, error) {
+	res, err := pg_query.Scan(sql)
+	if err != nil {
+		return nil, err
+	}
+	var out []piece
+	start := 0
+	add := func(end int) {
+		if t := sql[start:end]; strings.TrimSpace(t) != "" {
+			out = append(out, piece{text: t, start: start})
+		}
+	}
+	for _, tok := range res.Tokens {
+		if tok.Token == pg_query.Token_ASCII_59 {
+			add(int(tok.Start))
+			start = int(tok.End)
+		}
+	}
+	add(len(sql))
+	return out, nil
+}
+
+// charOffset converts a byte offset in sql into a count of characters.
+func charOffset(sql string, byteOff int) int {
+	if byteOff > len(sql) {
+		byteOff = len(sql)
+	}
+	return utf8.RuneCountInString(sql[:byteOff])
 }
 
 // statementText cuts one statement out of the query string. pg_query gives

@@ -85,7 +85,7 @@ func TestNoAuthOnlyOnLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := wire.NewServer(wire.Config{Upstream: up}, planner.New())
+	srv, err := wire.NewServer(wire.Config{Upstream: up}, planner.New(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/featuregate/featuregate/planner"
 )
 
 // maxPending bounds the forwarded messages awaiting responses; past it the
@@ -16,8 +18,10 @@ const maxPending = 512
 // statement and portal names; responses are relayed at Sync or Flush, so a
 // pipeline costs one round trip.
 func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
+	var plan *planner.Plan
 	if p, ok := msg.(*pgproto3.Parse); ok {
-		plan, err := s.srv.planner.Plan(ctx, s.psess, p.Query)
+		var err error
+		plan, err = s.srv.planner.Plan(ctx, s.psess, p.Query)
 		if err == nil {
 			err = plan.Refusal()
 		}
@@ -26,6 +30,9 @@ func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
 			return
 		}
 		s.listening = s.listening || plan.Listens()
+	}
+	if s.extendedLocal(ctx, msg, plan) {
+		return
 	}
 	s.forward(ctx, msg)
 }
@@ -131,7 +138,7 @@ func (s *session) relayExtended(msg pgproto3.BackendMessage) bool {
 // sync ends a batch: upstream when something was forwarded, locally
 // otherwise; either way the client gets ReadyForQuery.
 func (s *session) sync() {
-	defer func() { s.discard = false }()
+	defer s.endBatch()
 	if !s.inBatch || s.up == nil {
 		s.readyForQuery()
 		return
@@ -185,4 +192,13 @@ func (s *session) drainAfterCopy() {
 		s.relayExtended(msg)
 	}
 	_ = s.c.flush()
+}
+
+// endBatch leaves discard mode; when the transaction is over, its local
+// portals go, as PostgreSQL's do.
+func (s *session) endBatch() {
+	s.discard = false
+	if s.txStatus == 'I' {
+		clear(s.portals)
+	}
 }

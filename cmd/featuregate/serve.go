@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
+	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/internal/config"
 	"github.com/featuregate/featuregate/internal/offline"
 	"github.com/featuregate/featuregate/planner"
@@ -73,7 +74,13 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		ln.Close()
 		return err
 	}
-	srv, err := wire.NewServer(wcfg, planner.New())
+	reg, err := catalog.Open(ctx, cfg.Offline.DSN)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("registry: %w", err)
+	}
+	defer reg.Close()
+	srv, err := wire.NewServer(wcfg, planner.New(reg))
 	if err != nil {
 		ln.Close()
 		return err

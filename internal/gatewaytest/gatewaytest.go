@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/internal/offline"
 	"github.com/featuregate/featuregate/planner"
@@ -60,7 +61,12 @@ func Start(tb testing.TB, pg *localpg.Server, db string, opts ...Option) *Gatewa
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := wire.NewServer(cfg, planner.New())
+	reg, err := catalog.Open(ctx, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(reg.Close)
+	srv, err := wire.NewServer(cfg, planner.New(reg))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,215 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/planner"
+)
+
+// Statements that run in the gateway live in the session, under the
+// client's names, beside the ones prepared on the offline store.
+
+type localStmt struct {
+	st planner.Statement
+}
+
+type localPortal struct {
+	stmt    *localStmt
+	args    []any
+	formats []int16    // result formats
+	ran     bool       // the statement ran; rows holds what is left to send
+	rows    [][][]byte // encoded rows not yet sent
+	tag     string
+}
+
+// extendedLocal handles a message addressed to a local statement or
+// portal; it reports false when the message is for the offline store.
+func (s *session) extendedLocal(ctx context.Context, msg pgproto3.FrontendMessage, plan *planner.Plan) bool {
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		if plan.Forwardable() {
+			return s.shadowed(m.Name)
+		}
+		s.parseLocal(m, plan)
+	case *pgproto3.Bind:
+		ls, ok := s.stmts[m.PreparedStatement]
+		if !ok {
+			delete(s.portals, m.DestinationPortal)
+			return false
+		}
+		s.bindLocal(m, ls)
+	case *pgproto3.Describe:
+		if !s.describeLocal(m) {
+			return false
+		}
+	case *pgproto3.Execute:
+		p, ok := s.portals[m.Portal]
+		if !ok {
+			return false
+		}
+		s.executeLocal(ctx, p, int(m.MaxRows))
+	case *pgproto3.Close:
+		if !s.closeLocal(m) {
+			return false
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// shadowed handles a Parse for the offline store under a name a local
+// statement holds: the unnamed statement is replaced, a named one is a
+// duplicate. It reports true when it answered the message itself.
+func (s *session) shadowed(name string) bool {
+	if _, ok := s.stmts[name]; !ok {
+		return false
+	}
+	if name == "" {
+		delete(s.stmts, name)
+		return false
+	}
+	s.extendedError(featuregate.Errorf(featuregate.KindDuplicate, "prepared statement %q already exists", name))
+	return true
+}
+
+func (s *session) parseLocal(m *pgproto3.Parse, plan *planner.Plan) {
+	if !s.drain() {
+		return
+	}
+	if len(plan.Statements) != 1 {
+		s.extendedError(featuregate.Errorf(featuregate.KindSyntax, "cannot insert multiple commands into a prepared statement"))
+		return
+	}
+	if _, dup := s.stmts[m.Name]; dup && m.Name != "" {
+		s.extendedError(featuregate.Errorf(featuregate.KindDuplicate, "prepared statement %q already exists", m.Name))
+		return
+	}
+	s.stmts[m.Name] = &localStmt{st: plan.Statements[0]}
+	s.c.send(&pgproto3.ParseComplete{})
+}
+
+func (s *session) bindLocal(m *pgproto3.Bind, ls *localStmt) {
+	if !s.drain() {
+		return
+	}
+	oids := ls.st.Local.Params()
+	if len(m.Parameters) != len(oids) {
+		s.extendedError(featuregate.Errorf(featuregate.KindInvalid,
+			"bind message supplies %d parameters, but prepared statement %q requires %d",
+			len(m.Parameters), m.PreparedStatement, len(oids)))
+		return
+	}
+	args := make([]any, len(oids))
+	for i, raw := range m.Parameters {
+		v, err := s.decodeParam(oids[i], formatOf(m.ParameterFormatCodes, i), raw)
+		if err != nil {
+			s.extendedError(&featuregate.Error{Kind: featuregate.KindInvalid,
+				Message: fmt.Sprintf("invalid value for parameter $%d", i+1), Err: err})
+			return
+		}
+		args[i] = v
+	}
+	s.portals[m.DestinationPortal] = &localPortal{stmt: ls, args: args,
+		formats: append([]int16(nil), m.ResultFormatCodes...)}
+	s.c.send(&pgproto3.BindComplete{})
+}
+
+func (s *session) decodeParam(oid uint32, format int16, raw []byte) (any, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	t, ok := s.types.TypeForOID(oid)
+	if !ok {
+		return string(raw), nil
+	}
+	return t.Codec.DecodeValue(s.types, oid, format, raw)
+}
+
+func (s *session) describeLocal(m *pgproto3.Describe) bool {
+	var cols []planner.Column
+	var formats []int16
+	switch m.ObjectType {
+	case 'S':
+		ls, ok := s.stmts[m.Name]
+		if !ok {
+			return false
+		}
+		if !s.drain() {
+			return true
+		}
+		s.c.send(&pgproto3.ParameterDescription{ParameterOIDs: ls.st.Local.Params()})
+		cols = ls.st.Local.Columns()
+	default:
+		p, ok := s.portals[m.Name]
+		if !ok {
+			return false
+		}
+		if !s.drain() {
+			return true
+		}
+		cols, formats = p.stmt.st.Local.Columns(), p.formats
+	}
+	if cols == nil {
+		s.c.send(&pgproto3.NoData{})
+	} else {
+		s.c.send(rowDescription(cols, formats))
+	}
+	return true
+}
+
+// executeLocal runs a local portal, or goes on with one that a row limit
+// suspended.
+func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int) {
+	if !s.drain() {
+		return
+	}
+	if !p.ran {
+		if err := s.checkLocal(p.stmt.st, false); err != nil {
+			s.extendedError(err)
+			return
+		}
+		w := &bufferWriter{enc: rowEncoder{types: s.types, cols: p.stmt.st.Local.Columns(), formats: p.formats}}
+		tag, err := p.stmt.st.Local.Run(ctx, p.args, w)
+		if err != nil {
+			s.extendedError(err)
+			return
+		}
+		p.ran, p.rows, p.tag = true, w.rows, tag
+	}
+	n := len(p.rows)
+	if maxRows > 0 && maxRows < n {
+		n = maxRows
+	}
+	for _, vals := range p.rows[:n] {
+		s.c.send(&pgproto3.DataRow{Values: vals})
+	}
+	p.rows = p.rows[n:]
+	if maxRows > 0 && n == maxRows && len(p.rows) > 0 {
+		s.c.send(&pgproto3.PortalSuspended{})
+		return
+	}
+	s.c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+}
+
+func (s *session) closeLocal(m *pgproto3.Close) bool {
+	if m.ObjectType == 'S' {
+		if _, ok := s.stmts[m.Name]; !ok {
+			return false
+		}
+		delete(s.stmts, m.Name)
+	} else {
+		if _, ok := s.portals[m.Name]; !ok {
+			return false
+		}
+		delete(s.portals, m.Name)
+	}
+	if s.drain() {
+		s.c.send(&pgproto3.CloseComplete{})
+	}
+	return true
+}
