@@ -100,6 +100,9 @@ func New(reg Registry) *Planner {
 // PostgreSQL's grammar rejects is forwarded whole, so that the offline
 // PostgreSQL reports the syntax error with its exact message and position.
 func (p *Planner) Plan(_ context.Context, s Session, sql string) (*Plan, error) {
+	if quickForward(sql) {
+		return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}, nil
+	}
 	key := cacheKey{readOnly: s.ReadOnly, sql: sql}
 	if plan, ok := p.cache.get(key); ok {
 		return plan, nil

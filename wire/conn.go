@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -62,6 +63,12 @@ type startup struct {
 // serveConn runs one client connection from its first byte to its end.
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	defer nc.Close()
+	defer func() {
+		// A bug in one session must not take the others down with it.
+		if r := recover(); r != nil {
+			s.log.Error("session panicked", "remote", nc.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
 	c := newClientConn(nc)
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.ConnectTimeout + 50*time.Second))
 	st, cancelKey, err := s.readStartup(c)

@@ -1,0 +1,51 @@
+package planner
+
+import "strings"
+
+// Most statements a gateway sees are plain queries that need no parse:
+// nothing in them can be a featuregate statement or leave the read-only
+// role. quickForward recognises them from their words alone, soundly: any
+// word that could matter, any quoted identifier (which could spell one),
+// sends the text to the full parse instead. With drivers that put values
+// into the text, as pgbench's simple protocol does, every text is new and
+// the plan cache cannot help.
+
+// sensitiveWords are the words that send a text to the full parse.
+var sensitiveWords = map[string]bool{
+	// featuregate statements
+	"create": true, "drop": true, "comment": true, "show": true,
+	// leaving the read-only role, and LISTEN
+	"set": true, "reset": true, "role": true, "authorization": true, "session_authorization": true,
+	"set_config": true, "do": true, "function": true, "procedure": true, "listen": true,
+}
+
+// quickForward reports whether sql is certainly ordinary SQL that runs
+// upstream unchanged and unrefused, with at least one word in it.
+func quickForward(sql string) bool {
+	if len(sql) > 4096 || strings.ContainsAny(sql, "\"&\\\x00") ||
+		strings.Contains(sql, "--") || strings.Contains(sql, "/*") {
+		return false // quoted identifiers, escapes, NUL, comments: parse
+	}
+	words := 0
+	start := -1
+	for i := 0; i <= len(sql); i++ {
+		if i < len(sql) && isWordByte(sql[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			if sensitiveWords[strings.ToLower(sql[start:i])] {
+				return false
+			}
+			words++
+			start = -1
+		}
+	}
+	return words > 0
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$' || c >= 0x80
+}

@@ -1,0 +1,53 @@
+package planner
+
+import (
+	"context"
+	"testing"
+)
+
+// FuzzQuickForward checks the fast path against the full plan: whatever it
+// lets through, the full plan forwards unchanged and unrefused, with at
+// least one statement and no LISTEN.
+func FuzzQuickForward(f *testing.F) {
+	for _, s := range []string{
+		"SELECT abalance FROM pgbench_accounts WHERE aid = 42;",
+		"select 1; select 2", "SELECT set_config('role', 'postgres', false)", "DO $$ begin end $$",
+		"SET ROLE postgres", "SHOW ENTITIES", "CREATE ENTITY user (user_id text)", "LISTEN x",
+		"select \"set_config\"('role','x',false)", "SELECT U&\"\\0073et_config\"('role','x',false)",
+		"-- only a comment", "   ", "SELECT $1::int", "select 'do' as x", "VALUES (1)",
+		"PREPARE p AS SELECT set_config('role','x',false)", "RESET SESSION AUTHORIZATION",
+	} {
+		f.Add(s)
+	}
+	p := New(nil)
+	f.Fuzz(func(t *testing.T, sql string) {
+		if !quickForward(sql) {
+			return
+		}
+		for _, ro := range []bool{true, false} {
+			full := p.plan(Session{ReadOnly: ro}, sql)
+			if len(full.Statements) == 0 || full.Refusal() != nil || !full.Forwardable() || full.Listens() {
+				t.Fatalf("fast path forwards %q, the full plan says %+v", sql, full.Statements)
+			}
+		}
+	})
+}
+
+func TestQuickForward(t *testing.T) {
+	for sql, want := range map[string]bool{
+		"SELECT abalance FROM pgbench_accounts WHERE aid = 42;": true,
+		"SET ROLE postgres":                  false,
+		"select \"set_config\"('role')":      false,
+		"SHOW FEATURES":                      false,
+		"":                                   false,
+		"SELECT * FROM t WHERE a = 'x' -- y": false,
+	} {
+		if got := quickForward(sql); got != want {
+			t.Errorf("quickForward(%q) = %v, want %v", sql, got, want)
+		}
+	}
+	plan, err := New(nil).Plan(context.Background(), Session{ReadOnly: true}, "SELECT 1")
+	if err != nil || len(plan.Statements) != 1 || !plan.Forwardable() {
+		t.Fatalf("%+v %v", plan, err)
+	}
+}
