@@ -38,6 +38,7 @@ type session struct {
 	discard bool // an error occurred: ignore messages until Sync
 
 	listening bool // a LISTEN ran: relay notifications while idle
+	deadline  bool // an idle deadline is set on the client connection
 
 	types   *pgtype.Map             // codecs for the values of local results
 	stmts   map[string]*localStmt   // prepared statements that run in the gateway
@@ -98,7 +99,10 @@ func (s *session) run(ctx context.Context) {
 			s.endOnReadError(ctx, err)
 			return
 		}
-		_ = s.c.nc.SetReadDeadline(time.Time{}) // idle no more: COPY data may take its time
+		if s.deadline {
+			_ = s.c.nc.SetReadDeadline(time.Time{}) // idle no more: COPY data may take its time
+			s.deadline = false
+		}
 		if done := s.dispatch(ctx, msg); done {
 			return
 		}
@@ -139,8 +143,7 @@ func (s *session) armIdleTimer() {
 	}
 	if d > 0 {
 		_ = s.c.nc.SetReadDeadline(time.Now().Add(d))
-	} else {
-		_ = s.c.nc.SetReadDeadline(time.Time{})
+		s.deadline = true
 	}
 }
 
