@@ -261,6 +261,9 @@ func (s *Store) Apply(ctx context.Context, project, who, statement string, chang
 	if err := st.write(ctx, tx); err != nil {
 		return 0, err
 	}
+	if err := syncRelations(ctx, tx, st); err != nil {
+		return 0, err
+	}
 	version := st.version + 1
 	if _, err := tx.Exec(ctx, `INSERT INTO featuregate_registry.versions (project, version, who, at, statement)
 		VALUES ($1, $2, $3, clock_timestamp(), $4)`, project, version, who, statement); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/featuregate/featuregate"
@@ -223,4 +224,24 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// UpstreamParams returns the startup parameters of a session's connection
+// to the offline store: the client's own, with the project's schema of
+// feature relations (catalog.RelationSchema) at the end of search_path, so
+// that catalog queries (\d, JDBC metadata) see feature views and services.
+func (p *Planner) UpstreamParams(s Session, client map[string]string) map[string]string {
+	params := make(map[string]string, len(client)+1)
+	for k, v := range client {
+		params[k] = v
+	}
+	if p.reg == nil || s.Database == "" || strings.Contains(params["options"], "search_path") {
+		return params // a client that sets search_path in its options gets exactly that
+	}
+	path := params["search_path"]
+	if strings.TrimSpace(path) == "" {
+		path = `"$user", public`
+	}
+	params["search_path"] = path + ", " + pgx.Identifier{catalog.RelationSchema(s.Database)}.Sanitize()
+	return params
 }

@@ -23,9 +23,11 @@ import (
 	"github.com/featuregate/featuregate/planner"
 )
 
-// Planner decides how the statements of a query string run.
+// Planner decides how the statements of a query string run, and what a
+// session's connection to the offline store starts with.
 type Planner interface {
 	Plan(ctx context.Context, s planner.Session, sql string) (*planner.Plan, error)
+	UpstreamParams(s planner.Session, client map[string]string) map[string]string
 }
 
 // Auth methods.

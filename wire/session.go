@@ -237,7 +237,7 @@ func (s *session) connect(ctx context.Context) error {
 	if s.psess.ReadOnly {
 		role = s.srv.cfg.ReaderRole
 	}
-	up, err := dialUpstream(ctx, s.srv.cfg.Upstream, s.st.params, role)
+	up, err := dialUpstream(ctx, s.srv.cfg.Upstream, s.srv.planner.UpstreamParams(s.psess, s.st.params), role)
 	if err != nil {
 		return &featuregate.Error{Kind: featuregate.KindUnavailable,
 			Message: "featuregate cannot reach the offline PostgreSQL", Err: err,

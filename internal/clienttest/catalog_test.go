@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -150,5 +151,49 @@ func TestCatalogExtendedProtocol(t *testing.T) {
 	}
 	if _, err := rr.Close(); err != nil || n != 14 {
 		t.Fatalf("SHOW FEATURES: %d rows, %v", n, err)
+	}
+}
+
+// TestCatalogVisibility checks that psql, pgjdbc's DatabaseMetaData and
+// SQLAlchemy's inspector see feature views and services as relations with
+// typed columns, and that selecting from one on PostgreSQL says how to read it.
+func TestCatalogVisibility(t *testing.T) {
+	f := newFixture(t, "streamflow_vis", readFile(t, "testdata/catalog/streamflow_tables.sql"))
+	psql(t, f.via, "testdata/catalog/streamflow.sql")
+	out := psql(t, f.via, "testdata/catalog/describe.sql")
+	for _, want := range []string{
+		"fg_streamflow_vis | subs_profile_fv     | view",
+		"fg_streamflow_vis | churn_v1            | view",
+		`View "fg_streamflow_vis.subs_profile_fv"`,
+		"user_id            | text",
+		"event_timestamp    | timestamp with time zone",
+		"monthly_fee        | real",
+		"failed_payments_90d | bigint",
+		"feature relation \"subs_profile_fv\" is read through featuregate",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("psql output lacks %q:\n%s", want, out)
+		}
+	}
+	jdbcBase, user := jdbcURL(t, f.via, "")
+	jdbc := run(t, 120*time.Second, "java", "-cp", "/usr/share/java/postgresql.jar",
+		"testdata/catalog/CatalogMeta.java", jdbcBase+"&user="+user)
+	for _, want := range []string{
+		"table fg_streamflow_vis.subs_profile_fv VIEW", "table fg_streamflow_vis.churn_v1 VIEW",
+		"column user_id text", "column event_timestamp timestamptz", "column months_active int8",
+		"column paperless_billing bool", "column monthly_fee float4",
+	} {
+		if !strings.Contains(jdbc, want) {
+			t.Errorf("JDBC metadata lacks %q:\n%s", want, jdbc)
+		}
+	}
+	py := run(t, 60*time.Second, pythonBin, "-B", "testdata/catalog/sa_inspector.py", f.via, "fg_streamflow_vis")
+	for _, want := range []string{
+		"churn_v1 [('user_id', 'TEXT'), ('event_timestamp', 'TIMESTAMP'), ('months_active', 'BIGINT')",
+		"payments_agg_90d_fv [('user_id', 'TEXT'), ('event_timestamp', 'TIMESTAMP'), ('failed_payments_90d', 'BIGINT')]",
+	} {
+		if !strings.Contains(py, want) {
+			t.Errorf("SQLAlchemy inspector lacks %q:\n%s", want, py)
+		}
 	}
 }

@@ -1,0 +1,69 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Every feature view and service is also a PostgreSQL view in the schema
+// fg_<project> of the offline database, with the relation's typed columns,
+// kept in step with the registry in the same transaction as each change.
+// Catalog queries therefore tell the truth to every client: psql's \d,
+// JDBC's DatabaseMetaData (DBeaver, Metabase), SQLAlchemy's inspector. The
+// gateway puts the schema on each session's search_path. Selecting from
+// one of these views on PostgreSQL itself raises an error that says how to
+// read features; through featuregate such reads are answered by the
+// gateway. The schema belongs to featuregate: it is rebuilt on every change.
+
+// RelationSchema is the schema holding project's relations.
+func RelationSchema(project string) string { return "fg_" + project }
+
+const notHereFunc = `CREATE OR REPLACE FUNCTION featuregate_registry.read_through_featuregate(relation text)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  RAISE EXCEPTION 'feature relation "%" is read through featuregate', relation
+    USING ERRCODE = '0A000',
+          HINT = 'connect to the featuregate gateway and use AS OF for training sets, or a key lookup for online values';
+END
+$fn$`
+
+// syncRelations rebuilds the project's schema of relations from st.
+func syncRelations(ctx context.Context, tx pgx.Tx, st *state) error {
+	schema := pgx.Identifier{RelationSchema(st.project)}.Sanitize()
+	stmts := []string{notHereFunc, "DROP SCHEMA IF EXISTS " + schema + " CASCADE"}
+	if len(st.views)+len(st.services) > 0 {
+		stmts = append(stmts, "CREATE SCHEMA "+schema)
+	}
+	entity := func(n string) *Entity { return st.entities[n] }
+	view := func(n string) *FeatureView { return st.views[n] }
+	for _, v := range st.views {
+		stmts = append(stmts, relationView(schema, relationOf(v, entity, view)))
+	}
+	for _, s := range st.services {
+		stmts = append(stmts, relationView(schema, relationOf(s, entity, view)))
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return dbError(err, "registry: update the relations of project %q", st.project)
+		}
+	}
+	return nil
+}
+
+// relationView is the CREATE VIEW statement for a relation.
+func relationView(schema string, r *Relation) string {
+	var cols []string
+	for _, k := range r.Keys {
+		cols = append(cols, fmt.Sprintf("NULL::%s AS %s", k.Type, pgx.Identifier{k.Name}.Sanitize()))
+	}
+	cols = append(cols, "NULL::timestamptz AS "+EventTimestamp)
+	for _, f := range r.Features {
+		cols = append(cols, fmt.Sprintf("NULL::%s AS %s", f.Type, pgx.Identifier{f.Column}.Sanitize()))
+	}
+	name := pgx.Identifier{r.Name}.Sanitize()
+	return fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s WHERE featuregate_registry.read_through_featuregate(%s)",
+		schema, name, strings.Join(cols, ", "), QuoteLiteral(r.Name))
+}
