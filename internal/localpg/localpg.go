@@ -37,6 +37,7 @@ func (s *Server) DSN(db string) string {
 
 // Start runs initdb and starts the server. The caller must Stop it.
 func Start() (*Server, error) {
+	closeInheritedOnExec()
 	if d := os.Getenv("PG_BINDIR"); d != "" {
 		BinDir = d
 	}
@@ -194,4 +195,22 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// closeInheritedOnExec marks the file descriptors this process inherited
+// beyond stdin, stdout and stderr close-on-exec, so that the PostgreSQL
+// server does not hold them. Under go test -fuzz a worker talks to the
+// coordinator over inherited pipes: a server keeping them open would make
+// the coordinator wait forever on a worker that crashed, instead of
+// reporting the crash.
+func closeInheritedOnExec() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return // not Linux: nothing portable to do
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
