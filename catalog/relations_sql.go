@@ -21,19 +21,10 @@ import (
 // RelationSchema is the schema holding project's relations.
 func RelationSchema(project string) string { return "fg_" + project }
 
-const notHereFunc = `CREATE OR REPLACE FUNCTION featuregate_registry.read_through_featuregate(relation text)
-RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
-BEGIN
-  RAISE EXCEPTION 'feature relation "%" is read through featuregate', relation
-    USING ERRCODE = '0A000',
-          HINT = 'connect to the featuregate gateway and use AS OF for training sets, or a key lookup for online values';
-END
-$fn$`
-
 // syncRelations rebuilds the project's schema of relations from st.
 func syncRelations(ctx context.Context, tx pgx.Tx, st *state) error {
 	schema := pgx.Identifier{RelationSchema(st.project)}.Sanitize()
-	stmts := []string{notHereFunc, "DROP SCHEMA IF EXISTS " + schema + " CASCADE"}
+	stmts := []string{"DROP SCHEMA IF EXISTS " + schema + " CASCADE"}
 	if len(st.views)+len(st.services) > 0 {
 		stmts = append(stmts, "CREATE SCHEMA "+schema)
 	}

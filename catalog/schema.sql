@@ -38,5 +38,17 @@ CREATE TABLE IF NOT EXISTS featuregate_registry.versions (
     PRIMARY KEY (project, version)
 );
 
+-- read_through_featuregate guards the views of feature relations in the
+-- fg_<project> schemas (relations_sql.go): selecting from them on
+-- PostgreSQL itself says how to read features.
+CREATE OR REPLACE FUNCTION featuregate_registry.read_through_featuregate(relation text)
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  RAISE EXCEPTION 'feature relation "%" is read through featuregate', relation
+    USING ERRCODE = '0A000',
+          HINT = 'connect to the featuregate gateway and use AS OF for training sets, or a key lookup for online values';
+END
+$fn$;
+
 INSERT INTO featuregate_registry.meta (key, value) VALUES ('schema_version', '1')
 ON CONFLICT (key) DO NOTHING;

@@ -42,6 +42,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.config, "config", "", "configuration file (featuregate.yaml)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.AddCommand(newServeCmd(g), newDemoCmd(g), newVersionCmd())
+	root.AddCommand(registryCommands(g)...)
 	return root
 }
 
