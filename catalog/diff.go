@@ -56,7 +56,7 @@ type differ struct {
 func newDiffer(current *Snapshot, desired []Object) *differ {
 	d := &differ{cur: map[objKey]Object{}, des: map[objKey]Object{}, recreated: map[objKey]bool{}}
 	if current != nil {
-		for _, o := range snapshotObjects(current) {
+		for _, o := range current.Objects() {
 			d.cur[keyOf(o)] = o
 		}
 	}
@@ -67,24 +67,6 @@ func newDiffer(current *Snapshot, desired []Object) *differ {
 }
 
 func keyOf(o Object) objKey { return objKey{o.Kind(), o.ObjectName()} }
-
-// snapshotObjects returns every object of sn, in dependency order.
-func snapshotObjects(sn *Snapshot) []Object {
-	var out []Object
-	for _, e := range sn.Entities {
-		out = append(out, e)
-	}
-	for _, s := range sn.Sources {
-		out = append(out, s)
-	}
-	for _, v := range sn.Views {
-		out = append(out, v)
-	}
-	for _, s := range sn.Services {
-		out = append(out, s)
-	}
-	return out
-}
 
 // sortedKeys returns the keys of m's objects of kind, by name.
 func sortedKeys(m map[objKey]Object, kind Kind) []objKey {

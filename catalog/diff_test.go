@@ -172,7 +172,7 @@ func TestDiffApplies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := objectSQL(snapshotObjects(after)), objectSQL(step.desired); !slices.Equal(got, want) {
+		if got, want := objectSQL(after.Objects()), objectSQL(step.desired); !slices.Equal(got, want) {
 			t.Errorf("step %d (%s): registry\n%s\nwant\n%s", i, step.name, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		if again := Diff(after, step.desired); len(again) != 0 {

@@ -924,3 +924,22 @@ func findByName[T Object](objs []T, name string) Object {
 	}
 	return nil
 }
+
+// Objects returns every object of the snapshot in dependency order:
+// entities, sources, feature views, feature services.
+func (sn *Snapshot) Objects() []Object {
+	out := make([]Object, 0, len(sn.Entities)+len(sn.Sources)+len(sn.Views)+len(sn.Services))
+	for _, e := range sn.Entities {
+		out = append(out, e)
+	}
+	for _, s := range sn.Sources {
+		out = append(out, s)
+	}
+	for _, v := range sn.Views {
+		out = append(out, v)
+	}
+	for _, s := range sn.Services {
+		out = append(out, s)
+	}
+	return out
+}

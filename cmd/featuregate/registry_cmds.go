@@ -511,7 +511,7 @@ func dumpProject(ctx context.Context, reg *catalog.Store, project string) (proje
 		return pj, err
 	}
 	pj.Version = sn.Version
-	for _, o := range snapshotObjects(sn) {
+	for _, o := range sn.Objects() {
 		fields, err := snakeFields(o)
 		if err != nil {
 			return pj, err
@@ -526,24 +526,6 @@ func dumpProject(ctx context.Context, reg *catalog.Store, project string) (proje
 		pj.History = append(pj.History, historyJSON{h.Version, h.Who, h.At.UTC(), h.Statement})
 	}
 	return pj, nil
-}
-
-// snapshotObjects lists sn's objects in dependency order.
-func snapshotObjects(sn *catalog.Snapshot) []catalog.Object {
-	var out []catalog.Object
-	for _, e := range sn.Entities {
-		out = append(out, e)
-	}
-	for _, s := range sn.Sources {
-		out = append(out, s)
-	}
-	for _, v := range sn.Views {
-		out = append(out, v)
-	}
-	for _, s := range sn.Services {
-		out = append(out, s)
-	}
-	return out
 }
 
 // snakeFields returns the fields of a catalog object as JSON values, their
