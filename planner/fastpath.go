@@ -17,6 +17,8 @@ var sensitiveWords = map[string]bool{
 	// leaving the read-only role, and LISTEN
 	"set": true, "reset": true, "role": true, "authorization": true, "session_authorization": true,
 	"set_config": true, "do": true, "function": true, "procedure": true, "listen": true,
+	// statements that drop the session's own prepared statements
+	"deallocate": true, "discard": true,
 }
 
 // quickForward reports whether sql is certainly ordinary SQL that runs

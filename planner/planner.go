@@ -42,6 +42,12 @@ type Statement struct {
 	TopLevel bool
 	// Command names a local statement in messages, e.g. "CREATE ENTITY".
 	Command string
+	// Deallocate names the prepared statement a DEALLOCATE drops: the
+	// session may hold it itself rather than the offline store.
+	Deallocate string
+	// DeallocateAll is set for DEALLOCATE ALL and DISCARD ALL, which drop
+	// the session's own prepared statements too.
+	DeallocateAll bool
 }
 
 // Plan is the outcome of planning one query string.
@@ -145,6 +151,12 @@ func (p *Planner) planParsed(s Session, sql string) (*Plan, bool) {
 			}
 		}
 		st := Statement{SQL: text, Listen: raw.Stmt.GetListenStmt() != nil}
+		if d := raw.Stmt.GetDeallocateStmt(); d != nil {
+			st.Deallocate, st.DeallocateAll = d.Name, d.Isall
+		}
+		if d := raw.Stmt.GetDiscardStmt(); d != nil && d.Target == pg_query.DiscardMode_DISCARD_ALL {
+			st.DeallocateAll = true
+		}
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
 		}

@@ -376,3 +376,24 @@ func TestIdleSessionTimeout(t *testing.T) {
 	r.ready()
 	expect(t, "idle in transaction", r.until(func(pgproto3.BackendMessage) bool { return true }), "E(25P03)")
 }
+
+// TestDeallocateLocalStatements drops statements the gateway prepared
+// itself (here SHOW ENTITIES) with DEALLOCATE and DISCARD ALL, as
+// PostgreSQL drops its own.
+func TestDeallocateLocalStatements(t *testing.T) {
+	r, _ := session(t, "dealloc")
+	for _, name := range []string{"s1", "s2"} {
+		r.send(&pgproto3.Parse{Name: name, Query: "SHOW ENTITIES"}, &pgproto3.Sync{})
+		expect(t, "parse "+name, r.ready(), "1 Z(I)")
+	}
+	r.send(&pgproto3.Bind{PreparedStatement: "s1"}, &pgproto3.Execute{}, &pgproto3.Sync{})
+	expect(t, "run s1", r.ready(), "2 C(SHOW) Z(I)")
+	r.send(&pgproto3.Query{String: "DEALLOCATE s1"})
+	expect(t, "deallocate", r.ready(), "C(DEALLOCATE) Z(I)")
+	r.send(&pgproto3.Bind{PreparedStatement: "s1"}, &pgproto3.Sync{})
+	expect(t, "s1 is gone", r.ready(), "E(26000) Z(I)")
+	r.send(&pgproto3.Query{String: "DISCARD ALL"})
+	expect(t, "discard", r.ready(), "C(DISCARD ALL) Z(I)")
+	r.send(&pgproto3.Bind{PreparedStatement: "s2"}, &pgproto3.Sync{})
+	expect(t, "s2 is gone", r.ready(), "E(26000) Z(I)")
+}

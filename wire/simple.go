@@ -34,11 +34,35 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 		return
 	}
 	s.listening = s.listening || plan.Listens()
-	if plan.Forwardable() {
-		s.forwardQuery(ctx, sql)
+	if plan.Forwardable() && !s.deallocatesLocal(plan) {
+		if s.forwardQuery(ctx, sql) {
+			s.afterDeallocate(plan.Statements...)
+		}
 		return
 	}
 	s.runStatements(ctx, plan)
+}
+
+// deallocatesLocal reports whether plan has a DEALLOCATE of a statement
+// the session prepared itself.
+func (s *session) deallocatesLocal(plan *planner.Plan) bool {
+	for _, st := range plan.Statements {
+		if _, ok := s.stmts[st.Deallocate]; ok && st.Deallocate != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// afterDeallocate drops the session's own prepared statements and portals
+// once a DEALLOCATE ALL or DISCARD ALL succeeded upstream.
+func (s *session) afterDeallocate(stmts ...planner.Statement) {
+	for _, st := range stmts {
+		if st.DeallocateAll {
+			clear(s.stmts)
+			clear(s.portals)
+		}
+	}
 }
 
 // runStatements runs a query string that mixes local and forwarded
@@ -46,10 +70,16 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 func (s *session) runStatements(ctx context.Context, plan *planner.Plan) {
 	multi := len(plan.Statements) > 1
 	for _, st := range plan.Statements {
+		if _, ok := s.stmts[st.Deallocate]; ok && st.Deallocate != "" {
+			delete(s.stmts, st.Deallocate)
+			s.c.send(&pgproto3.CommandComplete{CommandTag: []byte("DEALLOCATE")})
+			continue
+		}
 		if st.Local == nil {
 			if !s.forwardQuery(ctx, st.SQL) {
 				return
 			}
+			s.afterDeallocate(st)
 			continue
 		}
 		err := s.checkLocal(st, multi)
