@@ -3,40 +3,53 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
+	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/examples"
 	"github.com/featuregate/featuregate/internal/config"
 	"github.com/featuregate/featuregate/internal/localpg"
 )
+
+// demoProject is the example project the demo sets up.
+const demoProject = "streamflow"
 
 func newDemoCmd(g *globalFlags) *cobra.Command {
 	var listen string
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Start a throwaway local PostgreSQL and a gateway over it",
+		Short: "Start a throwaway PostgreSQL with the StreamFlow example and a gateway over it",
 		Long: `Start a throwaway PostgreSQL from the machine's binaries (/usr/lib/postgresql/15/bin,
-or $PG_BINDIR) and a gateway over it, for trying featuregate with psql. Everything
-is removed on exit (Ctrl-C).`,
+or $PG_BINDIR), fill it with the StreamFlow example (the churn project of the
+course lab: snapshot tables and labels for 1000 users), apply its feature repo,
+and serve it. Everything is removed on exit (Ctrl-C).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return demo(cmd.Context(), g, listen)
+			return demo(cmd.Context(), g, listen, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients")
 	return cmd
 }
 
-func demo(ctx context.Context, g *globalFlags, listen string) error {
-	log := g.logger()
+func demo(ctx context.Context, g *globalFlags, listen string, out io.Writer) error {
 	pg, err := localpg.Start()
 	if err != nil {
 		return err
 	}
 	defer pg.Stop()
-	dsn, err := pg.CreateDB(ctx, "demo")
+	dsn, err := pg.CreateDB(ctx, demoProject)
 	if err != nil {
+		return err
+	}
+	if err := loadExample(ctx, dsn, out); err != nil {
 		return err
 	}
 	cfg := config.Default()
@@ -46,14 +59,49 @@ func demo(ctx context.Context, g *globalFlags, listen string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	ready := make(chan struct{})
-	go func() {
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return
-		}
-		fmt.Printf("featuregate is up. Connect with:\n\n  psql postgres://demo@%s/demo\n\nCtrl-C stops it and removes the data.\n", ln.Addr())
-	}()
-	return serveOn(ctx, cfg, log, ln, ready)
+	ready := func() {
+		fmt.Fprintf(out, "\nfeaturegate is up with the StreamFlow example. Connect with:\n\n"+
+			"  psql postgres://demo@%s/%s\n\nthen try: SHOW FEATURE VIEWS;  \\d subs_profile_fv  "+
+			"SELECT * FROM labels LIMIT 5;\nCtrl-C stops it and removes the data.\n", ln.Addr(), demoProject)
+	}
+	return serveOn(ctx, cfg, g.logger(), ln, ready)
+}
+
+// loadExample creates the StreamFlow tables and applies its feature repo.
+func loadExample(ctx context.Context, dsn string, out io.Writer) error {
+	data, err := examples.FS.ReadFile("streamflow/data.sql")
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, string(data))
+	conn.Close(ctx)
+	if err != nil {
+		return fmt.Errorf("example data: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "featuregate-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	repoFS, err := fs.Sub(examples.FS, "streamflow/repo")
+	if err != nil {
+		return err
+	}
+	if err := os.CopyFS(filepath.Join(dir, "repo"), repoFS); err != nil {
+		return err
+	}
+	r, err := loadRepo(filepath.Join(dir, "repo"))
+	if err != nil {
+		return err
+	}
+	reg, err := catalog.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	return r.apply(ctx, out, reg, demoProject)
 }

@@ -66,9 +66,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return serveOn(ctx, cfg, log, ln, nil)
 }
 
-// serveOn runs the gateway on ln; ready, when not nil, is closed once the
-// gateway accepts connections.
-func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, ready chan<- struct{}) error {
+// serveOn runs the gateway on ln; ready, when not nil, is called once the
+// gateway is set up, just before it accepts connections.
+func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, ready func()) error {
 	wcfg, err := wireConfig(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
@@ -87,7 +87,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	}
 	log.Info("featuregate listening", "addr", ln.Addr().String(), "version", version)
 	if ready != nil {
-		close(ready)
+		ready()
 	}
 	return srv.Serve(ctx, ln)
 }

@@ -1,0 +1,97 @@
+package online
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/featuregate/featuregate"
+)
+
+// ErrClosed is returned by every method of a Store after Close.
+var ErrClosed = errors.New("online: store is closed")
+
+// Store is the online store: one Pebble database in a directory holding the
+// latest feature values of every online feature view, keyed by project, view
+// and entity key, plus each view's materialization watermark. A Store is safe
+// for concurrent use; Close must not race with other calls.
+type Store struct {
+	db     *pebble.DB
+	closed atomic.Bool
+	// writeMu serialises the read-compare-write of Write so that
+	// concurrent writers to the same keys keep the newer-wins rule.
+	writeMu sync.Mutex
+}
+
+// Option configures Open.
+type Option func(*pebble.Options)
+
+// WithCacheSize sets the size in bytes of Pebble's block cache (default 64 MiB).
+func WithCacheSize(bytes int64) Option {
+	return func(o *pebble.Options) {
+		if o.Cache != nil {
+			o.Cache.Unref()
+		}
+		o.Cache = pebble.NewCache(bytes)
+	}
+}
+
+// WithPebbleOptions lets the caller adjust Pebble's options directly, e.g.
+// to set a logger or tune memtables; it runs after the other options.
+func WithPebbleOptions(f func(*pebble.Options)) Option {
+	return f
+}
+
+const defaultCacheSize = 64 << 20
+
+// Open opens (creating if needed) the online store in dir.
+func Open(dir string, opts ...Option) (*Store, error) {
+	po := &pebble.Options{Cache: pebble.NewCache(defaultCacheSize)}
+	for _, o := range opts {
+		o(po)
+	}
+	db, err := pebble.Open(dir, po)
+	if po.Cache != nil {
+		po.Cache.Unref() // the DB holds its own reference
+	}
+	if err != nil {
+		return nil, fmt.Errorf("online: open %s: %w", dir, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close flushes nothing (every write is already durable) and releases the
+// database. Calls after Close return ErrClosed.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return ErrClosed
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("online: close: %w", err)
+	}
+	return nil
+}
+
+// check returns ErrClosed after Close and ctx's error when it is done.
+func (s *Store) check(ctx interface{ Err() error }) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("online: %w", err)
+	}
+	return nil
+}
+
+// invalid returns a user-facing error of kind KindInvalid.
+func invalid(format string, args ...any) error {
+	return featuregate.Errorf(featuregate.KindInvalid, "online: "+format, args...)
+}
+
+// mismatch returns a user-facing error of kind KindDatatypeMismatch.
+func mismatch(format string, args ...any) error {
+	return featuregate.Errorf(featuregate.KindDatatypeMismatch, "online: "+format, args...)
+}
