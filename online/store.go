@@ -1,8 +1,10 @@
 package online
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log"
 	"sync"
 	"sync/atomic"
 
@@ -47,9 +49,10 @@ func WithPebbleOptions(f func(*pebble.Options)) Option {
 
 const defaultCacheSize = 64 << 20
 
-// Open opens (creating if needed) the online store in dir.
+// Open opens (creating if needed) the online store in dir. Pebble logs only
+// its errors, through the standard log package, unless an option sets a logger.
 func Open(dir string, opts ...Option) (*Store, error) {
-	po := &pebble.Options{Cache: pebble.NewCache(defaultCacheSize)}
+	po := &pebble.Options{Cache: pebble.NewCache(defaultCacheSize), Logger: quietLogger{}}
 	for _, o := range opts {
 		o(po)
 	}
@@ -76,7 +79,7 @@ func (s *Store) Close() error {
 }
 
 // check returns ErrClosed after Close and ctx's error when it is done.
-func (s *Store) check(ctx interface{ Err() error }) error {
+func (s *Store) check(ctx context.Context) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -95,3 +98,13 @@ func invalid(format string, args ...any) error {
 func mismatch(format string, args ...any) error {
 	return featuregate.Errorf(featuregate.KindDatatypeMismatch, "online: "+format, args...)
 }
+
+// quietLogger drops Pebble's informational messages (one per Open and per
+// compaction) and keeps its errors.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+
+func (quietLogger) Errorf(format string, args ...any) { log.Printf("pebble: "+format, args...) }
+
+func (quietLogger) Fatalf(format string, args ...any) { log.Fatalf("pebble: "+format, args...) }

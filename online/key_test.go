@@ -1,0 +1,93 @@
+package online
+
+import (
+	"bytes"
+	"sort"
+	"testing"
+	"time"
+)
+
+func TestKeysNeverCollide(t *testing.T) {
+	keys := [][]any{
+		key("a", "bc"), key("ab", "c"), key("abc"), key("a\x00", "bc"), key("a", "\x00bc"),
+		key("a"), key("a", ""), key("", "a"), key(int64(1)), key("\x00\x00\x00\x00\x00\x00\x00\x01"),
+		key([]byte("a"), "bc"), key(true), key(false), key(t0), key(int64(1), int64(2)),
+	}
+	seen := map[string]int{}
+	for i, k := range keys {
+		b, err := appendDataKey(nil, "p", "v", k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j, dup := seen[string(b)]; dup {
+			t.Errorf("keys %v and %v collide", keys[j], k)
+		}
+		seen[string(b)] = i
+	}
+	// Project and view names are components too.
+	a, _ := appendDataKey(nil, "ab", "c", key("x"))
+	b, _ := appendDataKey(nil, "a", "bc", key("x"))
+	if bytes.Equal(a, b) {
+		t.Error("project/view boundaries collide")
+	}
+}
+
+func TestIntegerKeysAreCanonical(t *testing.T) {
+	want, _ := appendDataKey(nil, "p", "v", key(int64(5), "x"))
+	for _, k := range []any{int32(5), int16(5), 5} {
+		got, err := appendDataKey(nil, "p", "v", key(k, "x"))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%T(5): %x, want %x (%v)", k, got, want, err)
+		}
+	}
+	s := newStore(t)
+	mustWrite(t, s, Row{Project: "p", View: "v", Key: key(int32(5)), TS: t0, Values: []any{"five"}})
+	if r := mustGet(t, s, "p", "v", key(int64(5)))[0]; !r.Found || r.Values[0] != "five" {
+		t.Errorf("int64 read of int32 write: %+v", r)
+	}
+}
+
+func TestKeysSortAsTuples(t *testing.T) {
+	// In tuple order within each type.
+	ordered := [][]any{
+		key(int64(-1 << 63)), key(int64(-2)), key(int64(-1)), key(int64(0)), key(int64(1), "a"),
+		key(int64(1), "b"), key(int64(2)), key(int64(1<<63 - 1)),
+	}
+	texts := [][]any{key(""), key("", "a"), key("\x00"), key("\x00", ""), key("\x01"), key("a"), key("a", "b"), key("a\x00"), key("ab"), key("b")}
+	times := [][]any{key(time.Unix(-1, 0)), key(time.Unix(0, 0)), key(time.Unix(0, 1)), key(t0)}
+	for _, group := range [][][]any{ordered, texts, times} {
+		enc := make([][]byte, len(group))
+		for i, k := range group {
+			b, err := appendDataKey(nil, "p", "v", k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc[i] = b
+		}
+		if !sort.SliceIsSorted(enc, func(i, j int) bool { return bytes.Compare(enc[i], enc[j]) < 0 }) {
+			t.Errorf("encodings of %v are not in tuple order", group)
+		}
+	}
+}
+
+func TestCompositeKeysInStore(t *testing.T) {
+	s := newStore(t)
+	rows := []Row{
+		{Project: "p", View: "v", Key: key("a", "bc"), TS: t0, Values: []any{"a|bc"}},
+		{Project: "p", View: "v", Key: key("ab", "c"), TS: t0, Values: []any{"ab|c"}},
+		{Project: "p", View: "trip", Key: key(int64(1), int64(2)), TS: t0, Values: []any{"1|2"}},
+		{Project: "p", View: "trip", Key: key(int64(2), int64(1)), TS: t0, Values: []any{"2|1"}},
+	}
+	if n := mustWrite(t, s, rows...); n != 4 {
+		t.Fatalf("written %d, want 4", n)
+	}
+	for _, r := range rows {
+		got := mustGet(t, s, r.Project, r.View, r.Key)[0]
+		if !got.Found || got.Values[0] != r.Values[0] {
+			t.Errorf("%v: got %+v", r.Key, got)
+		}
+	}
+	if got := mustGet(t, s, "p", "v", key("a"), key("a", "b", "c"))[0]; got.Found {
+		t.Errorf("prefix of a composite key found: %+v", got)
+	}
+}

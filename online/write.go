@@ -1,0 +1,105 @@
+package online
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Row is one entity's latest feature values in a view, as materialization
+// writes it. Created may be zero (the view's source has no created column).
+type Row struct {
+	Project, View string
+	Key           []any // entity key values, in the entity's key order
+	TS, Created   time.Time
+	Values        []any // one per feature, in the view's feature order; nil is NULL
+}
+
+// Write stores the rows that are newer than what the store holds: a row
+// replaces the stored value of its key only when (TS, Created) is strictly
+// greater; older or equal rows are skipped and not counted. Rows of one
+// call are compared in order, also against each other, and are committed
+// in one durable (synced) Pebble batch: after a crash either all of the
+// call's accepted rows are there or none. written counts accepted rows.
+func (s *Store) Write(ctx context.Context, rows []Row) (written int, err error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	// One writer at a time: the read-compare-write of a key must not
+	// interleave with another writer's, or an older row could win.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	b := s.db.NewIndexedBatch()
+	defer b.Close()
+	var key, val []byte
+	for i := range rows {
+		if i%256 == 0 && ctx.Err() != nil {
+			return 0, fmt.Errorf("online: write: %w", ctx.Err())
+		}
+		ok, err := applyRow(b, &rows[i], &key, &val)
+		if err != nil {
+			return 0, fmt.Errorf("online: write row %d: %w", i+1, err)
+		}
+		if ok {
+			written++
+		}
+	}
+	if written == 0 {
+		return 0, nil
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return 0, fmt.Errorf("online: commit: %w", err)
+	}
+	return written, nil
+}
+
+// applyRow sets r in b when it is newer than the value b (or the DB
+// beneath it) holds; key and val are reused buffers.
+func applyRow(b *pebble.Batch, r *Row, key, val *[]byte) (bool, error) {
+	if r.Project == "" || r.View == "" {
+		return false, invalid("row without project or view")
+	}
+	k, err := appendDataKey((*key)[:0], r.Project, r.View, r.Key)
+	if err != nil {
+		return false, err
+	}
+	*key = k
+	// Encode first so that a bad row fails whether or not it is newer.
+	v, err := encodeValue((*val)[:0], r.TS, r.Created, r.Values)
+	if err != nil {
+		return false, err
+	}
+	*val = v
+	newer, err := isNewer(b, k, r.TS, r.Created)
+	if err != nil || !newer {
+		return false, err
+	}
+	if err := b.Set(k, v, nil); err != nil {
+		return false, fmt.Errorf("online: batch set: %w", err)
+	}
+	return true, nil
+}
+
+// isNewer reports whether (ts, created) is strictly greater than the stored
+// value's, or nothing is stored under key.
+func isNewer(b *pebble.Batch, key []byte, ts, created time.Time) (bool, error) {
+	old, closer, err := b.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("online: get: %w", err)
+	}
+	defer closer.Close()
+	oldTS, oldCreated, err := decodeHeader(old)
+	if err != nil {
+		return false, err
+	}
+	if c := ts.Compare(oldTS); c != 0 {
+		return c > 0, nil
+	}
+	return created.Compare(oldCreated) > 0, nil
+}
