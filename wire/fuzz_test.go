@@ -26,7 +26,7 @@ const fuzzInputTime = time.Second
 
 // fuzzEndTime bounds how long the gateway may keep a session whose client
 // has gone while the session's upstream backend waits for the gateway.
-const fuzzEndTime = time.Second
+const fuzzEndTime = 3 * time.Second
 
 // fuzzSeq numbers the fuzzed sessions, to tell their upstream backends apart.
 var fuzzSeq atomic.Int64
