@@ -16,7 +16,7 @@ func appliedStreamFlow(t *testing.T) (dsn string, reg []string) {
 	t.Helper()
 	dsn = streamFlowDB(t)
 	reg = []string{"--offline", dsn, "--project", "streamflow"}
-	mustFG(t, append([]string{"apply", "testdata/streamflow_repo"}, reg...)...)
+	mustFG(t, append([]string{"apply", streamFlowRepo}, reg...)...)
 	return dsn, reg
 }
 
@@ -195,7 +195,7 @@ func TestRegistryDump(t *testing.T) {
 	dir := copyRepo(t)
 	editRepo(t, dir, "entities.sql", "'StreamFlow customer'", "'a StreamFlow customer'")
 	mustFG(t, append([]string{"apply", dir}, reg...)...)
-	mustFG(t, "apply", "testdata/streamflow_repo", "--offline", dsn, "--project", "another")
+	mustFG(t, "apply", streamFlowRepo, "--offline", dsn, "--project", "another")
 
 	var dump registryJSON
 	out := mustFG(t, append([]string{"registry-dump"}, reg...)...)
@@ -209,7 +209,7 @@ func TestRegistryDump(t *testing.T) {
 	if p.Project != "streamflow" || p.Version != 2 || len(p.Objects) != 10 || len(p.History) != 2 {
 		t.Fatalf("registry-dump: project %q version %d, %d objects, %d versions", p.Project, p.Version, len(p.Objects), len(p.History))
 	}
-	abs, _ := filepath.Abs("testdata/streamflow_repo")
+	abs, _ := filepath.Abs(streamFlowRepo)
 	h := p.History[0]
 	if h.Version != 1 || h.Who == "" || h.At.IsZero() ||
 		!strings.HasPrefix(h.Statement, "featuregate apply "+abs+"\n\n-- data_sources.sql\n") ||

@@ -15,21 +15,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/examples"
 )
 
-// streamFlowTables are the StreamFlow lab's snapshot tables, which the
-// sources of testdata/streamflow_repo read.
-const streamFlowTables = `
-CREATE TABLE subscriptions_profile_snapshots (
-  user_id text, as_of date, months_active bigint, monthly_fee real, paperless_billing boolean,
-  plan_stream_tv boolean, plan_stream_movies boolean, net_service text);
-CREATE TABLE usage_agg_30d_snapshots (
-  user_id text, as_of date, watch_hours_30d real, avg_session_mins_7d real,
-  unique_devices_30d bigint, skips_7d bigint, rebuffer_events_7d bigint);
-CREATE TABLE payments_agg_90d_snapshots (user_id text, as_of date, failed_payments_90d bigint);
-CREATE TABLE support_agg_90d_snapshots (
-  user_id text, as_of date, support_tickets_90d bigint, ticket_avg_resolution_hrs_90d real);
-`
+// streamFlowRepo is the example feature repo that `featuregate demo` ships:
+// the tests apply exactly what users get.
+const streamFlowRepo = "../../examples/streamflow/repo"
 
 var dbCount atomic.Int64
 
@@ -47,7 +38,11 @@ func streamFlowDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, streamFlowTables); err != nil {
+	data, err := examples.FS.ReadFile("streamflow/data.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, string(data)); err != nil {
 		t.Fatal(err)
 	}
 	return dsn
@@ -74,11 +69,11 @@ func mustFG(t *testing.T, args ...string) string {
 	return out
 }
 
-// copyRepo copies testdata/streamflow_repo to a new directory.
+// copyRepo copies the example repo to a new directory.
 func copyRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	files, err := filepath.Glob("testdata/streamflow_repo/*")
+	files, err := filepath.Glob(streamFlowRepo + "/*")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +136,7 @@ const streamFlowPlan = `+ entity user
 func TestPlanApply(t *testing.T) {
 	dsn := streamFlowDB(t)
 	reg := []string{"--offline", dsn, "--project", "streamflow"}
-	repo := "testdata/streamflow_repo"
+	repo := streamFlowRepo
 
 	want := streamFlowPlan + "Plan: 10 to create, 0 to replace, 0 to drop.\n"
 	if out := mustFG(t, append([]string{"plan", repo}, reg...)...); out != want {
@@ -224,14 +219,14 @@ func TestApplyInvalidRepo(t *testing.T) {
 	}
 
 	// Once applied, a bad edit leaves the registry as it was.
-	mustFG(t, append([]string{"apply", "testdata/streamflow_repo"}, reg...)...)
+	mustFG(t, append([]string{"apply", streamFlowRepo}, reg...)...)
 	if _, err := fg(append([]string{"apply", dir}, reg...)...); err == nil || err.Error() != want {
 		t.Fatalf("apply of an invalid edit: %v", err)
 	}
 	if v := registryVersion(t, dsn, "streamflow"); v != 1 {
 		t.Fatalf("version %d, want 1", v)
 	}
-	if out := mustFG(t, append([]string{"plan", "testdata/streamflow_repo"}, reg...)...); out != "No changes.\n" {
+	if out := mustFG(t, append([]string{"plan", streamFlowRepo}, reg...)...); out != "No changes.\n" {
 		t.Fatalf("the registry changed: %q", out)
 	}
 }
@@ -294,8 +289,8 @@ func TestRepoSetupErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"plan", "testdata/streamflow_repo", "--project", "p"}, "no registry: pass --offline"},
-		{[]string{"apply", "testdata/streamflow_repo", "--offline", "postgres://x@127.0.0.1:1/x"}, "no project: pass --project NAME or set project in featuregate.yaml"},
+		{[]string{"plan", streamFlowRepo, "--project", "p"}, "no registry: pass --offline"},
+		{[]string{"apply", streamFlowRepo, "--offline", "postgres://x@127.0.0.1:1/x"}, "no project: pass --project NAME or set project in featuregate.yaml"},
 		{[]string{"plan", empty}, "holds no *.sql files"},
 		{[]string{"plan", filepath.Join(empty, "missing")}, "is not a directory"},
 		{[]string{"plan", "a", "b"}, "accepts at most 1 arg"},
@@ -336,9 +331,9 @@ func TestApplyConcurrent(t *testing.T) {
 	edited := copyRepo(t)
 	editRepo(t, edited, "feature_views.sql", "monthly_fee        REAL", "monthly_fee        DOUBLE PRECISION")
 	runs := []struct{ dir, project string }{
-		{"testdata/streamflow_repo", "one"}, {edited, "two"},
-		{"testdata/streamflow_repo", "same"}, {"testdata/streamflow_repo", "same"},
-		{"testdata/streamflow_repo", "same"}, {edited, "one_more"},
+		{streamFlowRepo, "one"}, {edited, "two"},
+		{streamFlowRepo, "same"}, {streamFlowRepo, "same"},
+		{streamFlowRepo, "same"}, {edited, "one_more"},
 	}
 	outs := make([]string, len(runs))
 	errs := make([]error, len(runs))
