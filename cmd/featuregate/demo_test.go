@@ -3,13 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/featuregate/featuregate/internal/localpg"
 )
 
 // TestDemo runs `featuregate demo` as the README's first command does and
@@ -26,17 +22,7 @@ func TestDemo(t *testing.T) {
 	go func() { done <- root.ExecuteContext(ctx) }()
 
 	query := "SHOW FEATURE VIEWS; SELECT count(*) FROM labels; SELECT months_active FROM subscriptions_profile_snapshots WHERE user_id = 'u00001' ORDER BY as_of"
-	var got []byte
-	var err error
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		cmd := exec.Command(filepath.Join(localpg.BinDir, "psql"), "-X", "-A", "-t", "postgres://demo@"+addr+"/streamflow", "-c", query)
-		got, err = cmd.CombinedOutput()
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	got, err := psqlWhenUp("postgres://demo@"+addr+"/streamflow", "", query, 60*time.Second)
 	if err != nil {
 		t.Fatalf("psql: %v\n%s\ndemo output:\n%s", err, got, out.String())
 	}
@@ -49,14 +35,7 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("demo: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("demo did not stop")
-	}
+	waitStopped(t, done, "demo")
 	if !strings.Contains(out.String(), "Applied version 1.") || !strings.Contains(out.String(), "/streamflow") {
 		t.Errorf("demo output:\n%s", out.String())
 	}

@@ -53,18 +53,7 @@ func TestServeCommand(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
-	var out []byte
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		cmd := exec.Command(filepath.Join(localpg.BinDir, "psql"), "-X", "-A", "-t",
-			"postgres://alice@"+addr+"/demo", "-c", "SELECT current_user, 6 * 7")
-		cmd.Env = append(os.Environ(), "PGPASSWORD=wonderland")
-		out, err = cmd.CombinedOutput()
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	out, err := psqlWhenUp("postgres://alice@"+addr+"/demo", "wonderland", "SELECT current_user, 6 * 7", 20*time.Second)
 	if err != nil || strings.TrimSpace(string(out)) != "featuregate_reader|42" {
 		t.Fatalf("psql through featuregate serve: %v\n%s", err, out)
 	}
@@ -75,14 +64,7 @@ func TestServeCommand(t *testing.T) {
 		t.Fatalf("wrong password: %v\n%s", err, out)
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	waitStopped(t, done, "serve")
 }
 
 // TestServeNeedsOffline fails fast, saying what to pass.
@@ -93,5 +75,35 @@ func TestServeNeedsOffline(t *testing.T) {
 	err := root.ExecuteContext(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "--offline") {
 		t.Fatalf("want an error naming --offline, got %v", err)
+	}
+}
+
+// psqlWhenUp runs query with psql (unaligned, tuples only) against url,
+// retrying until it succeeds or within has passed: the server under test
+// starts in the background.
+func psqlWhenUp(url, password, query string, within time.Duration) ([]byte, error) {
+	deadline := time.Now().Add(within)
+	for {
+		cmd := exec.Command(filepath.Join(localpg.BinDir, "psql"), "-X", "-A", "-t", url, "-c", query)
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+		out, err := cmd.CombinedOutput()
+		if err == nil || time.Now().After(deadline) {
+			return out, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitStopped waits for a command run in the background to return nil
+// after its context was cancelled.
+func waitStopped(t *testing.T, done <-chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not stop", what)
 	}
 }
