@@ -44,7 +44,23 @@ func (sn *Snapshot) Relation(name string) *Relation {
 	if s, ok := findByName(sn.Services, name).(*FeatureService); ok {
 		return relationOf(s, entity, lookup)
 	}
+	if name == AllFeatures && len(sn.Views) > 0 {
+		return relationOf(allFeatures(sn.Views), entity, lookup)
+	}
 	return nil
+}
+
+// AllFeatures names the relation of every feature of a project, unless a
+// view or service has that name.
+const AllFeatures = "features"
+
+// allFeatures is the service made of every feature of views.
+func allFeatures(views []*FeatureView) *FeatureService {
+	fs := &FeatureService{Name: AllFeatures}
+	for _, v := range views {
+		fs.Features = append(fs.Features, FeatureRef{View: v.Name, Feature: "*"})
+	}
+	return fs
 }
 
 // relationOf derives the relation of a view or service, given lookups

@@ -36,6 +36,9 @@ func syncRelations(ctx context.Context, tx pgx.Tx, st *state) error {
 	for _, s := range st.services {
 		stmts = append(stmts, relationView(schema, relationOf(s, entity, view)))
 	}
+	if _, taken := st.services[AllFeatures]; len(st.views) > 0 && !taken && st.views[AllFeatures] == nil {
+		stmts = append(stmts, relationView(schema, relationOf(allFeatures(sortedViews(st.views)), entity, view)))
+	}
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return dbError(err, "registry: update the relations of project %q", st.project)
@@ -57,4 +60,15 @@ func relationView(schema string, r *Relation) string {
 	name := pgx.Identifier{r.Name}.Sanitize()
 	return fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s WHERE featuregate_registry.read_through_featuregate(%s)",
 		schema, name, strings.Join(cols, ", "), QuoteLiteral(r.Name))
+}
+
+// sortedViews lists views by name, so that the relation of every feature
+// has a stable column order.
+func sortedViews(views map[string]*FeatureView) []*FeatureView {
+	out := make([]*FeatureView, 0, len(views))
+	for _, v := range views {
+		out = append(out, v)
+	}
+	sortByName(out)
+	return out
 }

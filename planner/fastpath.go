@@ -19,11 +19,14 @@ var sensitiveWords = map[string]bool{
 	"set_config": true, "do": true, "function": true, "procedure": true, "listen": true,
 	// statements that drop the session's own prepared statements
 	"deallocate": true, "discard": true,
+	// point-in-time reads (AS OF) and materialization
+	"of": true, "materialize": true,
 }
 
 // quickForward reports whether sql is certainly ordinary SQL that runs
-// upstream unchanged and unrefused, with at least one word in it.
-func quickForward(sql string) bool {
+// upstream unchanged and unrefused, with at least one word in it. names
+// are more sensitive words, lower case: the project's feature relations.
+func quickForward(sql string, names map[string]bool) bool {
 	if len(sql) > 4096 || strings.ContainsAny(sql, "\"&\\\x00") ||
 		strings.Contains(sql, "--") || strings.Contains(sql, "/*") {
 		return false // quoted identifiers, escapes, NUL, comments: parse
@@ -38,7 +41,8 @@ func quickForward(sql string) bool {
 			continue
 		}
 		if start >= 0 {
-			if sensitiveWords[strings.ToLower(sql[start:i])] {
+			w := strings.ToLower(sql[start:i])
+			if sensitiveWords[w] || names[w] {
 				return false
 			}
 			words++

@@ -21,11 +21,11 @@ func FuzzQuickForward(f *testing.F) {
 	}
 	p := New(nil)
 	f.Fuzz(func(t *testing.T, sql string) {
-		if !quickForward(sql) {
+		if !quickForward(sql, nil) {
 			return
 		}
 		for _, ro := range []bool{true, false} {
-			full := p.plan(Session{ReadOnly: ro}, sql)
+			full := p.plan(Session{ReadOnly: ro}, nil, sql)
 			if len(full.Statements) == 0 || full.Refusal() != nil || !full.Forwardable() || full.Listens() {
 				t.Fatalf("fast path forwards %q, the full plan says %+v", sql, full.Statements)
 			}
@@ -42,7 +42,7 @@ func TestQuickForward(t *testing.T) {
 		"":                                   false,
 		"SELECT * FROM t WHERE a = 'x' -- y": false,
 	} {
-		if got := quickForward(sql); got != want {
+		if got := quickForward(sql, nil); got != want {
 			t.Errorf("quickForward(%q) = %v, want %v", sql, got, want)
 		}
 	}

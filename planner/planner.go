@@ -48,11 +48,15 @@ type Statement struct {
 	// DeallocateAll is set for DEALLOCATE ALL and DISCARD ALL, which drop
 	// the session's own prepared statements too.
 	DeallocateAll bool
+	// Notices are messages for the client, sent before the statement runs
+	// (EXPLAIN of a point-in-time query shows the SQL it runs as).
+	Notices []string
 }
 
 // Plan is the outcome of planning one query string.
 type Plan struct {
-	// Text is the whole query string.
+	// Text is the whole query string as the offline store must run it:
+	// the client's text, with point-in-time clauses rewritten.
 	Text string
 	// Statements are its statements in order; none for an empty query.
 	Statements []Statement
@@ -92,43 +96,65 @@ func (p *Plan) Listens() bool {
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
-	cache planCache
-	reg   Registry
+	cache    planCache
+	catalogs catalogCache
+	reg      Registry
+	opts     options
 }
 
 // New returns a Planner whose feature statements use reg; with a nil reg
 // they are refused.
-func New(reg Registry) *Planner {
-	return &Planner{cache: planCache{max: 4096}, reg: reg}
+func New(reg Registry, opts ...Option) *Planner {
+	p := &Planner{cache: planCache{max: 4096}, reg: reg}
+	for _, o := range opts {
+		o(&p.opts)
+	}
+	return p
 }
 
 // Plan splits sql into statements and decides how each runs. A string that
 // PostgreSQL's grammar rejects is forwarded whole, so that the offline
 // PostgreSQL reports the syntax error with its exact message and position.
-func (p *Planner) Plan(_ context.Context, s Session, sql string) (*Plan, error) {
-	if quickForward(sql) {
+func (p *Planner) Plan(ctx context.Context, s Session, sql string) (*Plan, error) {
+	cv, err := p.catalog(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if quickForward(sql, cv.relationWords()) {
 		return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}, nil
 	}
-	key := cacheKey{readOnly: s.ReadOnly, sql: sql}
+	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.generation(), sql: sql}
 	if plan, ok := p.cache.get(key); ok {
 		return plan, nil
 	}
-	plan := p.plan(s, sql)
+	plan := p.plan(s, cv, sql)
 	if plan.Forwardable() {
 		p.cache.put(key, plan) // local statements are bound to their session
 	}
 	return plan, nil
 }
 
+// catalog returns the session's project catalog; nil without a registry.
+func (p *Planner) catalog(ctx context.Context, s Session) (*catalogView, error) {
+	if p.reg == nil || s.Database == "" {
+		return nil, nil
+	}
+	cv, err := p.catalogs.get(ctx, p.reg, s.Database)
+	if err != nil {
+		return nil, featuregate.Errorf(featuregate.KindUnavailable, "cannot read the registry of project %q: %v", s.Database, err)
+	}
+	return cv, nil
+}
+
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
-// featuregate's own statements; if it does not, it is forwarded whole so
-// that PostgreSQL reports the syntax error.
-func (p *Planner) plan(s Session, sql string) *Plan {
+// featuregate's own statements or point-in-time clauses; if it does not,
+// it is forwarded whole so that PostgreSQL reports the syntax error.
+func (p *Planner) plan(s Session, cv *catalogView, sql string) *Plan {
 	plan, parsed := p.planParsed(s, sql)
 	if parsed {
 		return plan
 	}
-	if plan, ok := p.planPieces(s, sql); ok {
+	if plan, ok := p.planPieces(s, cv, sql); ok {
 		return plan
 	}
 	return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}
@@ -168,27 +194,77 @@ func (p *Planner) planParsed(s Session, sql string) (*Plan, bool) {
 // planPieces splits sql at its semicolons with PostgreSQL's scanner and
 // plans each piece. It reports false when no piece is a featuregate
 // statement.
-func (p *Planner) planPieces(s Session, sql string) (*Plan, bool) {
+func (p *Planner) planPieces(s Session, cv *catalogView, sql string) (*Plan, bool) {
 	pieces, err := splitStatements(sql)
 	if err != nil {
 		return nil, false
 	}
 	plan := &Plan{Text: sql}
 	found := false
+	var text strings.Builder // the rewritten query string
+	last := 0
 	for _, pc := range pieces {
+		text.WriteString(sql[last:pc.start])
+		last = pc.start + len(pc.text)
 		d, ok, err := ParseDDL(pc.text)
 		if ok {
 			found = true
 			plan.Statements = append(plan.Statements, p.ddlOrError(s, pc.text, d, err, charOffset(sql, pc.start)))
+			text.WriteString(pc.text)
 			continue
 		}
+		st, ok := p.planAsOf(s, cv, pc.text, charOffset(sql, pc.start))
+		if ok {
+			found = true
+			plan.Statements = append(plan.Statements, st)
+			text.WriteString(st.SQL)
+			continue
+		}
+		text.WriteString(pc.text)
 		if sub, parsed := p.planParsed(s, pc.text); parsed {
 			plan.Statements = append(plan.Statements, sub.Statements...)
 		} else { // PostgreSQL reports the syntax error
 			plan.Statements = append(plan.Statements, Statement{SQL: pc.text})
 		}
 	}
+	text.WriteString(sql[last:])
+	plan.Text = text.String()
 	return plan, found
+}
+
+// planAsOf plans a statement with point-in-time clauses, and reports false
+// when it has none.
+func (p *Planner) planAsOf(s Session, cv *catalogView, text string, offset int) (Statement, bool) {
+	if cv == nil {
+		return Statement{}, false
+	}
+	out, notices, found, err := rewriteAsOf(cv, text)
+	if !found {
+		return Statement{}, false
+	}
+	if err != nil {
+		var fe *featuregate.Error
+		if errors.As(err, &fe) && fe.Position > 0 {
+			fe.Position += offset
+		}
+		return Statement{SQL: text, Refusal: err}, true
+	}
+	st := Statement{SQL: out}
+	if isExplain(out) {
+		st.Notices = notices
+	}
+	if s.ReadOnly {
+		if tree, err := pg_query.Parse(out); err == nil && len(tree.Stmts) == 1 {
+			st.Refusal = guardReadOnly(tree.Stmts[0].Stmt)
+		}
+	}
+	return st, true
+}
+
+// isExplain reports whether sql is an EXPLAIN.
+func isExplain(sql string) bool {
+	f := strings.Fields(sql)
+	return len(f) > 0 && strings.EqualFold(f[0], "explain")
 }
 
 // ddlOrError makes the statement for a parsed featuregate statement, or
@@ -258,6 +334,8 @@ func statementText(sql string, raw *pg_query.RawStmt) string {
 
 type cacheKey struct {
 	readOnly bool
+	project  string
+	gen      uint64 // the catalog's generation: plans of AS OF depend on it
 	sql      string
 }
 

@@ -16,6 +16,10 @@ type Registry interface {
 	Apply(ctx context.Context, project, who, statement string, changes []catalog.Change) (int64, error)
 	Snapshot(ctx context.Context, project string) (*catalog.Snapshot, error)
 	Projects(ctx context.Context) ([]string, error)
+	// Version is the project's registry version, cheap to ask often.
+	Version(ctx context.Context, project string) (int64, error)
+	// IndexedViews tells which views' sources have a (keys, ts) index.
+	IndexedViews(ctx context.Context, sn *catalog.Snapshot) (map[string]bool, error)
 }
 
 // ddlStatement turns a parsed featuregate statement into a local statement
@@ -60,21 +64,24 @@ func (p *Planner) ddlStatement(s Session, sql string, stmt DDL) Statement {
 
 // changeExec applies registry changes: one statement, one transaction.
 type changeExec struct {
-	reg     Registry
-	s       Session
-	sql     string
-	tag     string
-	changes []catalog.Change
+	reg        Registry
+	invalidate func(project string) // forgets the cached catalog
+	s          Session
+	sql        string
+	tag        string
+	changes    []catalog.Change
 }
 
 func (p *Planner) change(s Session, sql, tag string, changes ...catalog.Change) Local {
-	return &changeExec{reg: p.reg, s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
+	return &changeExec{reg: p.reg, invalidate: p.catalogs.invalidate, s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
 }
 
 func (e *changeExec) Params() []uint32  { return nil }
 func (e *changeExec) Columns() []Column { return nil }
 func (e *changeExec) Run(ctx context.Context, _ []any, _ RowWriter) (string, error) {
-	if _, err := e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, e.changes); err != nil {
+	_, err := e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, e.changes)
+	e.invalidate(e.s.Database)
+	if err != nil {
 		return "", err
 	}
 	return e.tag, nil

@@ -215,6 +215,15 @@ func (s *session) sendError(err error) {
 	s.c.send(er)
 }
 
+// sendNotices sends the planner's notices of stmts to the client.
+func (s *session) sendNotices(stmts ...planner.Statement) {
+	for _, st := range stmts {
+		for _, n := range st.Notices {
+			s.c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: n})
+		}
+	}
+}
+
 // interrupt ends the session's blocking reads and writes, on both sides,
 // when the server shuts down.
 func (s *session) interrupt() {

@@ -35,7 +35,8 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 	}
 	s.listening = s.listening || plan.Listens()
 	if plan.Forwardable() && !s.deallocatesLocal(plan) {
-		if s.forwardQuery(ctx, sql) {
+		s.sendNotices(plan.Statements...)
+		if s.forwardQuery(ctx, plan.Text) {
 			s.afterDeallocate(plan.Statements...)
 		}
 		return
@@ -76,6 +77,7 @@ func (s *session) runStatements(ctx context.Context, plan *planner.Plan) {
 			continue
 		}
 		if st.Local == nil {
+			s.sendNotices(st)
 			if !s.forwardQuery(ctx, st.SQL) {
 				return
 			}

@@ -1,0 +1,184 @@
+package planner
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/pit"
+)
+
+// colRef is a column reference of a query: its names, and whether it ends
+// with * (all columns).
+type colRef struct {
+	names []string
+	star  bool
+}
+
+// columnRefs collects every column reference of a parsed query.
+func columnRefs(tree *pg_query.ParseResult) []colRef {
+	var out []colRef
+	walk(tree.ProtoReflect(), func(m protoreflect.Message) bool {
+		c, ok := m.Interface().(*pg_query.ColumnRef)
+		if !ok {
+			return true
+		}
+		var r colRef
+		for _, f := range c.Fields {
+			if f.GetAStar() != nil {
+				r.star = true
+			} else if s := f.GetString_(); s != nil {
+				r.names = append(r.names, s.Sval)
+			}
+		}
+		out = append(out, r)
+		return true
+	})
+	return out
+}
+
+// usedColumns returns the feature columns of rel that the query refers to,
+// for the clause a: qualified by its alias, unqualified, or all of them
+// through *. A bare name that is ambiguous in rel is an error that lists
+// the full names.
+func usedColumns(rel *catalog.Relation, a *asOf, refs []colRef) ([]pit.Column, *featuregate.Error) {
+	all := false
+	wanted := map[string]bool{}
+	for _, r := range refs {
+		switch {
+		case r.star && (len(r.names) == 0 || len(r.names) == 1 && r.names[0] == a.aliasName):
+			all = true
+		case !r.star && len(r.names) == 1:
+			if err := resolveColumn(rel, r.names[0], wanted); err != nil {
+				return nil, err
+			}
+		case !r.star && len(r.names) == 2 && r.names[0] == a.aliasName:
+			if err := resolveColumn(rel, r.names[1], wanted); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var cols []pit.Column
+	for _, f := range rel.Features {
+		if all || wanted[f.Column] {
+			cols = append(cols, pit.Column{View: f.View, Feature: f.Feature, As: f.Column})
+		}
+	}
+	for _, f := range rel.Features {
+		if full := f.FullName(); wanted[full] && full != f.Column {
+			cols = append(cols, pit.Column{View: f.View, Feature: f.Feature, As: full})
+		}
+	}
+	return cols, nil
+}
+
+// resolveColumn marks the feature column called name as wanted.
+func resolveColumn(rel *catalog.Relation, name string, wanted map[string]bool) *featuregate.Error {
+	var candidates []string
+	for _, f := range rel.Features {
+		switch {
+		case f.Column == name || f.FullName() == name:
+			wanted[name] = true
+			return nil
+		case f.Feature == name:
+			candidates = append(candidates, f.FullName())
+		}
+	}
+	if len(candidates) > 1 {
+		return featuregate.Errorf(featuregate.KindAmbiguous, "column reference %q is ambiguous in %s: it may be %s",
+			name, rel.Name, strings.Join(candidates, " or ")).
+			WithHint("name the feature by its full name, %s", candidates[0])
+	}
+	return nil
+}
+
+// pitViews describes, for pit, the views that hold cols.
+func pitViews(cv *catalogView, rel *catalog.Relation, cols []pit.Column) []pit.View {
+	var views []pit.View
+	index := map[string]int{}
+	for _, c := range cols {
+		i, ok := index[c.View]
+		if !ok {
+			v := pitView(cv, c.View)
+			if v == nil {
+				continue
+			}
+			i = len(views)
+			index[c.View] = i
+			views = append(views, *v)
+		}
+		v := &views[i]
+		if !containsFeature(v.Features, c.Feature) {
+			v.Features = append(v.Features, pit.Feature{Name: c.Feature, Type: featureType(rel, c), As: c.Feature})
+		}
+	}
+	return views
+}
+
+// pitViewsAll describes every view of rel, reading no features.
+func pitViewsAll(cv *catalogView, rel *catalog.Relation) []pit.View {
+	var views []pit.View
+	seen := map[string]bool{}
+	for _, f := range rel.Features {
+		if !seen[f.View] {
+			seen[f.View] = true
+			if v := pitView(cv, f.View); v != nil {
+				views = append(views, *v)
+			}
+		}
+	}
+	return views
+}
+
+// pitView describes feature view name, without features.
+func pitView(cv *catalogView, name string) *pit.View {
+	fv, _ := cv.snap.Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
+	if fv == nil {
+		return nil
+	}
+	src, _ := cv.snap.Find(catalog.KindSource, fv.Source).(*catalog.Source)
+	ent, _ := cv.snap.Find(catalog.KindEntity, fv.Entity).(*catalog.Entity)
+	if src == nil || ent == nil {
+		return nil
+	}
+	v := &pit.View{Name: fv.Name, TTL: fv.TTL, Indexed: cv.indexed[fv.Name],
+		Source: pit.Source{From: sourceFrom(src), TS: src.TimestampColumn, Created: src.CreatedColumn}}
+	for _, k := range ent.Keys {
+		v.Keys = append(v.Keys, k.Name)
+	}
+	for _, f := range fv.Features {
+		if f.Check != "" {
+			v.Checks = append(v.Checks, f.Check)
+		}
+	}
+	return v
+}
+
+// sourceFrom is a source as a FROM item.
+func sourceFrom(src *catalog.Source) string {
+	if src.Table != "" {
+		return src.Table
+	}
+	return "(" + src.Query + ")"
+}
+
+func containsFeature(fs []pit.Feature, name string) bool {
+	for _, f := range fs {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func featureType(rel *catalog.Relation, c pit.Column) string {
+	for _, f := range rel.Features {
+		if f.View == c.View && f.Feature == c.Feature {
+			return f.Type
+		}
+	}
+	return "text"
+}
