@@ -117,8 +117,8 @@ func New(reg Registry, opts ...Option) *Planner {
 // PostgreSQL reports the syntax error with its exact message and position.
 func (p *Planner) Plan(ctx context.Context, s Session, sql string) (*Plan, error) {
 	cv, err := p.catalog(ctx, s)
-	if err != nil {
-		return nil, err
+	if err != nil && !quickForward(sql, nil) {
+		return nil, err // plain SQL still goes upstream, which reports its own state
 	}
 	if quickForward(sql, cv.relationWords()) {
 		return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}, nil
