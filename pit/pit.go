@@ -16,11 +16,14 @@
 //
 // When the view's source has an index on (keys, ts), each view is one
 // LATERAL subquery, ORDER BY ts DESC, c DESC LIMIT 1: one index probe per
-// spine row. Without such an index a probe per row would scan the source
-// each time, so the view is read once, set-based: a window function gives
-// each source row the ts of its successor (in (ts, c) order), and the row
-// valid at t is the one with ts <= t < next ts. That subquery has no LIMIT,
-// so PostgreSQL flattens it into an ordinary (hash or merge) join.
+// spine row. Without such an index the view is read with a window
+// function instead: each source row gets the ts of its successor in (ts,
+// c) order, and the row valid at t is the one with ts <= t < next ts.
+// PostgreSQL pushes the key into the window's partition, so each spine row
+// reads only its key's rows, but it must find them without an index:
+// EXPLAIN names the index to create. (A plan that joins the sources to
+// the spine as sets needs the time condition in the outer join's ON
+// clause, which `JOIN … USING (keys)` cannot carry; see docs/pit.md.)
 //
 // Every identifier is quoted; user values never enter the text: times and
 // keys are SQL expressions the caller takes from the user's own query

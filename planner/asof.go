@@ -239,7 +239,7 @@ func explainNotes(a *asOf, views []pit.View, sub string) []string {
 	for _, v := range views {
 		plan := "LATERAL probe per spine row, on the index of (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + ")"
 		if !v.Indexed {
-			plan = "set-based join over the whole source (no index leads with (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + ")"
+			plan = "a window over each key's source rows, found without an index (none leads with (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + "))"
 		}
 		notes = append(notes, fmt.Sprintf("featuregate: %s AS OF %s reads feature view %s by %s", a.rel.name, a.timeSQL, v.Name, plan))
 		if !v.Indexed && !strings.HasPrefix(v.Source.From, "(") {
