@@ -62,14 +62,23 @@ func appendDataKey(dst []byte, project, view string, key []any) ([]byte, error) 
 	if len(key) == 0 {
 		return nil, invalid("empty entity key for %s.%s", project, view)
 	}
-	dst = appendViewPrefix(dst, prefixData, project, view)
+	dst, bad := appendKeyParts(appendViewPrefix(dst, prefixData, project, view), key)
+	if bad >= 0 {
+		return nil, mismatch("entity key part %d of %s.%s: unsupported type %T", bad+1, project, view, key[bad])
+	}
+	return dst, nil
+}
+
+// appendKeyParts appends the typed components of an entity key; bad is the
+// index of the first part of an unsupported type, or -1.
+func appendKeyParts(dst []byte, key []any) (_ []byte, bad int) {
 	for i, v := range key {
 		var ok bool
 		if dst, ok = appendKeyPart(dst, v); !ok {
-			return nil, mismatch("entity key part %d of %s.%s: unsupported type %T", i+1, project, view, v)
+			return dst, i
 		}
 	}
-	return dst, nil
+	return dst, -1
 }
 
 // appendKeyPart appends one typed key component. Integers of every width

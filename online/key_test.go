@@ -69,25 +69,3 @@ func TestKeysSortAsTuples(t *testing.T) {
 		}
 	}
 }
-
-func TestCompositeKeysInStore(t *testing.T) {
-	s := newStore(t)
-	rows := []Row{
-		{Project: "p", View: "v", Key: key("a", "bc"), TS: t0, Values: []any{"a|bc"}},
-		{Project: "p", View: "v", Key: key("ab", "c"), TS: t0, Values: []any{"ab|c"}},
-		{Project: "p", View: "trip", Key: key(int64(1), int64(2)), TS: t0, Values: []any{"1|2"}},
-		{Project: "p", View: "trip", Key: key(int64(2), int64(1)), TS: t0, Values: []any{"2|1"}},
-	}
-	if n := mustWrite(t, s, rows...); n != 4 {
-		t.Fatalf("written %d, want 4", n)
-	}
-	for _, r := range rows {
-		got := mustGet(t, s, r.Project, r.View, r.Key)[0]
-		if !got.Found || got.Values[0] != r.Values[0] {
-			t.Errorf("%v: got %+v", r.Key, got)
-		}
-	}
-	if got := mustGet(t, s, "p", "v", key("a"), key("a", "b", "c"))[0]; got.Found {
-		t.Errorf("prefix of a composite key found: %+v", got)
-	}
-}

@@ -3,69 +3,9 @@ package online
 import (
 	"errors"
 	"math"
-	"reflect"
 	"testing"
 	"time"
 )
-
-func TestFeatureTypesRoundTrip(t *testing.T) {
-	s := newStore(t)
-	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
-	ns := time.Date(1969, 7, 20, 20, 17, 40, 123456789, time.UTC)
-	tests := []struct {
-		name string // the catalog type
-		v    any
-	}{
-		{"null", nil},
-		{"bigint", int64(math.MinInt64)},
-		{"bigint max", int64(math.MaxInt64)},
-		{"integer", int32(-7)},
-		{"smallint", int16(32767)},
-		{"real", float32(3.25)},
-		{"real nan", float32(math.Inf(-1))},
-		{"double precision", 1e-300},
-		{"numeric", "12345678901234567890.000001"},
-		{"boolean true", true},
-		{"boolean false", false},
-		{"text", "héllo\x00world"},
-		{"text empty", ""},
-		{"bytea", []byte{0, 1, 0xff}},
-		{"bytea empty", []byte{}},
-		{"date", day},
-		{"timestamp", ns},
-		{"timestamptz zero", time.Time{}},
-		{"jsonb", []byte(`{"a":[1,2]}`)},
-		{"bigint[]", []int64{1, -2, math.MaxInt64}},
-		{"integer[]", []int32{0, math.MinInt32}},
-		{"smallint[]", []int16{-1}},
-		{"real[]", []float32{1.5, -0}},
-		{"double precision[]", []float64{math.Pi}},
-		{"numeric[]", []string{"1.5", "NaN"}},
-		{"boolean[]", []bool{true, false, true}},
-		{"text[] empty", []string{}},
-		{"bytea[]", [][]byte{{1}, {}}},
-		{"timestamptz[]", []time.Time{day, ns}},
-		{"array with NULLs", []any{int64(1), nil, int64(3)}},
-		{"2-d array", []any{[]int64{1, 2}, []int64{3, 4}}},
-		{"text[] with NULL", []any{"a", nil}},
-	}
-	var row []any
-	for _, tc := range tests {
-		row = append(row, tc.v)
-	}
-	mustWrite(t, s, Row{Project: "p", View: "all", Key: key("k"), TS: t0, Values: row})
-	got := mustGet(t, s, "p", "all", key("k"))[0]
-	if !got.Found || len(got.Values) != len(tests) {
-		t.Fatalf("got %+v", got)
-	}
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if !reflect.DeepEqual(got.Values[i], tc.v) {
-				t.Errorf("got %#v (%T), want %#v (%T)", got.Values[i], got.Values[i], tc.v, tc.v)
-			}
-		})
-	}
-}
 
 func TestFloatNaNRoundTrip(t *testing.T) {
 	b, err := encodeValue(nil, t0, time.Time{}, []any{math.NaN(), float32(math.NaN())})

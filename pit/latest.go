@@ -32,7 +32,7 @@ func (v *View) Latest() string {
 		b.WriteString(", ")
 	}
 	b.WriteString(v.validity() + ` AS "fg_valid" FROM ` + v.Source.From + " AS " + sourceAlias)
-	b.WriteString(" WHERE " + col(v.Source.TS) + " >= $1 AND " + col(v.Source.TS) + " < $2")
+	b.WriteString(" WHERE " + col(v.Source.TS) + " >= $1::timestamptz AND " + col(v.Source.TS) + " < $2::timestamptz")
 	for _, k := range v.Keys {
 		b.WriteString(" AND " + col(k) + " IS NOT NULL")
 	}

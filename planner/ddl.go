@@ -46,7 +46,35 @@ type ShowStmt struct {
 	Name string       // for SHOW CREATE
 }
 
-func (*CreateStmt) ddl()  {}
+// MaterializeStmt is MATERIALIZE [INCREMENTAL] [view, …] [FROM t] TO t.
+type MaterializeStmt struct {
+	Incremental bool
+	Views       []string // none: every online view
+	From, To    string   // times as written in their string constants; "now" for now()
+}
+
+// SQL implements DDL.
+func (m *MaterializeStmt) SQL() string {
+	var b strings.Builder
+	b.WriteString("MATERIALIZE")
+	if m.Incremental {
+		b.WriteString(" INCREMENTAL")
+	}
+	for i, v := range m.Views {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" " + catalog.QuoteIdent(v))
+	}
+	if m.From != "" {
+		b.WriteString(" FROM " + catalog.QuoteLiteral(m.From))
+	}
+	b.WriteString(" TO " + catalog.QuoteLiteral(m.To))
+	return b.String()
+}
+
+func (*MaterializeStmt) ddl() {}
+func (*CreateStmt) ddl()      {}
 func (*DropStmt) ddl()    {}
 func (*CommentStmt) ddl() {}
 func (*ShowStmt) ddl()    {}
@@ -133,7 +161,7 @@ func ParseDDL(sql string) (stmt DDL, ok bool, err error) {
 // whitespace and comments, with CREATE, DROP, COMMENT or SHOW.
 func mayBeDDL(sql string) bool {
 	s := skipSpace(sql)
-	for _, w := range []string{"create", "drop", "comment", "show"} {
+	for _, w := range []string{"create", "drop", "comment", "show", "materialize"} {
 		if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
 			return true
 		}
@@ -201,6 +229,8 @@ func isDDL(toks []token) bool {
 		return objectWord(1)
 	case "comment":
 		return w(1) == "on" && objectWord(2)
+	case "materialize":
+		return true
 	case "show":
 		switch w(1) {
 		case "entities", "sources", "feature", "features", "projects":

@@ -27,8 +27,68 @@ func (p *parser) statement() (DDL, error) {
 		return p.drop()
 	case "comment":
 		return p.comment()
+	case "materialize":
+		return p.materialize()
 	}
 	return p.show()
+}
+
+// materialize parses MATERIALIZE [INCREMENTAL] [view, …] [FROM t] TO t.
+func (p *parser) materialize() (DDL, error) {
+	p.next()
+	stmt := &MaterializeStmt{Incremental: p.accept("incremental")}
+	for !p.is("from") && !p.is("to") && !p.atEnd() {
+		if len(stmt.Views) > 0 {
+			if err := p.expectPunct(',', "',', FROM or TO"); err != nil {
+				return nil, err
+			}
+		}
+		name, err := p.name("a feature view name, FROM or TO")
+		if err != nil {
+			return nil, err
+		}
+		stmt.Views = append(stmt.Views, name)
+	}
+	var err error
+	if p.accept("from") {
+		if stmt.From, err = p.timeValue(); err != nil {
+			return nil, err
+		}
+	} else if !stmt.Incremental {
+		return nil, p.errExpected("FROM <start time> (or MATERIALIZE INCREMENTAL … TO <end time>)")
+	}
+	if err := p.expectWord("to", "TO <end time>"); err != nil {
+		return nil, err
+	}
+	if stmt.To, err = p.timeValue(); err != nil {
+		return nil, err
+	}
+	return stmt, p.end()
+}
+
+// timeValue parses a time: a string constant, optionally after TIMESTAMP,
+// TIMESTAMPTZ or DATE, or now() / CURRENT_TIMESTAMP.
+func (p *parser) timeValue() (string, error) {
+	const hint = "a time such as '2024-02-01T00:00:00Z', or now()"
+	switch {
+	case p.accept("now"):
+		if err := p.expectPunct('(', "now()"); err != nil {
+			return "", err
+		}
+		return "now", p.expectPunct(')', "now()")
+	case p.accept("current_timestamp"):
+		return "now", nil
+	case p.accept("timestamptz"), p.accept("date"):
+	case p.accept("timestamp"):
+		if p.accept("with") {
+			for _, w := range []string{"time", "zone"} {
+				if err := p.expectWord(w, "TIMESTAMP WITH TIME ZONE"); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	return p.str(hint)
 }
 
 func (p *parser) create() (DDL, error) {

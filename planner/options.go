@@ -1,10 +1,16 @@
 package planner
 
-import "log/slog"
+import (
+	"log/slog"
+	"time"
+)
 
 // options are a Planner's optional dependencies.
 type options struct {
-	log *slog.Logger
+	log     *slog.Logger
+	online  OnlineStore
+	offline Offline
+	now     func() time.Time
 }
 
 // Option configures a Planner.
@@ -12,3 +18,6 @@ type Option func(*options)
 
 // WithLogger makes the planner log through l.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithClock makes the planner read the time from now (tests of TTL).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

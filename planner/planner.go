@@ -150,7 +150,7 @@ func (p *Planner) catalog(ctx context.Context, s Session) (*catalogView, error) 
 // featuregate's own statements or point-in-time clauses; if it does not,
 // it is forwarded whole so that PostgreSQL reports the syntax error.
 func (p *Planner) plan(s Session, cv *catalogView, sql string) *Plan {
-	plan, parsed := p.planParsed(s, sql)
+	plan, parsed := p.planParsed(s, cv, sql)
 	if parsed {
 		return plan
 	}
@@ -162,7 +162,7 @@ func (p *Planner) plan(s Session, cv *catalogView, sql string) *Plan {
 
 // planParsed plans sql if PostgreSQL's grammar accepts it, and reports
 // whether it did.
-func (p *Planner) planParsed(s Session, sql string) (*Plan, bool) {
+func (p *Planner) planParsed(s Session, cv *catalogView, sql string) (*Plan, bool) {
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
 		return nil, false
@@ -175,6 +175,10 @@ func (p *Planner) planParsed(s Session, sql string) (*Plan, bool) {
 				plan.Statements = append(plan.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
+		}
+		if st, ok := p.featureRead(s, cv, raw.Stmt, text); ok {
+			plan.Statements = append(plan.Statements, st)
+			continue
 		}
 		st := Statement{SQL: text, Listen: raw.Stmt.GetListenStmt() != nil}
 		if d := raw.Stmt.GetDeallocateStmt(); d != nil {
@@ -221,7 +225,7 @@ func (p *Planner) planPieces(s Session, cv *catalogView, sql string) (*Plan, boo
 			continue
 		}
 		text.WriteString(pc.text)
-		if sub, parsed := p.planParsed(s, pc.text); parsed {
+		if sub, parsed := p.planParsed(s, cv, pc.text); parsed {
 			plan.Statements = append(plan.Statements, sub.Statements...)
 		} else { // PostgreSQL reports the syntax error
 			plan.Statements = append(plan.Statements, Statement{SQL: pc.text})

@@ -57,6 +57,9 @@ func (p *Planner) ddlStatement(s Session, sql string, stmt DDL) Statement {
 		st.Command = "SHOW"
 		st.Local = p.show(s, d)
 		return st
+	case *MaterializeStmt:
+		st.Command = "MATERIALIZE"
+		st.Local = &materializeExec{p: p, s: s, stmt: d}
 	}
 	st.TopLevel = true
 	return st
@@ -91,6 +94,7 @@ func (e *changeExec) Run(ctx context.Context, _ []any, _ RowWriter) (string, err
 type rowsExec struct {
 	cols []Column
 	rows func(ctx context.Context) ([][]any, error)
+	tag  string // the command tag; SHOW when empty
 }
 
 func (e *rowsExec) Params() []uint32  { return nil }
@@ -104,6 +108,9 @@ func (e *rowsExec) Run(ctx context.Context, _ []any, w RowWriter) (string, error
 		if err := w.WriteRow(r); err != nil {
 			return "", err
 		}
+	}
+	if e.tag != "" {
+		return e.tag, nil
 	}
 	return "SHOW", nil
 }

@@ -173,7 +173,7 @@ func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int)
 			s.extendedError(err)
 			return
 		}
-		w := &bufferWriter{enc: rowEncoder{types: s.types, cols: p.stmt.st.Local.Columns(), formats: p.formats}}
+		w := &bufferWriter{s: s, enc: rowEncoder{types: s.types, cols: p.stmt.st.Local.Columns(), formats: p.formats}}
 		tag, err := p.stmt.st.Local.Run(ctx, p.args, w)
 		if err != nil {
 			s.extendedError(err)

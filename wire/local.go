@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -39,6 +40,11 @@ func formatOf(formats []int16, i int) int16 {
 	return pgtype.TextFormatCode
 }
 
+// timestamptzText is PostgreSQL's text output of a timestamptz with
+// TimeZone UTC; pgtype writes "Z" instead of "+00", which some drivers
+// (psycopg2) do not read.
+const timestamptzText = "2006-01-02 15:04:05.999999-07"
+
 // rowEncoder turns Go values into DataRow messages.
 type rowEncoder struct {
 	types   *pgtype.Map
@@ -55,6 +61,10 @@ func (e *rowEncoder) encode(values []any) (*pgproto3.DataRow, error) {
 	for i, v := range values {
 		if v == nil {
 			e.row.Values = append(e.row.Values, nil)
+			continue
+		}
+		if t, ok := v.(time.Time); ok && e.cols[i].OID == pgtype.TimestamptzOID && formatOf(e.formats, i) == pgtype.TextFormatCode {
+			e.row.Values = append(e.row.Values, []byte(t.UTC().Format(timestamptzText)))
 			continue
 		}
 		buf, err := e.types.Encode(e.cols[i].OID, formatOf(e.formats, i), v, nil)
@@ -86,8 +96,29 @@ func (w *streamWriter) WriteRow(values []any) error {
 	return nil
 }
 
+// Progress shows a long statement's progress to clients that ask for it
+// (application_name featuregate-cli, as the CLI sets), as a NOTICE sent
+// at once.
+func (w *streamWriter) Progress(msg string) { w.s.progress(msg) }
+
+// Progress implements planner.ProgressWriter.
+func (w *bufferWriter) Progress(msg string) { w.s.progress(msg) }
+
+// ProgressApplication is the application_name of clients that receive
+// progress notices.
+const ProgressApplication = "featuregate-cli"
+
+func (s *session) progress(msg string) {
+	if s.st.params["application_name"] != ProgressApplication {
+		return
+	}
+	s.c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: msg})
+	_ = s.c.flush()
+}
+
 // bufferWriter keeps the encoded rows, for portals read a few rows at a time.
 type bufferWriter struct {
+	s    *session
 	enc  rowEncoder
 	rows [][][]byte
 }

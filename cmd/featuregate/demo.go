@@ -55,6 +55,10 @@ func demo(ctx context.Context, g *globalFlags, listen string, out io.Writer) err
 	cfg := config.Default()
 	cfg.Listen = listen
 	cfg.Offline.DSN = dsn
+	if cfg.DataDir, err = os.MkdirTemp("", "featuregate-demo-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(cfg.DataDir)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -80,7 +80,14 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		return fmt.Errorf("registry: %w", err)
 	}
 	defer reg.Close()
-	srv, err := wire.NewServer(wcfg, planner.New(reg))
+	eng, err := openEngine(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer eng.Close()
+	pl := planner.New(reg, planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log))
+	srv, err := wire.NewServer(wcfg, pl)
 	if err != nil {
 		ln.Close()
 		return err

@@ -17,14 +17,17 @@ import (
 
 // Config is the whole file.
 type Config struct {
-	Project string  `yaml:"project"`
-	Listen  string  `yaml:"listen"`
-	DataDir string  `yaml:"data_dir"`
-	Offline Offline `yaml:"offline"`
-	Online  Online  `yaml:"online"`
-	Auth    Auth    `yaml:"auth"`
-	TLS     TLS     `yaml:"tls"`
-	Limits  Limits  `yaml:"limits"`
+	Project string `yaml:"project"`
+	Listen  string `yaml:"listen"`
+	// HTTPListen is the address of the HTTP API (Feast-compatible JSON,
+	// health, metrics); "off" disables it.
+	HTTPListen string  `yaml:"http_listen"`
+	DataDir    string  `yaml:"data_dir"`
+	Offline    Offline `yaml:"offline"`
+	Online     Online  `yaml:"online"`
+	Auth       Auth    `yaml:"auth"`
+	TLS        TLS     `yaml:"tls"`
+	Limits     Limits  `yaml:"limits"`
 }
 
 // Offline is the offline PostgreSQL.
@@ -39,7 +42,10 @@ type Offline struct {
 
 // Online is the online store.
 type Online struct {
-	Type string `yaml:"type"` // pebble
+	Type string `yaml:"type"` // pebble (default) or postgres
+	// DSN is the PostgreSQL of the postgres online store; empty means the
+	// offline store's database.
+	DSN string `yaml:"dsn"`
 }
 
 // Auth configures client authentication.
@@ -84,10 +90,11 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the configuration used when no file is given.
 func Default() Config {
 	return Config{
-		Listen:  "127.0.0.1:5433",
-		DataDir: ".featuregate",
-		Offline: Offline{Type: "postgres"},
-		Online:  Online{Type: "pebble"},
+		Listen:     "127.0.0.1:5433",
+		HTTPListen: "127.0.0.1:6566",
+		DataDir:    ".featuregate",
+		Offline:    Offline{Type: "postgres"},
+		Online:     Online{Type: "pebble"},
 	}
 }
 

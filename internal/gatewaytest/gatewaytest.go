@@ -13,10 +13,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/internal/offline"
+	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/online/pgstore"
 	"github.com/featuregate/featuregate/planner"
 	"github.com/featuregate/featuregate/wire"
 )
@@ -27,6 +30,8 @@ type Gateway struct {
 	Host    string
 	Port    int
 	OffDSN  string // the offline database it serves
+	Planner *planner.Planner
+	Online  planner.OnlineStore
 	cancel  context.CancelFunc
 	done    chan error
 	stopped bool
@@ -44,6 +49,21 @@ type Option func(*wire.Config)
 // a free loopback port until the test ends. Sessions are read-only through
 // the featuregate_reader role unless an option changes that.
 func Start(tb testing.TB, pg *localpg.Server, db string, opts ...Option) *Gateway {
+	tb.Helper()
+	return StartOnline(tb, pg, db, Pebble, opts...)
+}
+
+// OnlineKind chooses the online store of a test gateway.
+type OnlineKind int
+
+// The online stores.
+const (
+	Pebble   OnlineKind = iota // an embedded Pebble store in a temporary directory
+	Postgres                   // the PostgreSQL store, in the offline database
+)
+
+// StartOnline is Start with the online store of the given kind.
+func StartOnline(tb testing.TB, pg *localpg.Server, db string, kind OnlineKind, opts ...Option) *Gateway {
 	tb.Helper()
 	ctx := context.Background()
 	dsn, err := pg.CreateDB(ctx, db)
@@ -66,7 +86,10 @@ func Start(tb testing.TB, pg *localpg.Server, db string, opts ...Option) *Gatewa
 		tb.Fatal(err)
 	}
 	tb.Cleanup(reg.Close)
-	srv, err := wire.NewServer(cfg, planner.New(reg))
+	store := openOnline(tb, kind, dsn)
+	pool := offlinePool(tb, dsn)
+	pl := planner.New(reg, planner.WithOnline(store), planner.WithOffline(pool), planner.WithLogger(testLogger()))
+	srv, err := wire.NewServer(cfg, pl)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -76,7 +99,7 @@ func Start(tb testing.TB, pg *localpg.Server, db string, opts ...Option) *Gatewa
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	g := &Gateway{Addr: ln.Addr().String(), Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
-		OffDSN: dsn, cancel: cancel, done: make(chan error, 1)}
+		OffDSN: dsn, Planner: pl, Online: store, cancel: cancel, done: make(chan error, 1)}
 	go func() { g.done <- srv.Serve(ctx, ln) }()
 	tb.Cleanup(g.Stop)
 	return g
@@ -93,6 +116,42 @@ func (g *Gateway) Stop() {
 	case <-g.done:
 	case <-time.After(10 * time.Second):
 	}
+}
+
+// openOnline opens an online store of the given kind, closed at cleanup.
+func openOnline(tb testing.TB, kind OnlineKind, dsn string) planner.OnlineStore {
+	tb.Helper()
+	if kind == Postgres {
+		s, err := pgstore.Open(context.Background(), dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	s, err := online.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// offlinePool is the gateway's own pool to the offline store, for
+// materialization; naive timestamps read as UTC.
+func offlinePool(tb testing.TB, dsn string) *pgxpool.Pool {
+	tb.Helper()
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
 }
 
 func testLogger() *slog.Logger {

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/featuregate/featuregate/internal/config"
+	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/online/pgstore"
+	"github.com/featuregate/featuregate/planner"
+)
+
+// engine holds what the planner needs beyond the registry: the online
+// store and a pool to the offline store for materialization.
+type engine struct {
+	online planner.OnlineStore
+	pool   *pgxpool.Pool
+	closer func() error
+}
+
+// Close releases the engine's stores.
+func (e *engine) Close() {
+	e.pool.Close()
+	if err := e.closer(); err != nil {
+		fmt.Fprintln(os.Stderr, "featuregate: close the online store:", err)
+	}
+}
+
+// openEngine opens the online store the config chooses and the offline
+// pool. The Pebble store lives in <data_dir>/online.
+func openEngine(ctx context.Context, cfg config.Config) (*engine, error) {
+	pc, err := pgxpool.ParseConfig(cfg.Offline.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("offline.dsn: %w", err)
+	}
+	pc.ConnConfig.RuntimeParams["timezone"] = "UTC" // naive timestamps are UTC, as in Feast
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("offline store: %w", err)
+	}
+	e := &engine{pool: pool}
+	switch cfg.Online.Type {
+	case "postgres":
+		dsn := cfg.Online.DSN
+		if dsn == "" {
+			dsn = cfg.Offline.DSN
+		}
+		s, err := pgstore.Open(ctx, dsn)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("online store: %w", err)
+		}
+		e.online, e.closer = s, s.Close
+	default:
+		dir := filepath.Join(cfg.DataDir, "online")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("online store: %w", err)
+		}
+		s, err := online.Open(dir)
+		if err != nil {
+			pool.Close()
+			if errors.Is(err, os.ErrExist) || isLocked(err) {
+				return nil, fmt.Errorf("online store %s is in use by another featuregate serve: stop it, or give this one another --data directory", dir)
+			}
+			return nil, fmt.Errorf("online store: %w", err)
+		}
+		e.online, e.closer = s, s.Close
+	}
+	return e, nil
+}
+
+// isLocked reports whether err says the Pebble directory is locked.
+func isLocked(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "lock") || strings.Contains(msg, "resource temporarily unavailable")
+}

@@ -1,0 +1,390 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/online"
+)
+
+// LookupRequest asks for the latest online values of features for entity
+// keys (SURFACE.md §2.1).
+type LookupRequest struct {
+	Project string
+	// Relation is a feature view, a feature service or "features"; "" when
+	// Features is set.
+	Relation string
+	// Features are Feast feature references "view:feature", when Relation
+	// is "".
+	Features []string
+	// Keys are the entity join key names, e.g. ["user_id"].
+	Keys []string
+	// Rows hold one slice of key values per requested entity, in Keys
+	// order. Values are converted to the keys' types: strings, integers
+	// and integral floats (as JSON gives them) are accepted.
+	Rows [][]any
+	// FullNames names every feature column view__feature.
+	FullNames bool
+	// Columns, when set, are the only feature columns wanted, by name.
+	Columns []string
+}
+
+// LookupResult is column-oriented, like Feast's response.
+type LookupResult struct {
+	Keys     []string        // key column names
+	KeyRows  [][]any         // the requested keys, typed, one per row
+	Features []LookupFeature // in relation order
+}
+
+// LookupFeature is one feature column of a result.
+type LookupFeature struct {
+	Name                string // the output name: bare, or view__feature
+	View, Feature, Type string // Type is the PostgreSQL type name
+	Values              []any  // one per row; nil unless PRESENT
+	Status              []Status
+	EventTS             []time.Time // zero when not found
+}
+
+// Status is a value's state, as in Feast.
+type Status uint8
+
+// The states of a looked-up value.
+const (
+	StatusPresent       Status = iota // the value is there and fresh
+	StatusNotFound                    // the store has no value for the key
+	StatusOutsideMaxAge               // the value is older than the view's TTL
+)
+
+// String returns Feast's name of the status.
+func (s Status) String() string {
+	return [...]string{"PRESENT", "NOT_FOUND", "OUTSIDE_MAX_AGE"}[s]
+}
+
+// Lookup reads the latest values of features for entity keys from the
+// online store, one result row per requested key, in request order.
+func (p *Planner) Lookup(ctx context.Context, req LookupRequest) (*LookupResult, error) {
+	if p.opts.online == nil {
+		return nil, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
+			WithHint("start featuregate serve with a data directory or online.type: postgres")
+	}
+	cv, err := p.catalog(ctx, Session{Database: req.Project})
+	if err != nil {
+		return nil, err
+	}
+	if cv == nil {
+		return nil, featuregate.Errorf(featuregate.KindUndefined, "no project given")
+	}
+	cols, err := lookupColumns(cv, req)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planLookup(cv, req.Keys, cols)
+	if err != nil {
+		return nil, err
+	}
+	return p.runLookup(ctx, cv.snap.Project, plan, req.Rows)
+}
+
+// lookupColumns resolves the request's features into relation columns.
+func lookupColumns(cv *catalogView, req LookupRequest) ([]catalog.RelationFeature, error) {
+	var feats []catalog.RelationFeature
+	if req.Relation != "" {
+		rel := cv.relation(req.Relation)
+		if rel == nil {
+			return nil, featuregate.Errorf(featuregate.KindUndefined, "feature relation %q does not exist in project %q", req.Relation, cv.snap.Project).
+				WithHint("SHOW FEATURE VIEWS and SHOW FEATURE SERVICES list them")
+		}
+		feats = rel.Features
+	} else {
+		for _, ref := range req.Features {
+			f, err := featureRef(cv, ref)
+			if err != nil {
+				return nil, err
+			}
+			feats = append(feats, f)
+		}
+	}
+	if len(feats) == 0 {
+		return nil, featuregate.Errorf(featuregate.KindInvalid, "no feature requested")
+	}
+	for i := range feats {
+		if req.FullNames {
+			feats[i].Column = feats[i].FullName()
+		} else if req.Relation == "" {
+			feats[i].Column = feats[i].Feature
+		}
+	}
+	if req.Columns != nil {
+		return pickColumns(feats, req.Columns)
+	}
+	return feats, nil
+}
+
+// featureRef resolves Feast's "view:feature".
+func featureRef(cv *catalogView, ref string) (catalog.RelationFeature, error) {
+	view, feature, ok := strings.Cut(ref, ":")
+	if !ok {
+		return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindInvalid, "feature reference %q is not view:feature", ref)
+	}
+	rel := cv.relation(view)
+	if rel == nil || rel.Kind != catalog.KindFeatureView {
+		return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q does not exist", view)
+	}
+	for _, f := range rel.Features {
+		if f.Feature == feature {
+			return f, nil
+		}
+	}
+	return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q has no feature %q", view, feature)
+}
+
+// pickColumns keeps the features named by names (their column or full
+// name), in the order of names.
+func pickColumns(feats []catalog.RelationFeature, names []string) ([]catalog.RelationFeature, error) {
+	var out []catalog.RelationFeature
+	for _, n := range names {
+		i := slices.IndexFunc(feats, func(f catalog.RelationFeature) bool { return f.Column == n || f.FullName() == n })
+		if i < 0 {
+			return nil, featuregate.Errorf(featuregate.KindUndefined, "column %q does not exist", n)
+		}
+		f := feats[i]
+		f.Column = n
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// lookupView is one feature view a lookup reads.
+type lookupView struct {
+	view   *catalog.FeatureView
+	name   string        // its name in the online store
+	ttl    time.Duration // 0 for none
+	keyIdx []int         // positions of its entity's keys among the request's keys
+}
+
+// lookupPlan is a resolved lookup: which views, which columns.
+type lookupPlan struct {
+	keys     []catalog.Column // the request's keys, typed
+	views    []lookupView
+	features []catalog.RelationFeature
+	viewOf   []int // per feature, its view's index in views
+	valueIdx []int // per feature, its position in the view's stored values
+}
+
+// planLookup resolves views, keys and value positions once; a prepared
+// statement keeps the plan for all its executions.
+func planLookup(cv *catalogView, keyNames []string, feats []catalog.RelationFeature) (*lookupPlan, error) {
+	lp := &lookupPlan{features: feats}
+	views := map[string]int{}
+	for _, f := range feats {
+		i, ok := views[f.View]
+		if !ok {
+			v, err := lookupViewOf(cv, f.View, keyNames, lp)
+			if err != nil {
+				return nil, err
+			}
+			i = len(lp.views)
+			views[f.View] = i
+			lp.views = append(lp.views, v)
+		}
+		lp.viewOf = append(lp.viewOf, i)
+		lp.valueIdx = append(lp.valueIdx, slices.IndexFunc(lp.views[i].view.Features, func(x catalog.Feature) bool { return x.Name == f.Feature }))
+	}
+	return lp, nil
+}
+
+// lookupViewOf resolves one view and checks the request gives its keys.
+func lookupViewOf(cv *catalogView, name string, keyNames []string, lp *lookupPlan) (lookupView, error) {
+	fv, _ := cv.snap.Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
+	var ent *catalog.Entity
+	if fv != nil {
+		ent, _ = cv.snap.Find(catalog.KindEntity, fv.Entity).(*catalog.Entity)
+	}
+	if fv == nil || ent == nil {
+		return lookupView{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q is not defined", name)
+	}
+	if !fv.Online {
+		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s is OFFLINE: it has no online values", fv.Name).
+			WithHint("read it AS OF a time, or make it ONLINE and MATERIALIZE it")
+	}
+	ttl, err := ttlOf(fv)
+	if err != nil {
+		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s: %v", fv.Name, err)
+	}
+	lv := lookupView{view: fv, name: onlineName(fv), ttl: ttl}
+	for _, k := range ent.Keys {
+		i := slices.Index(keyNames, k.Name)
+		if i < 0 {
+			return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s needs the entity key %s", fv.Name, k.Name).
+				WithHint("give a value of every join key of %s: %s", ent.Name, entityKeys(ent))
+		}
+		lv.keyIdx = append(lv.keyIdx, i)
+		if lp.keys == nil {
+			lp.keys = make([]catalog.Column, len(keyNames))
+		}
+		lp.keys[i] = k
+	}
+	return lv, nil
+}
+
+func entityKeys(e *catalog.Entity) string {
+	var names []string
+	for _, k := range e.Keys {
+		names = append(names, k.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// runLookup reads every view for rows and assembles the columns.
+func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*LookupResult, error) {
+	res := &LookupResult{KeyRows: make([][]any, len(rows))}
+	for _, k := range lp.keys {
+		res.Keys = append(res.Keys, k.Name)
+	}
+	for i, r := range rows {
+		typed, err := typedKey(lp.keys, r)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		}
+		res.KeyRows[i] = typed
+	}
+	now := time.Now()
+	if p.opts.now != nil {
+		now = p.opts.now()
+	}
+	for _, f := range lp.features {
+		res.Features = append(res.Features, LookupFeature{Name: f.Column, View: f.View, Feature: f.Feature, Type: f.Type,
+			Values: make([]any, len(rows)), Status: make([]Status, len(rows)), EventTS: make([]time.Time, len(rows))})
+	}
+	for vi, v := range lp.views {
+		keys := make([][]any, len(rows))
+		for i, r := range res.KeyRows {
+			keys[i] = make([]any, len(v.keyIdx))
+			for j, k := range v.keyIdx {
+				keys[i][j] = r[k]
+			}
+		}
+		got, err := p.opts.online.Get(ctx, project, v.name, keys, now, v.ttl)
+		if err != nil {
+			return nil, featuregate.Errorf(featuregate.KindUnavailable, "online store: %v", err)
+		}
+		for fi := range lp.features {
+			if lp.viewOf[fi] == vi {
+				fillFeature(&res.Features[fi], got, lp.valueIdx[fi])
+			}
+		}
+	}
+	return res, nil
+}
+
+// fillFeature copies one feature's values out of a view's results.
+func fillFeature(f *LookupFeature, got []online.Result, idx int) {
+	for i, r := range got {
+		switch {
+		case !r.Found:
+			f.Status[i] = StatusNotFound
+		case r.Expired:
+			f.Status[i], f.EventTS[i] = StatusOutsideMaxAge, r.TS
+		default:
+			f.Status[i], f.EventTS[i] = StatusPresent, r.TS
+			if idx >= 0 && idx < len(r.Values) {
+				f.Values[i] = r.Values[idx]
+			}
+		}
+	}
+}
+
+// typedKey converts one requested key to the keys' types.
+func typedKey(keys []catalog.Column, r []any) ([]any, error) {
+	if len(r) != len(keys) {
+		return nil, featuregate.Errorf(featuregate.KindInvalid, "%d key values for %d join keys", len(r), len(keys))
+	}
+	out := make([]any, len(r))
+	for i, v := range r {
+		c, err := convertKey(v, keys[i].Type)
+		if err != nil {
+			return nil, featuregate.Errorf(featuregate.KindDatatypeMismatch, "join key %s: %v", keys[i].Name, err)
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// convertKey converts v to the Go type the online store keys a column of
+// type typ with.
+func convertKey(v any, typ string) (any, error) {
+	if v == nil {
+		return nil, fmt.Errorf("a join key cannot be NULL")
+	}
+	switch typ {
+	case "text":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case "bigint", "integer", "smallint":
+		return toInt(v)
+	case "boolean":
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case "bytea":
+		if b, ok := v.([]byte); ok {
+			return b, nil
+		}
+	case "date", "timestamp without time zone", "timestamp with time zone":
+		return toTime(v)
+	}
+	return nil, fmt.Errorf("%v (%T) is not a %s", v, v, typ)
+}
+
+func toInt(v any) (any, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), nil
+		}
+	case string:
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	return nil, fmt.Errorf("%v is not an integer", v)
+}
+
+func toTime(v any) (any, error) {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC(), nil
+	case string:
+		return parseTime(x)
+	}
+	return nil, fmt.Errorf("%v is not a time", v)
+}
+
+// parseTime reads a timestamp as featuregate accepts it in statements and
+// requests: RFC 3339, or without an offset (then UTC), or a date.
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a timestamp (write 2024-01-31T00:00:00Z)", s)
+}
