@@ -74,6 +74,23 @@ func (m *MaterializeStmt) SQL() string {
 }
 
 func (*MaterializeStmt) ddl() {}
+
+// DropProjectStmt is DROP PROJECT [IF EXISTS] name: every definition of
+// the project and its online values (featuregate teardown).
+type DropProjectStmt struct {
+	IfExists bool
+	Name     string
+}
+
+// SQL implements DDL.
+func (d *DropProjectStmt) SQL() string {
+	if d.IfExists {
+		return "DROP PROJECT IF EXISTS " + catalog.QuoteIdent(d.Name)
+	}
+	return "DROP PROJECT " + catalog.QuoteIdent(d.Name)
+}
+
+func (*DropProjectStmt) ddl() {}
 func (*CreateStmt) ddl()      {}
 func (*DropStmt) ddl()    {}
 func (*CommentStmt) ddl() {}
@@ -226,7 +243,7 @@ func isDDL(toks []token) bool {
 		}
 		return objectWord(1)
 	case "drop":
-		return objectWord(1)
+		return objectWord(1) || w(1) == "project"
 	case "comment":
 		return w(1) == "on" && objectWord(2)
 	case "materialize":

@@ -125,6 +125,16 @@ func (p *parser) object(kind catalog.Kind) (catalog.Object, error) {
 
 func (p *parser) drop() (DDL, error) {
 	p.next()
+	if p.accept("project") {
+		stmt := &DropProjectStmt{}
+		if p.is("if") && p.peekAt(1).word == "exists" {
+			p.i += 2
+			stmt.IfExists = true
+		}
+		var err error
+		stmt.Name, err = p.name("a project name")
+		return stmt, orEnd(err, p)
+	}
 	kind, err := p.kind()
 	if err != nil {
 		return nil, err

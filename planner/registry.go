@@ -60,6 +60,9 @@ func (p *Planner) ddlStatement(s Session, sql string, stmt DDL) Statement {
 	case *MaterializeStmt:
 		st.Command = "MATERIALIZE"
 		st.Local = &materializeExec{p: p, s: s, stmt: d}
+	case *DropProjectStmt:
+		st.Command = "DROP PROJECT"
+		st.Local = &dropProjectExec{p: p, s: s, sql: strings.TrimSpace(sql), stmt: d}
 	}
 	st.TopLevel = true
 	return st
