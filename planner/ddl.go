@@ -92,9 +92,9 @@ func (d *DropProjectStmt) SQL() string {
 
 func (*DropProjectStmt) ddl() {}
 func (*CreateStmt) ddl()      {}
-func (*DropStmt) ddl()    {}
-func (*CommentStmt) ddl() {}
-func (*ShowStmt) ddl()    {}
+func (*DropStmt) ddl()        {}
+func (*CommentStmt) ddl()     {}
+func (*ShowStmt) ddl()        {}
 
 // SQL renders the statement: the object's CREATE statement, with OR
 // REPLACE when asked.

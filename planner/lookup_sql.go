@@ -272,4 +272,3 @@ func firstOr(names []string, all string) string {
 	}
 	return "(" + all + ")"
 }
-
