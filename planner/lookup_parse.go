@@ -27,29 +27,50 @@ func (p *Planner) parseLookup(cv *catalogView, sel *pg_query.SelectStmt, relName
 		alias = rv.Alias.Aliasname
 	}
 	e := &lookupExec{p: p, project: cv.snap.Project}
-	feats, err := e.targets(r, alias, sel.TargetList)
-	if err != nil {
-		return nil, err
-	}
+	keyed := *r // the relation as the lookup sees it: the keys it gives
 	if e.empty = isLimitZero(sel.LimitCount); !e.empty {
 		if sel.LimitCount != nil {
 			return nil, refuseRead(relName, "a lookup returns one row per key: LIMIT is not accepted", r.Keys)
 		}
-		if err := e.where(r, alias, sel.WhereClause); err != nil {
+		given, err := e.where(r, alias, sel.WhereClause)
+		if err != nil {
 			return nil, err
 		}
+		keyed.Keys = e.onlyKeys(r.Keys, given)
 	}
-	keyNames := make([]string, len(r.Keys))
-	for i, k := range r.Keys {
+	feats, err := e.targets(&keyed, alias, sel.TargetList)
+	if err != nil {
+		return nil, err
+	}
+	keyNames := make([]string, len(keyed.Keys))
+	for i, k := range keyed.Keys {
 		keyNames[i] = k.Name
 	}
 	if e.plan, err = planLookup(cv, keyNames, feats); err != nil {
 		return nil, err
 	}
-	if e.plan.keys == nil { // no feature column: the keys are the relation's
-		e.plan.keys = r.Keys
-	}
+	e.plan.keys = keyed.Keys
 	return e, nil
+}
+
+// onlyKeys keeps the keys the predicate gives (indices into keys, in
+// order) and renumbers the key sources' parts to match.
+func (e *lookupExec) onlyKeys(keys []catalog.Column, given []int) []catalog.Column {
+	out := make([]catalog.Column, len(given))
+	for i, k := range given {
+		out[i] = keys[k]
+	}
+	for i, ks := range e.keys {
+		if ks.array > 0 {
+			continue
+		}
+		parts := make([]valueSource, len(given))
+		for j, k := range given {
+			parts[j] = ks.parts[k]
+		}
+		e.keys[i].parts = parts
+	}
+	return out
 }
 
 func isLimitZero(n *pg_query.Node) bool {
@@ -147,10 +168,12 @@ func refFieldsStar(n *pg_query.Node) []string {
 	return out
 }
 
-// where reads the key predicate: the key sources and parameter types.
-func (e *lookupExec) where(r *catalog.Relation, alias string, w *pg_query.Node) error {
+// where reads the key predicate: the key sources and parameter types. It
+// returns the indices of the keys given, in the relation's order; the
+// key sources' parts are indexed like the relation's keys.
+func (e *lookupExec) where(r *catalog.Relation, alias string, w *pg_query.Node) ([]int, error) {
 	noKey := func() error {
-		return refuseRead(r.Name, "its WHERE clause must give every entity key: key = value, key IN (…) or key = ANY(array)", r.Keys)
+		return refuseRead(r.Name, "its WHERE clause must give the entity key: key = value, key IN (…) or key = ANY(array), and for a composite key each key = value AND …", r.Keys)
 	}
 	keyOf := func(n *pg_query.Node) int {
 		f := refFieldsStar(n)
@@ -160,14 +183,14 @@ func (e *lookupExec) where(r *catalog.Relation, alias string, w *pg_query.Node) 
 		return slices.IndexFunc(r.Keys, func(k catalog.Column) bool { return k.Name == f[len(f)-1] })
 	}
 	if w == nil {
-		return noKey()
+		return nil, noKey()
 	}
-	if b := w.GetBoolExpr(); b != nil && b.Boolop == pg_query.BoolExprType_AND_EXPR && len(r.Keys) > 1 {
+	if b := w.GetBoolExpr(); b != nil && b.Boolop == pg_query.BoolExprType_AND_EXPR {
 		return e.tuple(r, b.Args, keyOf, noKey)
 	}
 	a := w.GetAExpr()
-	if a == nil || len(r.Keys) != 1 && a.Kind != pg_query.A_Expr_Kind_AEXPR_IN {
-		return noKey()
+	if a == nil {
+		return nil, noKey()
 	}
 	op := ""
 	if len(a.Name) == 1 {
@@ -178,43 +201,47 @@ func (e *lookupExec) where(r *catalog.Relation, alias string, w *pg_query.Node) 
 		return e.tuple(r, []*pg_query.Node{w}, keyOf, noKey)
 	case a.Kind == pg_query.A_Expr_Kind_AEXPR_IN && op == "=":
 		return e.in(r, a, keyOf, noKey)
-	case a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY && op == "=" && keyOf(a.Lexpr) == 0:
-		return e.any(r, a.Rexpr)
+	case a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ANY && op == "=" && keyOf(a.Lexpr) >= 0:
+		k := keyOf(a.Lexpr)
+		return []int{k}, e.any(r, k, a.Rexpr)
 	}
-	return noKey()
+	return nil, noKey()
 }
 
-// tuple reads key = value for every key, joined by AND: one key tuple.
-func (e *lookupExec) tuple(r *catalog.Relation, conds []*pg_query.Node, keyOf func(*pg_query.Node) int, noKey func() error) error {
+// tuple reads key = value for some keys, joined by AND: one key tuple.
+func (e *lookupExec) tuple(r *catalog.Relation, conds []*pg_query.Node, keyOf func(*pg_query.Node) int, noKey func() error) ([]int, error) {
 	parts := make([]valueSource, len(r.Keys))
 	seen := make([]bool, len(r.Keys))
 	for _, c := range conds {
 		a := c.GetAExpr()
 		if a == nil || a.Kind != pg_query.A_Expr_Kind_AEXPR_OP || len(a.Name) != 1 || a.Name[0].GetString_().GetSval() != "=" {
-			return noKey()
+			return nil, noKey()
 		}
 		k, v := keyOf(a.Lexpr), a.Rexpr
 		if k < 0 {
 			k, v = keyOf(a.Rexpr), a.Lexpr
 		}
 		if k < 0 || seen[k] {
-			return noKey()
+			return nil, noKey()
 		}
 		vs, err := e.value(v, r.Keys[k].Type)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		parts[k], seen[k] = vs, true
 	}
-	if slices.Contains(seen, false) {
-		return noKey()
-	}
 	e.keys = append(e.keys, keySource{parts: parts})
-	return nil
+	var given []int
+	for k, ok := range seen {
+		if ok {
+			given = append(given, k)
+		}
+	}
+	return given, nil
 }
 
 // in reads key IN (v, …), or (k1, k2) IN ((v1, v2), …).
-func (e *lookupExec) in(r *catalog.Relation, a *pg_query.A_Expr, keyOf func(*pg_query.Node) int, noKey func() error) error {
+func (e *lookupExec) in(r *catalog.Relation, a *pg_query.A_Expr, keyOf func(*pg_query.Node) int, noKey func() error) ([]int, error) {
 	var order []int // key index of each tuple position
 	if row := a.Lexpr.GetRowExpr(); row != nil {
 		for _, f := range row.Args {
@@ -223,8 +250,8 @@ func (e *lookupExec) in(r *catalog.Relation, a *pg_query.A_Expr, keyOf func(*pg_
 	} else {
 		order = []int{keyOf(a.Lexpr)}
 	}
-	if len(order) != len(r.Keys) || slices.Contains(order, -1) {
-		return noKey()
+	if slices.Contains(order, -1) || hasDuplicate(order) {
+		return nil, noKey()
 	}
 	for _, item := range a.Rexpr.GetList().GetItems() {
 		vals := []*pg_query.Node{item}
@@ -232,28 +259,41 @@ func (e *lookupExec) in(r *catalog.Relation, a *pg_query.A_Expr, keyOf func(*pg_
 			vals = row.Args
 		}
 		if len(vals) != len(order) {
-			return noKey()
+			return nil, noKey()
 		}
 		parts := make([]valueSource, len(r.Keys))
 		for i, v := range vals {
 			vs, err := e.value(v, r.Keys[order[i]].Type)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			parts[order[i]] = vs
 		}
 		e.keys = append(e.keys, keySource{parts: parts})
 	}
-	return nil
+	given := slices.Clone(order)
+	slices.Sort(given)
+	return given, nil
+}
+
+func hasDuplicate(xs []int) bool {
+	seen := map[int]bool{}
+	for _, x := range xs {
+		if seen[x] {
+			return true
+		}
+		seen[x] = true
+	}
+	return false
 }
 
 // any reads the array of key = ANY(array): a parameter, ARRAY[…] or an
 // array literal.
-func (e *lookupExec) any(r *catalog.Relation, n *pg_query.Node) error {
+func (e *lookupExec) any(r *catalog.Relation, k int, n *pg_query.Node) error {
 	if tc := n.GetTypeCast(); tc != nil {
 		n = tc.Arg
 	}
-	typ := r.Keys[0].Type
+	typ := r.Keys[k].Type
 	switch {
 	case n.GetParamRef() != nil:
 		num := int(n.GetParamRef().Number)
@@ -265,7 +305,7 @@ func (e *lookupExec) any(r *catalog.Relation, n *pg_query.Node) error {
 			if err != nil {
 				return err
 			}
-			e.keys = append(e.keys, keySource{parts: []valueSource{vs}})
+			e.keys = append(e.keys, keySource{parts: oneKey(len(r.Keys), k, vs)})
 		}
 	case n.GetAConst() != nil && n.GetAConst().GetSval() != nil:
 		elems, err := parseArrayLiteral(n.GetAConst().GetSval().Sval)
@@ -273,7 +313,7 @@ func (e *lookupExec) any(r *catalog.Relation, n *pg_query.Node) error {
 			return featuregate.Errorf(featuregate.KindSyntax, "malformed array literal: %v", err)
 		}
 		for _, el := range elems {
-			e.keys = append(e.keys, keySource{parts: []valueSource{{value: el}}})
+			e.keys = append(e.keys, keySource{parts: oneKey(len(r.Keys), k, valueSource{value: el})})
 		}
 	default:
 		return refuseRead(r.Name, "= ANY takes a parameter, ARRAY[…] or an array literal", r.Keys)
@@ -315,4 +355,11 @@ func (e *lookupExec) setParam(num int, oid uint32) {
 		e.params = append(e.params, 0)
 	}
 	e.params[num-1] = oid
+}
+
+// oneKey is a tuple of n key parts with only part k set.
+func oneKey(n, k int, vs valueSource) []valueSource {
+	parts := make([]valueSource, n)
+	parts[k] = vs
+	return parts
 }
