@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,27 +49,40 @@ func (s *Store) Watermark(ctx context.Context, project, view string) (t time.Tim
 // DropView deletes every value of view and its watermark, in one
 // transaction.
 func (s *Store) DropView(ctx context.Context, project, view string) error {
-	return s.drop(ctx, fmt.Sprintf("view %s.%s", project, view), "project = $1 AND view = $2", "key", project, view)
+	return s.drop(ctx, "view "+project+"."+view, `
+		DELETE FROM featuregate_online.features f
+		USING (SELECT project, view, key FROM featuregate_online.features
+		       WHERE project = $1 AND view = $2 ORDER BY key FOR UPDATE) l
+		WHERE f.project = $1 AND f.view = $2 AND f.key = l.key`, `
+		DELETE FROM featuregate_online.watermarks WHERE project = $1 AND view = $2`,
+		project, view)
 }
 
 // DropProject deletes every value and watermark of project, in one
 // transaction.
 func (s *Store) DropProject(ctx context.Context, project string) error {
-	return s.drop(ctx, "project "+project, "project = $1", `view COLLATE "C", key`, project)
+	return s.drop(ctx, "project "+project, `
+		DELETE FROM featuregate_online.features f
+		USING (SELECT project, view, key FROM featuregate_online.features
+		       WHERE project = $1 ORDER BY view COLLATE "C", key FOR UPDATE) l
+		WHERE f.project = $1 AND f.view = l.view AND f.key = l.key`, `
+		DELETE FROM featuregate_online.watermarks WHERE project = $1`,
+		project)
 }
 
-// drop deletes the features and watermarks rows matching where, in one
-// pipelined batch (one implicit transaction). It first locks the features
-// rows in order, the order in which Write sorts its rows, so that a drop
-// and a concurrent Write never wait on each other in a cycle.
-func (s *Store) drop(ctx context.Context, what, where, order string, args ...any) error {
+// drop runs a features and a watermarks DELETE in one pipelined batch (one
+// implicit transaction). The features statement first locks the rows it
+// deletes in (view, key) order, bytewise, the order in which Write sends
+// its rows, so that a drop and concurrent Writes never wait on each other
+// in a cycle; being one statement, it deletes exactly the rows it locked
+// (a row a Write commits meanwhile was written after the drop).
+func (s *Store) drop(ctx context.Context, what, features, watermarks string, args ...any) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT FROM featuregate_online.features WHERE `+where+` ORDER BY `+order+` FOR UPDATE`, args...)
-	b.Queue(`DELETE FROM featuregate_online.features WHERE `+where, args...)
-	b.Queue(`DELETE FROM featuregate_online.watermarks WHERE `+where, args...)
+	b.Queue(features, args...)
+	b.Queue(watermarks, args...)
 	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
 		return wrap(ctx, "drop "+what, err)
 	}

@@ -32,8 +32,11 @@ func (s *Store) Get(ctx context.Context, project, view string, keys [][]any, now
 		return nil, err
 	}
 	enc, distinct, err := encodeKeys(keys)
-	if err != nil || len(keys) == 0 {
-		return []online.Result{}, err
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return []online.Result{}, nil
 	}
 	var oldest any // NULL: no TTL
 	var oldestNs int16
