@@ -56,7 +56,7 @@ func (a *AtTime) entities() string {
 	var arms []string
 	for _, v := range a.Views {
 		var b strings.Builder
-		b.WriteString("SELECT ")
+		b.WriteString("SELECT DISTINCT ")
 		for i, k := range a.Keys {
 			if i > 0 {
 				b.WriteString(", ")

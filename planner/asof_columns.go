@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -144,7 +145,7 @@ func pitView(cv *catalogView, name string) *pit.View {
 	if src == nil || ent == nil {
 		return nil
 	}
-	v := &pit.View{Name: fv.Name, TTL: fv.TTL, Indexed: cv.indexed[fv.Name],
+	v := &pit.View{Name: fv.Name, TTL: absoluteTTL(fv), Indexed: cv.indexed[fv.Name],
 		Source: pit.Source{From: sourceFrom(src), TS: src.TimestampColumn, Created: src.CreatedColumn}}
 	for _, k := range ent.Keys {
 		v.Keys = append(v.Keys, k.Name)
@@ -181,4 +182,16 @@ func featureType(rel *catalog.Relation, c pit.Column) string {
 		}
 	}
 	return "text"
+}
+
+// absoluteTTL writes a view's TTL as an exact duration in seconds, so that
+// a TTL of days means the same in every session time zone (PostgreSQL
+// subtracts '1 day' as a calendar day, 23 or 25 hours across a daylight
+// saving change); months count 30 days, as in the online store.
+func absoluteTTL(fv *catalog.FeatureView) string {
+	d, err := ttlOf(fv)
+	if err != nil || d == 0 {
+		return fv.TTL // checked at CREATE; kept as written otherwise
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds"
 }

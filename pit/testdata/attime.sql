@@ -1,7 +1,7 @@
 (SELECT "fg_spine"."user_id", "fg_spine"."event_timestamp", "fg_v1"."months_active" AS "months_active", "fg_v1"."monthly_fee" AS "monthly_fee", "fg_v2"."watch_hours_30d" AS "watch_hours_30d"
 FROM (SELECT "fg_e"."user_id", "fg_t"."t" AS "event_timestamp"
-FROM (SELECT (TIMESTAMPTZ '2024-01-31')::timestamptz AS "t") AS "fg_t" CROSS JOIN LATERAL (SELECT "fg_src"."user_id"
-FROM subscriptions_profile_snapshots AS "fg_src" WHERE "fg_src"."as_of" <= "fg_t"."t" AND "fg_src"."user_id" IS NOT NULL UNION SELECT "fg_src"."user_id"
+FROM (SELECT (TIMESTAMPTZ '2024-01-31')::timestamptz AS "t") AS "fg_t" CROSS JOIN LATERAL (SELECT DISTINCT "fg_src"."user_id"
+FROM subscriptions_profile_snapshots AS "fg_src" WHERE "fg_src"."as_of" <= "fg_t"."t" AND "fg_src"."user_id" IS NOT NULL UNION SELECT DISTINCT "fg_src"."user_id"
 FROM (SELECT *
 FROM "Usage") AS "fg_src" WHERE "fg_src"."as_of" <= "fg_t"."t" AND "fg_src"."user_id" IS NOT NULL) AS "fg_e") AS "fg_spine" LEFT JOIN LATERAL (SELECT "fg_src"."months_active"::bigint AS "months_active", "fg_src"."monthly_fee"::real AS "monthly_fee"
 FROM subscriptions_profile_snapshots AS "fg_src" WHERE "fg_src"."user_id" = "fg_spine"."user_id" AND "fg_src"."as_of" <= "fg_spine"."event_timestamp" ORDER BY "fg_src"."as_of" DESC LIMIT 1) AS "fg_v1" ON true LEFT JOIN LATERAL (SELECT "fg_src"."watch_hours_30d"::double precision AS "watch_hours_30d"
