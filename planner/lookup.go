@@ -102,6 +102,9 @@ func lookupColumns(cv *catalogView, req LookupRequest) ([]catalog.RelationFeatur
 				WithHint("SHOW FEATURE VIEWS and SHOW FEATURE SERVICES list them")
 		}
 		feats = rel.Features
+		if req.Relation == catalog.AllFeatures && cv.snap.Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
+			feats = onlineOnly(cv, feats) // every online feature
+		}
 	} else {
 		for _, ref := range req.Features {
 			f, err := featureRef(cv, ref)
@@ -125,6 +128,17 @@ func lookupColumns(cv *catalogView, req LookupRequest) ([]catalog.RelationFeatur
 		return pickColumns(feats, req.Columns)
 	}
 	return feats, nil
+}
+
+// onlineOnly drops the features of OFFLINE views.
+func onlineOnly(cv *catalogView, feats []catalog.RelationFeature) []catalog.RelationFeature {
+	var out []catalog.RelationFeature
+	for _, f := range feats {
+		if v, _ := cv.snap.Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView); v != nil && v.Online {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // featureRef resolves Feast's "view:feature".
@@ -196,6 +210,12 @@ func planLookup(cv *catalogView, keyNames []string, feats []catalog.RelationFeat
 		}
 		lp.viewOf = append(lp.viewOf, i)
 		lp.valueIdx = append(lp.valueIdx, slices.IndexFunc(lp.views[i].view.Features, func(x catalog.Feature) bool { return x.Name == f.Feature }))
+	}
+	for i, k := range lp.keys {
+		if k.Name == "" {
+			return nil, featuregate.Errorf(featuregate.KindInvalid, "%s is not a join key of any requested feature view", keyNames[i]).
+				WithHint("give only the join keys of the views requested")
+		}
 	}
 	return lp, nil
 }

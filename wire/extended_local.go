@@ -14,7 +14,8 @@ import (
 // client's names, beside the ones prepared on the offline store.
 
 type localStmt struct {
-	st planner.Statement
+	st     planner.Statement
+	params []uint32 // parameter types, as ParameterDescription reports them
 }
 
 type localPortal struct {
@@ -89,15 +90,31 @@ func (s *session) parseLocal(m *pgproto3.Parse, plan *planner.Plan) {
 		s.extendedError(featuregate.Errorf(featuregate.KindDuplicate, "prepared statement %q already exists", m.Name))
 		return
 	}
-	s.stmts[m.Name] = &localStmt{st: plan.Statements[0]}
+	s.stmts[m.Name] = &localStmt{st: plan.Statements[0], params: paramTypes(plan.Statements[0].Local.Params(), m.ParameterOIDs)}
 	s.c.send(&pgproto3.ParseComplete{})
+}
+
+// paramTypes are a local statement's parameter types: those the client
+// gave in Parse, as PostgreSQL keeps them, and the statement's own where
+// the client left them unspecified (0).
+func paramTypes(own, client []uint32) []uint32 {
+	out := append([]uint32(nil), own...)
+	for i, oid := range client {
+		switch {
+		case i >= len(out):
+			out = append(out, oid)
+		case oid != 0:
+			out[i] = oid
+		}
+	}
+	return out
 }
 
 func (s *session) bindLocal(m *pgproto3.Bind, ls *localStmt) {
 	if !s.drain() {
 		return
 	}
-	oids := ls.st.Local.Params()
+	oids := ls.params
 	if len(m.Parameters) != len(oids) {
 		s.extendedError(featuregate.Errorf(featuregate.KindInvalid,
 			"bind message supplies %d parameters, but prepared statement %q requires %d",
@@ -142,7 +159,7 @@ func (s *session) describeLocal(m *pgproto3.Describe) bool {
 		if !s.drain() {
 			return true
 		}
-		s.c.send(&pgproto3.ParameterDescription{ParameterOIDs: ls.st.Local.Params()})
+		s.c.send(&pgproto3.ParameterDescription{ParameterOIDs: ls.params})
 		cols = ls.st.Local.Columns()
 	default:
 		p, ok := s.portals[m.Name]

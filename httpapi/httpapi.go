@@ -1,0 +1,172 @@
+// Package httpapi is featuregate's HTTP front end: the online store in the
+// JSON of Feast's feature server, a health check, and Prometheus metrics.
+// `featuregate serve` runs it next to the PostgreSQL wire listener; both
+// read the same online store through the same planner.
+//
+// # Endpoints
+//
+//	POST /get-online-features   latest feature values by entity key (Feast's request and response)
+//	GET  /health                200 {"status":"ok"}, or 503 with the error
+//	GET  /metrics               Prometheus text exposition
+//
+// Any other path is 404; a known path with another method is 405 with an
+// Allow header. Every error body is {"error": {"message": …, "hint": …}}.
+//
+// # Mapping to Feast
+//
+// The request is Feast's GetOnlineFeaturesRequest: "features" (a list of
+// "view:feature" references) or "feature_service" (a name), "entities"
+// (join key name to a list of values, one per requested row) and
+// "full_feature_names". featuregate adds "project", which defaults to
+// Config.Project. A feature service may also be any feature relation of
+// SURFACE.md §2: a feature view, or "features". JSON numbers become int64
+// when integral and float64 otherwise; the lookup converts them to the join
+// key's type.
+//
+// The response is Feast's GetOnlineFeaturesResponse as Feast's server
+// prints it (MessageToDict): metadata.feature_names lists the join keys
+// first, in request order, then the features; results holds one column per
+// name, in the same order, each with one entry per requested row in
+// request order: values, statuses (PRESENT, NOT_FOUND, OUTSIDE_MAX_AGE)
+// and event_timestamps (RFC 3339 in UTC, with 0, 3, 6 or 9 fractional
+// digits as protobuf's JSON). Key columns are PRESENT with the timestamp
+// 1970-01-01T00:00:00Z, as in Feast; a value that is NOT_FOUND has that
+// timestamp too, and an OUTSIDE_MAX_AGE value is null with its own event
+// timestamp. Feature values are JSON as PostgreSQL types suggest: numbers
+// for integers and floats (real keeps its 32-bit shortest form, 29.85 and
+// not 29.850000381469727), "NaN", "Infinity" and "-Infinity" as protobuf's
+// JSON writes them, numeric as a JSON number, text as strings, bytea as
+// base64, jsonb embedded as JSON, date as "2024-01-31", timestamp without
+// time zone without an offset, timestamptz in UTC, arrays as lists.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/featuregate/featuregate/planner"
+)
+
+// Features answers online lookups; *planner.Planner implements it.
+type Features interface {
+	Lookup(ctx context.Context, req planner.LookupRequest) (*planner.LookupResult, error)
+}
+
+// Config holds the HTTP front end's settings. The zero value works: no
+// default project, always healthy, no logging, a registry of its own.
+type Config struct {
+	// Project is the project of requests that do not name one.
+	Project string
+	// Health reports whether the gateway can serve: nil means healthy.
+	// Nil Health is always healthy.
+	Health func(ctx context.Context) error
+	// Logger receives one debug line per request and the server errors.
+	Logger *slog.Logger
+	// Registry is where the HTTP metrics, the Go and the process
+	// collectors are registered and what /metrics exposes; nil makes one.
+	Registry *prometheus.Registry
+}
+
+// maxBody is the largest request body accepted; larger ones get 413.
+const maxBody = 10 << 20
+
+// route is one endpoint: its allowed methods and its handler.
+type route struct {
+	methods []string
+	handle  http.HandlerFunc
+}
+
+// server is the handler New returns.
+type server struct {
+	features Features
+	cfg      Config
+	log      *slog.Logger
+	metrics  *metrics
+	routes   map[string]route
+}
+
+// New returns the HTTP handler serving f's lookups, /health and /metrics.
+// It registers its collectors in cfg.Registry (creating one when nil); the
+// ones a registry already holds are reused, so New may be called twice with
+// one registry.
+func New(f Features, cfg Config) http.Handler {
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &server{features: f, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	s.routes = map[string]route{
+		"/get-online-features": {[]string{http.MethodPost}, s.getOnlineFeatures},
+		"/health":              {[]string{http.MethodGet, http.MethodHead}, s.health},
+		"/metrics":             {[]string{http.MethodGet, http.MethodHead}, s.metrics.handler(cfg.Registry)},
+	}
+	return s
+}
+
+// ServeHTTP routes a request, answers 404 and 405 itself, and records the
+// request in the metrics.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+	rt, ok := s.routes[r.URL.Path]
+	path := r.URL.Path
+	switch {
+	case !ok:
+		path = "other"
+		writeError(rec, http.StatusNotFound, "no such endpoint: "+r.URL.Path,
+			"the endpoints are POST /get-online-features, GET /health and GET /metrics")
+	case !slices.Contains(rt.methods, r.Method):
+		allow := strings.Join(rt.methods, ", ")
+		rec.Header().Set("Allow", allow)
+		writeError(rec, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path, "use "+allow)
+	default:
+		rt.handle(rec, r)
+	}
+	d := time.Since(start)
+	s.metrics.observe(path, rec.code, d)
+	s.log.Debug("http request", "method", r.Method, "path", r.URL.Path, "code", rec.code, "duration", d)
+}
+
+// health answers 200 when cfg.Health reports nil, 503 otherwise.
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Health != nil {
+		if err := s.cfg.Health(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+				"status": "unavailable", "error": errorBody{Message: err.Error()}})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code    int
+	written bool
+}
+
+// WriteHeader records code and passes it on.
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.written {
+		r.code, r.written = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write marks the status as written (200 when none was set) and writes b.
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.written = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

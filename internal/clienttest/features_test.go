@@ -1,0 +1,207 @@
+package clienttest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/examples"
+	"github.com/featuregate/featuregate/planner"
+)
+
+// The feature statements through every client of the extended protocol:
+// prepared AS OF queries with $n parameters (SURFACE.md §2.2) and prepared
+// online lookups (§2.1), on the StreamFlow example, against values read
+// straight from its tables.
+
+// featureFixture loads the StreamFlow example, applies its repo through
+// the gateway and materializes January; it returns two user ids.
+func featureFixture(t *testing.T, db string) (*fixture, string, string) {
+	t.Helper()
+	data, err := examples.FS.ReadFile("streamflow/data.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, db, string(data))
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	files, err := fs.Glob(examples.FS, "streamflow/repo/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no repo files: %v", err)
+	}
+	var stmts []planner.ScriptStatement
+	for _, name := range files {
+		text, err := examples.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := planner.ParseScriptStatements(name, string(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts = append(stmts, s...)
+	}
+	sort.SliceStable(stmts, func(i, j int) bool { return kindOrder(stmts[i].DDL) < kindOrder(stmts[j].DDL) })
+	{
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stmts {
+			if _, err := conn.Exec(ctx, st.DDL.SQL()); err != nil {
+				t.Fatalf("%s: %v", st.DDL.SQL(), err)
+			}
+		}
+	}
+	if _, err := conn.Exec(ctx, "MATERIALIZE FROM '2024-01-01T00:00:00' TO '2024-02-01T00:00:00'"); err != nil {
+		t.Fatal(err)
+	}
+	var u1, u2 string
+	if err := conn.QueryRow(ctx, "SELECT min(user_id), max(user_id) FROM users").Scan(&u1, &u2); err != nil {
+		t.Fatal(err)
+	}
+	return f, u1, u2
+}
+
+// expectedFeatureLines computes, straight from the snapshot tables, what
+// each client must print.
+func expectedFeatureLines(t *testing.T, f *fixture, u1, u2 string) []string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	at := func(u string) (months int64, fee float64, watch string) {
+		err := conn.QueryRow(ctx, `SELECT s.months_active, s.monthly_fee::float8, round(u.watch_hours_30d::numeric, 2)::text
+			FROM subscriptions_profile_snapshots s JOIN usage_agg_30d_snapshots u USING (user_id, as_of)
+			WHERE user_id = $1 AND as_of = '2024-01-31'`, u).Scan(&months, &fee, &watch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	var lines []string
+	for _, u := range []string{u1, u2} {
+		m, _, w := at(u)
+		lines = append(lines, fmt.Sprintf("asof-const %s %d %s", u, m, w), fmt.Sprintf("asof-spine %s %d %s", u, m, w))
+	}
+	for _, u := range []string{u1, "nobody", u2, u1, u2, u1} {
+		if u == "nobody" {
+			lines = append(lines, "lookup nobody NULL NULL")
+			continue
+		}
+		m, fee, _ := at(u)
+		lines = append(lines, fmt.Sprintf("lookup %s %d %.2f", u, m, fee))
+	}
+	return lines
+}
+
+// checkFeatureLines compares a client's result lines with want, in order.
+func checkFeatureLines(t *testing.T, client, out string, want []string) {
+	t.Helper()
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(l, "asof-") || strings.HasPrefix(l, "lookup ") {
+			got = append(got, l)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s printed\n%s\nwant\n%s", client, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestFeaturesPsycopg3(t *testing.T) {
+	f, u1, u2 := featureFixture(t, "features_psycopg3")
+	out := run(t, pyTimeout, pythonBin, "-B", "testdata/features/psycopg3_features.py", f.via, u1, u2)
+	checkFeatureLines(t, "psycopg 3", out, expectedFeatureLines(t, f, u1, u2))
+	if !strings.Contains(out, "describe user_id:25,months_active:20,fee:700") {
+		t.Errorf("psycopg 3 described the lookup as:\n%s", out)
+	}
+}
+
+func TestFeaturesJDBC(t *testing.T) {
+	f, u1, u2 := featureFixture(t, "features_jdbc")
+	u, user := jdbcURL(t, f.via, "")
+	out := run(t, jdbcTimeout, "java", "-Duser.timezone=UTC", "-cp", jdbcJar, "testdata/features/Features.java", u, user, u1, u2)
+	checkFeatureLines(t, "pgjdbc", out, expectedFeatureLines(t, f, u1, u2))
+	if !strings.Contains(out, "describe user_id:text,months_active:int8,fee:float4") {
+		t.Errorf("pgjdbc described the lookup as:\n%s", out)
+	}
+}
+
+func TestFeaturesNode(t *testing.T) {
+	f, u1, u2 := featureFixture(t, "features_node")
+	out := run(t, nodeTimeout, "node", "testdata/node/features.js", f.via, u1, u2)
+	checkFeatureLines(t, "node-postgres", out, expectedFeatureLines(t, f, u1, u2))
+}
+
+// TestFeaturesPgx runs the same statements with pgx's prepared statements,
+// in the binary format.
+func TestFeaturesPgx(t *testing.T) {
+	f, u1, u2 := featureFixture(t, "features_pgx")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	asofConst := "SELECT user_id, months_active, round(watch_hours_30d::numeric, 2)::text AS watch FROM features AS OF $1 WHERE user_id = $2"
+	asofSpine := "SELECT s.user_id, f.months_active, round(f.watch_hours_30d::numeric, 2)::text AS watch " +
+		"FROM (VALUES ($2::text, $1::timestamptz)) AS s(user_id, t) LEFT JOIN features AS OF s.t f USING (user_id)"
+	lookup := "SELECT user_id, months_active, monthly_fee AS fee FROM subs_profile_fv WHERE user_id = $1"
+	var out strings.Builder
+	print := func(kind, sql string, args ...any) {
+		rows, err := conn.Query(ctx, sql, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		for rows.Next() {
+			vals, _ := rows.Values()
+			var cells []string
+			for _, v := range vals {
+				switch x := v.(type) {
+				case nil:
+					cells = append(cells, "NULL")
+				case float64:
+					cells = append(cells, fmt.Sprintf("%.2f", x))
+				case float32:
+					cells = append(cells, fmt.Sprintf("%.2f", x))
+				default:
+					cells = append(cells, fmt.Sprint(x))
+				}
+			}
+			fmt.Fprintln(&out, kind, strings.Join(cells, " "))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+	}
+	for _, u := range []string{u1, u2} {
+		print("asof-const", asofConst, "2024-01-31T00:00:00Z", u)
+		print("asof-spine", asofSpine, "2024-01-31T00:00:00Z", u)
+	}
+	for _, u := range []string{u1, "nobody", u2, u1, u2, u1} {
+		print("lookup", lookup, u)
+	}
+	checkFeatureLines(t, "pgx", out.String(), expectedFeatureLines(t, f, u1, u2))
+}
+
+// kindOrder sorts definitions so that each comes after what it names.
+func kindOrder(d planner.DDL) int {
+	c, ok := d.(*planner.CreateStmt)
+	if !ok {
+		return 4
+	}
+	return map[catalog.Kind]int{catalog.KindEntity: 0, catalog.KindSource: 1, catalog.KindFeatureView: 2, catalog.KindFeatureService: 3}[c.Object.Kind()]
+}
