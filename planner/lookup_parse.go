@@ -38,6 +38,9 @@ func (p *Planner) parseLookup(cv *catalogView, sel *pg_query.SelectStmt, relName
 		}
 		keyed.Keys = e.onlyKeys(r.Keys, given)
 	}
+	if keyed.Name == catalog.AllFeatures && cv.snap.Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
+		keyed.Features = servable(cv, keyed.Features, keyed.Keys) // * of features: what these keys can serve
+	}
 	feats, err := e.targets(&keyed, alias, sel.TargetList)
 	if err != nil {
 		return nil, err
@@ -362,4 +365,18 @@ func oneKey(n, k int, vs valueSource) []valueSource {
 	parts := make([]valueSource, n)
 	parts[k] = vs
 	return parts
+}
+
+// servable keeps the features of online views whose entity keys are all
+// among keys: what `SELECT * FROM features WHERE …` can answer.
+func servable(cv *catalogView, feats []catalog.RelationFeature, keys []catalog.Column) []catalog.RelationFeature {
+	var out []catalog.RelationFeature
+	for _, f := range onlineOnly(cv, feats) {
+		v, _ := cv.snap.Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView)
+		ent, _ := cv.snap.Find(catalog.KindEntity, v.Entity).(*catalog.Entity)
+		if ent != nil && !slices.ContainsFunc(ent.Keys, func(k catalog.Column) bool { return !slices.Contains(keys, k) }) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
