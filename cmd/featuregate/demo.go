@@ -22,7 +22,7 @@ import (
 const demoProject = "streamflow"
 
 func newDemoCmd(g *globalFlags) *cobra.Command {
-	var listen string
+	var listen, httpListen string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Start a throwaway PostgreSQL with the StreamFlow example and a gateway over it",
@@ -32,14 +32,15 @@ course lab: snapshot tables and labels for 1000 users), apply its feature repo,
 and serve it. Everything is removed on exit (Ctrl-C).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return demo(cmd.Context(), g, listen, cmd.OutOrStdout())
+			return demo(cmd.Context(), g, listen, httpListen, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients")
+	cmd.Flags().StringVar(&httpListen, "http", "127.0.0.1:6566", "address of the HTTP API, or off")
 	return cmd
 }
 
-func demo(ctx context.Context, g *globalFlags, listen string, out io.Writer) error {
+func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io.Writer) error {
 	pg, err := localpg.Start()
 	if err != nil {
 		return err
@@ -53,7 +54,7 @@ func demo(ctx context.Context, g *globalFlags, listen string, out io.Writer) err
 		return err
 	}
 	cfg := config.Default()
-	cfg.Listen = listen
+	cfg.Listen, cfg.HTTPListen, cfg.Project = listen, httpListen, demoProject
 	cfg.Offline.DSN = dsn
 	if cfg.DataDir, err = os.MkdirTemp("", "featuregate-demo-"); err != nil {
 		return err
@@ -66,7 +67,11 @@ func demo(ctx context.Context, g *globalFlags, listen string, out io.Writer) err
 	ready := func() {
 		fmt.Fprintf(out, "\nfeaturegate is up with the StreamFlow example. Connect with:\n\n"+
 			"  psql postgres://demo@%s/%s\n\nthen try: SHOW FEATURE VIEWS;  \\d subs_profile_fv  "+
-			"SELECT * FROM labels LIMIT 5;\nCtrl-C stops it and removes the data.\n", ln.Addr(), demoProject)
+			"SELECT * FROM labels LIMIT 5;\n", ln.Addr(), demoProject)
+		if httpListen != "off" {
+			fmt.Fprintf(out, "The HTTP API (Feast's POST /get-online-features) is at http://%s/\n", httpListen)
+		}
+		fmt.Fprintln(out, "Ctrl-C stops it and removes the data.")
 	}
 	return serveOn(ctx, cfg, g.logger(), ln, ready)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -36,13 +35,7 @@ func (f *registryFlags) add(cmd *cobra.Command) {
 // config reads --config, or else featuregate.yaml in dir when it exists,
 // and applies the flags over it.
 func (f *registryFlags) config(g *globalFlags, dir string) (config.Config, error) {
-	path := g.config
-	if path == "" {
-		if p := filepath.Join(dir, "featuregate.yaml"); fileExists(p) {
-			path = p
-		}
-	}
-	cfg, err := loadConfig(path)
+	cfg, err := loadConfig(configPath(g, dir))
 	if err != nil {
 		return cfg, err
 	}
@@ -196,8 +189,10 @@ func newDescribeCmd(g *globalFlags, n catalogNoun) *cobra.Command {
 	return cmd
 }
 
+// addFormatFlag adds -o table|json|yaml, checked before the command runs.
 func addFormatFlag(cmd *cobra.Command, format *string) {
 	cmd.Flags().StringVarP(format, "output", "o", "table", "output format: table, json or yaml")
+	cmd.PreRunE = func(*cobra.Command, []string) error { return checkFormat(*format, "table", "json", "yaml") }
 }
 
 // describeObject returns the row of the object called name and, as
@@ -309,7 +304,9 @@ func (r record) node() (*yaml.Node, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode}
 	for i, c := range r.cols {
 		v := &yaml.Node{}
-		if err := v.Encode(r.vals[i]); err != nil {
+		if n, ok := r.vals[i].(json.Number); ok {
+			v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: string(n)}
+		} else if err := v.Encode(r.vals[i]); err != nil {
 			return nil, err
 		}
 		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: c}, v)

@@ -164,7 +164,8 @@ func TestPlanApply(t *testing.T) {
 	editRepo(t, dir, "feature_views.sql", `CREATE FEATURE VIEW support_agg_90d_fv (
   support_tickets_90d           BIGINT,
   ticket_avg_resolution_hrs_90d REAL
-) ENTITY user SOURCE support_agg_90d_source TTL INTERVAL '90 days';`, "")
+) ENTITY user SOURCE support_agg_90d_source
+  TTL NONE ONLINE TAGS (owner = 'mlops-course') COMMENT 'support interactions, last 90 days';`, "")
 	editRepo(t, dir, "data_sources.sql", `CREATE SOURCE support_agg_90d_source TIMESTAMP COLUMN as_of AS TABLE support_agg_90d_snapshots;
 COMMENT ON SOURCE support_agg_90d_source IS 'support ticket aggregates';`, "")
 	changes := "- feature view support_agg_90d_fv\n~ feature view subs_profile_fv\n- source support_agg_90d_source\n"
@@ -203,7 +204,7 @@ func TestApplyInvalidRepo(t *testing.T) {
 	reg := []string{"--offline", dsn, "--project", "streamflow"}
 	dir := copyRepo(t)
 	editRepo(t, dir, "feature_views.sql", "failed_payments_90d BIGINT\n", "failed_payments_90d BIGINT,\n  failed_refunds_90d  BIGINT\n")
-	want := filepath.Join(dir, "feature_views.sql") + `:20:1: feature view "payments_agg_90d_fv": column "failed_refunds_90d" does not exist in source "payments_agg_90d_source"
+	want := filepath.Join(dir, "feature_views.sql") + fmt.Sprintf(":%d:1:", paymentsViewLine(t)) + ` feature view "payments_agg_90d_fv": column "failed_refunds_90d" does not exist in source "payments_agg_90d_source"
   hint: The source's columns are: user_id, as_of, failed_payments_90d.`
 	for _, verb := range []string{"plan", "apply"} {
 		out, err := fg(append([]string{verb, dir}, reg...)...)
@@ -248,7 +249,7 @@ func TestRepoErrors(t *testing.T) {
 		}, []string{"zz_cleanup.sql:3:1: DROP FEATURE: a repo file holds definitions only", "hint: Use CREATE"}},
 		{"duplicate across files", func(t *testing.T, dir string) {
 			writeFile(t, dir, "more.sql", "CREATE FEATURE SERVICE payments_agg_90d_fv AS subs_profile_fv.*;")
-		}, []string{"more.sql:1:1: feature service \"payments_agg_90d_fv\" is defined twice: also at ", "feature_views.sql:20:1"}},
+		}, []string{"more.sql:1:1: feature service \"payments_agg_90d_fv\" is defined twice: also at ", fmt.Sprintf("feature_views.sql:%d:1", paymentsViewLine(t))}},
 		{"comment on a missing object", func(t *testing.T, dir string) {
 			writeFile(t, dir, "notes.sql", "COMMENT ON ENTITY driver IS 'x';")
 		}, []string{`notes.sql:1:1: COMMENT ON ENTITY "driver": no file of the repo defines it`}},
@@ -366,4 +367,21 @@ func TestApplyConcurrent(t *testing.T) {
 			t.Errorf("plan %s on %s after the applies: %q", r.dir, r.project, out)
 		}
 	}
+}
+
+// paymentsViewLine is the line of the example's feature_views.sql where
+// payments_agg_90d_fv is defined.
+func paymentsViewLine(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(streamFlowRepo, "feature_views.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "CREATE FEATURE VIEW payments_agg_90d_fv ") {
+			return i + 1
+		}
+	}
+	t.Fatal("feature_views.sql does not define payments_agg_90d_fv")
+	return 0
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,26 +21,37 @@ import (
 )
 
 func newServeCmd(g *globalFlags) *cobra.Command {
-	var listen, dsn, dataDir string
+	var listen, dsn, dataDir, httpListen, project string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the gateway: PostgreSQL wire protocol over the offline store",
+		Short: "Run the gateway: PostgreSQL wire protocol over the offline store, and the HTTP API",
 		Long: `Run the gateway. Clients connect with any PostgreSQL client; the database
-name they ask for is the project. Flags override featuregate.yaml.`,
+name they ask for is the project. The HTTP API (Feast's POST /get-online-features,
+GET /health, GET /metrics) listens on --http (http_listen of the config, default
+127.0.0.1:6566; off disables it); its requests default to --project.
+
+The config is --config FILE, or ./featuregate.yaml when present; flags override it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(g.config)
+			cfg, err := loadConfig(configPath(g, "."))
 			if err != nil {
 				return err
 			}
-			if cmd.Flags().Changed("listen") || cfg.Listen == "" {
+			flags := cmd.Flags()
+			if flags.Changed("listen") || cfg.Listen == "" {
 				cfg.Listen = listen
 			}
-			if cmd.Flags().Changed("offline") {
+			if flags.Changed("offline") {
 				cfg.Offline.DSN = dsn
 			}
-			if cmd.Flags().Changed("data") {
+			if flags.Changed("data") {
 				cfg.DataDir = dataDir
+			}
+			if flags.Changed("http") || cfg.HTTPListen == "" {
+				cfg.HTTPListen = httpListen
+			}
+			if flags.Changed("project") {
+				cfg.Project = project
 			}
 			return serve(cmd.Context(), cfg, g.logger())
 		},
@@ -47,7 +59,21 @@ name they ask for is the project. Flags override featuregate.yaml.`,
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:5433", "address for PostgreSQL clients")
 	cmd.Flags().StringVar(&dsn, "offline", "", "offline PostgreSQL URL (postgres://user:pass@host:port/db)")
 	cmd.Flags().StringVar(&dataDir, "data", ".featuregate", "directory for local state (online store)")
+	cmd.Flags().StringVar(&httpListen, "http", "127.0.0.1:6566", "address of the HTTP API, or off")
+	cmd.Flags().StringVar(&project, "project", "", "the project of HTTP requests that name none (default: project of the config)")
 	return cmd
+}
+
+// configPath is the config file of a command: --config, or else
+// featuregate.yaml in dir when it exists ("" for the defaults).
+func configPath(g *globalFlags, dir string) string {
+	if g.config != "" {
+		return g.config
+	}
+	if p := filepath.Join(dir, "featuregate.yaml"); fileExists(p) {
+		return p
+	}
+	return ""
 }
 
 func loadConfig(path string) (config.Config, error) {
@@ -66,7 +92,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	return serveOn(ctx, cfg, log, ln, nil)
 }
 
-// serveOn runs the gateway on ln; ready, when not nil, is called once the
+// serveOn runs the gateway on ln, and the HTTP API on cfg.HTTPListen
+// unless it is "" or "off"; ready, when not nil, is called once the
 // gateway is set up, just before it accepts connections.
 func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, ready func()) error {
 	wcfg, err := wireConfig(ctx, cfg, log)
@@ -92,6 +119,12 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		ln.Close()
 		return err
 	}
+	stopHTTP, err := serveHTTP(cfg, log, pl, eng.pool.Ping)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopHTTP()
 	log.Info("featuregate listening", "addr", ln.Addr().String(), "version", version)
 	if ready != nil {
 		ready()

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +51,7 @@ func TestServeCommand(t *testing.T) {
 	t.Setenv("FG_ALICE_PW", "wonderland")
 	addr := freeAddr(t)
 	root := newRootCmd()
-	root.SetArgs([]string{"serve", "--config", cfgPath, "--listen", addr, "--log-level", "error"})
+	root.SetArgs([]string{"serve", "--config", cfgPath, "--listen", addr, "--http", "off", "--log-level", "error"})
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
@@ -70,7 +72,7 @@ func TestServeCommand(t *testing.T) {
 // TestServeNeedsOffline fails fast, saying what to pass.
 func TestServeNeedsOffline(t *testing.T) {
 	root := newRootCmd()
-	root.SetArgs([]string{"serve", "--listen", freeAddr(t)})
+	root.SetArgs([]string{"serve", "--listen", freeAddr(t), "--http", "off"})
 	root.SetOut(&bytes.Buffer{})
 	err := root.ExecuteContext(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "--offline") {
@@ -105,5 +107,71 @@ func waitStopped(t *testing.T, done <-chan error, what string) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("%s did not stop", what)
+	}
+}
+
+// TestServeHTTP: serve runs the HTTP API next to the wire protocol, over
+// the same online store: what materialize wrote through the gateway is
+// what POST /get-online-features reads, in Feast's JSON.
+func TestServeHTTP(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := ridesConfig(t, ridesDB(t))
+	addr, httpAddr := freeAddr(t), freeAddr(t)
+	root := newRootCmd()
+	root.SetArgs([]string{"serve", "--config", cfg, "--listen", addr, "--http", httpAddr, "--log-level", "error"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	if out, err := psqlWhenUp("postgres://tester@"+addr+"/rides", "", "SELECT 1", 20*time.Second); err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	mustRun(t, "materialize", "2024-01-01", "2024-02-01", "--config", cfg, "--listen", addr)
+
+	resp, err := http.Get("http://" + httpAddr + "/health")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /health: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	body := `{"features": ["driver_stats_fv:trips"], "entities": {"driver_id": [1, 3]}}`
+	resp, err = http.Post("http://"+httpAddr+"/get-online-features", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Metadata struct {
+			FeatureNames []string `json:"feature_names"`
+		} `json:"metadata"`
+		Results []struct {
+			Values   []any    `json:"values"`
+			Statuses []string `json:"statuses"`
+		} `json:"results"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /get-online-features: %d %v", resp.StatusCode, err)
+	}
+	if fmt.Sprint(got.Metadata.FeatureNames) != "[driver_id trips]" || len(got.Results) != 2 ||
+		fmt.Sprint(got.Results[1].Values) != "[15 <nil>]" || fmt.Sprint(got.Results[1].Statuses) != "[PRESENT NOT_FOUND]" {
+		t.Errorf("POST /get-online-features (project rides by default): %+v", got)
+	}
+	cancel()
+	waitStopped(t, done, "serve")
+	if _, err := http.Get("http://" + httpAddr + "/health"); err == nil {
+		t.Errorf("the HTTP API outlived serve")
+	}
+}
+
+// TestServeHTTPAddressInUse fails at start, naming the flag to change.
+func TestServeHTTPAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cfg := ridesConfig(t, ridesDB(t))
+	_, errOut, code := fgRun("", "serve", "--config", cfg, "--listen", freeAddr(t), "--http", l.Addr().String())
+	if code != 1 || !strings.Contains(errOut, "choose another address with --http ADDR, or --http off") {
+		t.Errorf("exit %d: %s", code, errOut)
 	}
 }

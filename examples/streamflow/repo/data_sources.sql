@@ -1,5 +1,5 @@
--- StreamFlow: daily snapshot tables on the offline PostgreSQL, one row per
--- user and as_of date.
+-- StreamFlow: the monthly snapshot tables on the offline PostgreSQL, one
+-- row per user and as_of date (data.sql), as in the lab's data_sources.py.
 CREATE SOURCE subs_profile_source TIMESTAMP COLUMN as_of AS
   SELECT user_id, as_of, months_active, monthly_fee, paperless_billing,
          plan_stream_tv, plan_stream_movies, net_service

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/featuregate/featuregate/httpapi"
+	"github.com/featuregate/featuregate/internal/config"
+)
+
+// httpShutdownTimeout bounds how long stopping the HTTP API waits for the
+// requests in flight.
+const httpShutdownTimeout = 5 * time.Second
+
+// serveHTTP starts the HTTP API (package httpapi) on cfg.HTTPListen, over
+// the same planner as the wire protocol, unless it is "" or "off". health
+// tells /health whether the offline store answers. stop shuts it down,
+// waiting for the requests in flight.
+func serveHTTP(cfg config.Config, log *slog.Logger, f httpapi.Features, health func(context.Context) error) (stop func(), err error) {
+	if cfg.HTTPListen == "" || cfg.HTTPListen == "off" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPListen)
+	if err != nil {
+		return nil, fmt.Errorf("http_listen: %w (choose another address with --http ADDR, or --http off)", err)
+	}
+	h := httpapi.New(f, httpapi.Config{Project: cfg.Project, Health: health, Logger: log})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http api stopped", "err", err)
+		}
+	}()
+	log.Info("featuregate http api listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+		<-done
+	}, nil
+}
