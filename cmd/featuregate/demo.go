@@ -18,18 +18,23 @@ import (
 	"github.com/featuregate/featuregate/internal/localpg"
 )
 
-// demoProject is the example project the demo sets up.
-const demoProject = "streamflow"
+// demoProjects are the examples the demo sets up, each a project of its
+// own in one offline database; the first is the one the tour uses.
+var demoProjects = []string{"quickstart", "streamflow", "biometrics"}
+
+// demoDatabase is the offline database of the demo.
+const demoDatabase = "featuregate"
 
 func newDemoCmd(g *globalFlags) *cobra.Command {
 	var listen, httpListen string
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Start a throwaway PostgreSQL with the StreamFlow example and a gateway over it",
+		Short: "Start a throwaway PostgreSQL with the example projects and a gateway over it",
 		Long: `Start a throwaway PostgreSQL from the machine's binaries (/usr/lib/postgresql/15/bin,
-or $PG_BINDIR), fill it with the StreamFlow example (the churn project of the
-course lab: snapshot tables and labels for 1000 users), apply its feature repo,
-and serve it. Everything is removed on exit (Ctrl-C).`,
+or $PG_BINDIR), fill it with the example projects — quickstart (Feast's driver
+stats), streamflow (the churn project of the course lab) and biometrics — apply
+their feature repos, and serve them: the database name a client connects to is
+the project. Everything is removed on exit (Ctrl-C).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return demo(cmd.Context(), g, listen, httpListen, cmd.OutOrStdout())
@@ -46,15 +51,17 @@ func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io
 		return err
 	}
 	defer pg.Stop()
-	dsn, err := pg.CreateDB(ctx, demoProject)
+	dsn, err := pg.CreateDB(ctx, demoDatabase)
 	if err != nil {
 		return err
 	}
-	if err := loadExample(ctx, dsn, out); err != nil {
-		return err
+	for _, project := range demoProjects {
+		if err := loadExample(ctx, dsn, project, out); err != nil {
+			return fmt.Errorf("example %s: %w", project, err)
+		}
 	}
 	cfg := config.Default()
-	cfg.Listen, cfg.HTTPListen, cfg.Project = listen, httpListen, demoProject
+	cfg.Listen, cfg.HTTPListen, cfg.Project = listen, httpListen, demoProjects[0]
 	cfg.Offline.DSN = dsn
 	if cfg.DataDir, err = os.MkdirTemp("", "featuregate-demo-"); err != nil {
 		return err
@@ -65,9 +72,11 @@ func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io
 		return fmt.Errorf("listen: %w", err)
 	}
 	ready := func() {
-		fmt.Fprintf(out, "\nfeaturegate is up with the StreamFlow example. Connect with:\n\n"+
-			"  psql postgres://demo@%s/%s\n\nthen try: SHOW FEATURE VIEWS;  \\d subs_profile_fv  "+
-			"SELECT * FROM labels LIMIT 5;\n", ln.Addr(), demoProject)
+		fmt.Fprintf(out, "\nfeaturegate is up with the example projects. Connect with:\n\n")
+		for _, p := range demoProjects {
+			fmt.Fprintf(out, "  psql postgres://demo@%s/%s\n", ln.Addr(), p)
+		}
+		fmt.Fprintf(out, "\nthen try: SHOW FEATURE VIEWS;  \\d driver_hourly_stats  (the README's tour)\n")
 		if httpListen != "off" {
 			fmt.Fprintf(out, "The HTTP API (Feast's POST /get-online-features) is at http://%s/\n", httpListen)
 		}
@@ -76,9 +85,10 @@ func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io
 	return serveOn(ctx, cfg, g.logger(), ln, ready)
 }
 
-// loadExample creates the StreamFlow tables and applies its feature repo.
-func loadExample(ctx context.Context, dsn string, out io.Writer) error {
-	data, err := examples.FS.ReadFile("streamflow/data.sql")
+// loadExample creates an example's tables and applies its feature repo
+// as project name.
+func loadExample(ctx context.Context, dsn, name string, out io.Writer) error {
+	data, err := examples.FS.ReadFile(name + "/data.sql")
 	if err != nil {
 		return err
 	}
@@ -96,7 +106,7 @@ func loadExample(ctx context.Context, dsn string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	repoFS, err := fs.Sub(examples.FS, "streamflow/repo")
+	repoFS, err := fs.Sub(examples.FS, name+"/repo")
 	if err != nil {
 		return err
 	}
@@ -112,5 +122,5 @@ func loadExample(ctx context.Context, dsn string, out io.Writer) error {
 		return err
 	}
 	defer reg.Close()
-	return r.apply(ctx, out, reg, demoProject)
+	return r.apply(ctx, out, reg, name)
 }

@@ -34,6 +34,10 @@ func TestDemo(t *testing.T) {
 			t.Errorf("psql output lacks %q:\n%s", want, got)
 		}
 	}
+	quick, err := psqlWhenUp("postgres://demo@"+addr+"/quickstart", "", "SHOW FEATURE VIEWS", 10*time.Second)
+	if err != nil || !strings.Contains(string(quick), "driver_hourly_stats|driver|") {
+		t.Errorf("the quickstart project: %v\n%s", err, quick)
+	}
 	cancel()
 	waitStopped(t, done, "demo")
 	if !strings.Contains(out.String(), "Applied version 1.") || !strings.Contains(out.String(), "/streamflow") {
