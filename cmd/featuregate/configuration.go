@@ -3,7 +3,6 @@ package main
 import (
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -88,33 +87,9 @@ func maskDSN(dsn string) string {
 	return dsn
 }
 
-// configNode renders cfg as YAML, durations written as 30s.
+// configNode renders cfg as YAML (durations write themselves as 30s).
 func configNode(cfg config.Config) (*yaml.Node, error) {
 	n := &yaml.Node{}
-	if err := n.Encode(cfg); err != nil {
-		return nil, err
-	}
-	limits := mapValue(n, "limits")
-	for key, d := range map[string]config.Duration{
-		"idle_session_timeout":        cfg.Limits.IdleSessionTimeout,
-		"idle_in_transaction_timeout": cfg.Limits.IdleInTransactionTimeout,
-	} {
-		if v := mapValue(limits, key); v != nil {
-			v.Tag, v.Value = "!!str", time.Duration(d).String()
-		}
-	}
-	return n, nil
+	return n, n.Encode(cfg)
 }
 
-// mapValue returns the value of key in a YAML mapping, or nil.
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}

@@ -87,6 +87,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MarshalYAML writes the duration as it is read: 30s, 5m0s.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
 // Default returns the configuration used when no file is given.
 func Default() Config {
 	return Config{
