@@ -38,10 +38,11 @@ func (p *Planner) parseLookup(cv *catalogView, sel *pg_query.SelectStmt, relName
 		}
 		keyed.Keys = e.onlyKeys(r.Keys, given)
 	}
+	starFeatures := keyed.Features
 	if keyed.Name == catalog.AllFeatures && cv.snap.Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
-		keyed.Features = servable(cv, keyed.Features, keyed.Keys) // * of features: what these keys can serve
+		starFeatures = servable(cv, keyed.Features, keyed.Keys) // * of features: what these keys can serve
 	}
-	feats, err := e.targets(&keyed, alias, sel.TargetList)
+	feats, err := e.targets(&keyed, starFeatures, alias, sel.TargetList)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func isLimitZero(n *pg_query.Node) bool {
 
 // targets resolves the select list into output columns and returns the
 // features it reads.
-func (e *lookupExec) targets(r *catalog.Relation, alias string, list []*pg_query.Node) ([]catalog.RelationFeature, error) {
+func (e *lookupExec) targets(r *catalog.Relation, star []catalog.RelationFeature, alias string, list []*pg_query.Node) ([]catalog.RelationFeature, error) {
 	var feats []catalog.RelationFeature
 	addFeature := func(f catalog.RelationFeature, name string) {
 		e.outputs = append(e.outputs, lookupOutput{key: -1, feature: len(feats)})
@@ -98,7 +99,7 @@ func (e *lookupExec) targets(r *catalog.Relation, alias string, list []*pg_query
 		}
 		name := fields[len(fields)-1]
 		if name == "*" {
-			e.star(r, addFeature)
+			e.star(r, star, addFeature)
 			continue
 		}
 		out := name
@@ -113,14 +114,14 @@ func (e *lookupExec) targets(r *catalog.Relation, alias string, list []*pg_query
 }
 
 // star adds every column of r: keys, event_timestamp, features.
-func (e *lookupExec) star(r *catalog.Relation, addFeature func(catalog.RelationFeature, string)) {
+func (e *lookupExec) star(r *catalog.Relation, feats []catalog.RelationFeature, addFeature func(catalog.RelationFeature, string)) {
 	for i, k := range r.Keys {
 		e.outputs = append(e.outputs, lookupOutput{key: i, feature: -1})
 		e.cols = append(e.cols, Column{Name: k.Name, OID: typeOID(k.Type)})
 	}
 	e.outputs = append(e.outputs, lookupOutput{key: -1, feature: -1})
 	e.cols = append(e.cols, Column{Name: catalog.EventTimestamp, OID: pgtype.TimestamptzOID})
-	for _, f := range r.Features {
+	for _, f := range feats {
 		addFeature(f, f.Column)
 	}
 }

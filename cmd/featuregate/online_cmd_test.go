@@ -71,8 +71,8 @@ func TestGetOnlineFeaturesErrors(t *testing.T) {
 		{2, []string{"-f", "trip_fv:fare", "-e", "driver_id=1,trip_id=2", "-e", "driver_id=3"}, []string{"key driver_id has 2 values and trip_id has 1"}},
 		{2, []string{"-f", "trip_fv:fare", "-e", "driver_id"}, []string{`entity "driver_id" is not KEY=VALUE`}},
 		{1, []string{"-f", "nope_fv:x", "-e", "driver_id=1"}, []string{"(SQLSTATE 42", "hint: "}},
-		// Without trip_id the lookup has no trip_fv: the planner names the column.
-		{1, []string{"-f", "trip_fv:fare", "-e", "driver_id=1"}, []string{`column "trip_fv__fare" does not exist in features (SQLSTATE 42704)`}},
+		// Without trip_id the lookup cannot read trip_fv: the planner names the key.
+		{1, []string{"-f", "trip_fv:fare", "-e", "driver_id=1"}, []string{`feature view trip_fv needs the entity key trip_id (SQLSTATE 22023)`}},
 		{1, []string{"-f", "driver_stats_fv:trips", "-e", "driver_id=abc"}, []string{"SQLSTATE 22"}},
 		{1, []string{"--service", "nope", "-e", "driver_id=1"}, []string{"SQLSTATE 42"}},
 	}
