@@ -246,25 +246,23 @@ func sameCell(got, want string) bool {
 	return got == want
 }
 
-// checkKnownUser checks user u00007 against data.sql's formulas for i = 7
-// in January (m = 0), and that none of its February values leaked in.
+// checkKnownUser checks user 7590-VHVEG, the lab's example customer, in
+// January against the generated data (examples.StreamFlowSQL, seed 1):
+// none of its February values (months_active 2, watch_hours_30d 56.2,
+// avg_session_mins_7d 23.6) may leak in.
 func checkKnownUser(t *testing.T, rows [][]string) {
 	t.Helper()
-	// months_active 1 + (7*13 % 72) + 0 = 20, monthly_fee 19.99 + (7*7 % 90) = 68.99,
-	// paperless_billing 7 % 3 <> 0, watch_hours_30d (7*17 % 120) + 0 = 119,
-	// avg_session_mins_7d 5 + 7*11 % 55 = 27, failed_payments_90d (7*7 + 0) % 4 = 1,
-	// churn_label (7*7 % 100) < 27 is false. February: 21, 122.5, 2.
-	want := []string{"u00007", "2024-01-31", "20", "68.99", "True", "119", "27", "1", "False"}
+	want := []string{"7590-VHVEG", "2024-01-31", "1", "29.85", "True", "23.8", "15.9", "0", "False"}
 	for _, r := range rows {
 		if r[0] != want[0] {
 			continue
 		}
 		for i, col := range trainingColumns {
 			if !sameCell(r[i], want[i]) {
-				t.Errorf("u00007: %s is %q, data.sql gives %q", col, r[i], want[i])
+				t.Errorf("%s: %s is %q, the generated data gives %q", want[0], col, r[i], want[i])
 			}
 		}
 		return
 	}
-	t.Errorf("u00007 is not in training_df.csv: %s", strings.Join(trainingColumns, ","))
+	t.Errorf("%s is not in training_df.csv: %s", want[0], strings.Join(trainingColumns, ","))
 }
