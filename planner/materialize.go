@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -111,6 +112,8 @@ func (e *materializeExec) views(snap *catalog.Snapshot) ([]*catalog.FeatureView,
 func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *catalog.FeatureView, to time.Time, w RowWriter) ([]any, error) {
 	started := time.Now()
 	name := onlineName(v)
+	unlock := e.p.lockView(e.s.Database, name)
+	defer unlock()
 	from, err := e.from(ctx, name)
 	if err != nil {
 		return nil, err
@@ -269,4 +272,13 @@ func storable(v any) any {
 		return b
 	}
 	return fmt.Sprint(v)
+}
+
+// lockView serializes the materializations of one view in this gateway,
+// so that two runs never interleave reading and advancing its watermark.
+func (p *Planner) lockView(project, view string) (unlock func()) {
+	m, _ := p.materializing.LoadOrStore(project+"\x00"+view, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }

@@ -96,10 +96,11 @@ func (p *Plan) Listens() bool {
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
-	cache    planCache
-	catalogs catalogCache
-	reg      Registry
-	opts     options
+	cache         planCache
+	catalogs      catalogCache
+	reg           Registry
+	opts          options
+	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
 }
 
 // New returns a Planner whose feature statements use reg; with a nil reg

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -71,6 +72,8 @@ func (p *Planner) ddlStatement(s Session, sql string, stmt DDL) Statement {
 // changeExec applies registry changes: one statement, one transaction.
 type changeExec struct {
 	reg        Registry
+	online     OnlineStore          // nil without an online store
+	log        *slog.Logger         // nil: no logging
 	invalidate func(project string) // forgets the cached catalog
 	s          Session
 	sql        string
@@ -79,18 +82,60 @@ type changeExec struct {
 }
 
 func (p *Planner) change(s Session, sql, tag string, changes ...catalog.Change) Local {
-	return &changeExec{reg: p.reg, invalidate: p.catalogs.invalidate, s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
+	return &changeExec{reg: p.reg, online: p.opts.online, log: p.opts.log, invalidate: p.catalogs.invalidate,
+		s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
 }
 
 func (e *changeExec) Params() []uint32  { return nil }
 func (e *changeExec) Columns() []Column { return nil }
 func (e *changeExec) Run(ctx context.Context, _ []any, _ RowWriter) (string, error) {
+	stale := e.staleOnline(ctx)
 	_, err := e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, e.changes)
 	e.invalidate(e.s.Database)
 	if err != nil {
 		return "", err
 	}
+	e.dropOnline(ctx, stale)
 	return e.tag, nil
+}
+
+// staleOnline lists the online names of the views whose values the
+// changes make obsolete: views dropped, or replaced with other features.
+func (e *changeExec) staleOnline(ctx context.Context) []string {
+	if e.online == nil {
+		return nil
+	}
+	snap, err := e.reg.Snapshot(ctx, e.s.Database)
+	if err != nil {
+		return nil // Apply meets the same error
+	}
+	var names []string
+	for _, c := range e.changes {
+		name, kind := c.Name, c.Kind
+		if c.Object != nil {
+			name, kind = c.Object.ObjectName(), c.Object.Kind()
+		}
+		old, _ := snap.Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
+		if kind != catalog.KindFeatureView || old == nil {
+			continue
+		}
+		if v, ok := c.Object.(*catalog.FeatureView); ok && onlineName(v) == onlineName(old) {
+			continue // same features: the values stay valid
+		}
+		names = append(names, onlineName(old))
+	}
+	return names
+}
+
+// dropOnline removes the values of views the change made obsolete. The
+// registry change stands if it fails: the values are unreachable anyway,
+// since they are stored under a fingerprint of the old features.
+func (e *changeExec) dropOnline(ctx context.Context, names []string) {
+	for _, n := range names {
+		if err := e.online.DropView(ctx, e.s.Database, n); err != nil && e.log != nil {
+			e.log.Warn("drop the online values of a dropped feature view", "view", n, "err", err)
+		}
+	}
 }
 
 // rowsExec answers a SHOW from a snapshot of the registry.

@@ -205,3 +205,45 @@ func kindOrder(d planner.DDL) int {
 	}
 	return map[catalog.Kind]int{catalog.KindEntity: 0, catalog.KindSource: 1, catalog.KindFeatureView: 2, catalog.KindFeatureService: 3}[c.Object.Kind()]
 }
+
+// TestDropViewDropsOnlineValues drops a materialized view and creates it
+// again with the same features: its old values must not come back.
+func TestDropViewDropsOnlineValues(t *testing.T) {
+	f := newFixture(t, "features_drop", `CREATE TABLE fares (driver_id bigint, ts timestamptz, fare real);
+		INSERT INTO fares VALUES (1, '2024-01-10', 9.5)`)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, f.via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	view := "CREATE FEATURE VIEW fare_fv (fare REAL) ENTITY driver SOURCE fares_src"
+	for _, sql := range []string{
+		"CREATE ENTITY driver (driver_id BIGINT)",
+		"CREATE SOURCE fares_src TIMESTAMP COLUMN ts AS TABLE fares",
+		view,
+		"MATERIALIZE FROM '2024-01-01' TO '2024-02-01'",
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	fare := func() *float32 {
+		var v *float32
+		if err := conn.QueryRow(ctx, "SELECT fare FROM fare_fv WHERE driver_id = 1").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := fare(); v == nil || *v != 9.5 {
+		t.Fatalf("after MATERIALIZE the fare is %v, want 9.5", v)
+	}
+	for _, sql := range []string{"DROP FEATURE VIEW fare_fv", view} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if v := fare(); v != nil {
+		t.Fatalf("a view dropped and created again serves %v from before the drop", *v)
+	}
+}
