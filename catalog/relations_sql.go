@@ -49,17 +49,22 @@ func syncRelations(ctx context.Context, tx pgx.Tx, st *state) error {
 
 // relationView is the CREATE VIEW statement for a relation.
 func relationView(schema string, r *Relation) string {
+	// Each column calls the guard too: a query's predicate on a constant
+	// NULL column would be folded away, and with it the guard in WHERE.
+	guard := "featuregate_registry.read_through_featuregate(" + QuoteLiteral(r.Name) + ")"
+	col := func(typ, name string) string {
+		return fmt.Sprintf("CASE WHEN %s THEN NULL::%s END AS %s", guard, typ, pgx.Identifier{name}.Sanitize())
+	}
 	var cols []string
 	for _, k := range r.Keys {
-		cols = append(cols, fmt.Sprintf("NULL::%s AS %s", k.Type, pgx.Identifier{k.Name}.Sanitize()))
+		cols = append(cols, col(k.Type, k.Name))
 	}
-	cols = append(cols, "NULL::timestamptz AS "+EventTimestamp)
+	cols = append(cols, col("timestamptz", EventTimestamp))
 	for _, f := range r.Features {
-		cols = append(cols, fmt.Sprintf("NULL::%s AS %s", f.Type, pgx.Identifier{f.Column}.Sanitize()))
+		cols = append(cols, col(f.Type, f.Column))
 	}
 	name := pgx.Identifier{r.Name}.Sanitize()
-	return fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s WHERE featuregate_registry.read_through_featuregate(%s)",
-		schema, name, strings.Join(cols, ", "), QuoteLiteral(r.Name))
+	return fmt.Sprintf("CREATE VIEW %s.%s AS SELECT %s WHERE %s", schema, name, strings.Join(cols, ", "), guard)
 }
 
 // sortedViews lists views by name, so that the relation of every feature

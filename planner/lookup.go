@@ -238,7 +238,7 @@ func lookupViewOf(cv *catalogView, name string, keyNames []string, lp *lookupPla
 	if err != nil {
 		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s: %v", fv.Name, err)
 	}
-	lv := lookupView{view: fv, name: onlineName(fv), ttl: ttl}
+	lv := lookupView{view: fv, name: onlineName(cv.snap, fv), ttl: ttl}
 	for _, k := range ent.Keys {
 		i := slices.Index(keyNames, k.Name)
 		if i < 0 {

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ func (p *Planner) featureRead(s Session, cv *catalogView, stmt *pg_query.Node, t
 		stmt, explain = e.Query, true
 	}
 	lk, err := p.parseLookup(cv, stmt.GetSelectStmt(), rel)
+	if err == nil {
+		lk.text, lk.gen = text, cv.gen
+	}
 	switch {
 	case err != nil:
 		st.Refusal = err
@@ -75,6 +79,8 @@ func readsRelation(cv *catalogView, stmt *pg_query.Node) string {
 type lookupExec struct {
 	p       *Planner
 	project string
+	text    string // the statement, planned again when the catalog changes
+	gen     uint64 // the catalog generation it was planned in
 	plan    *lookupPlan
 	outputs []lookupOutput
 	cols    []Column
@@ -107,6 +113,9 @@ func (e *lookupExec) Columns() []Column { return e.cols }
 
 // Run reads the keys' values and writes one row per requested key.
 func (e *lookupExec) Run(ctx context.Context, args []any, w RowWriter) (string, error) {
+	if err := e.replan(ctx); err != nil {
+		return "", err
+	}
 	if e.empty {
 		return "SELECT 0", nil
 	}
@@ -271,4 +280,35 @@ func firstOr(names []string, all string) string {
 		return names[0]
 	}
 	return "(" + all + ")"
+}
+
+// replan plans a prepared lookup again when the catalog has changed since
+// it was planned, as PostgreSQL does for a prepared statement whose tables
+// change; like PostgreSQL, it refuses a new plan with other columns.
+func (e *lookupExec) replan(ctx context.Context) error {
+	cv, err := e.p.catalog(ctx, Session{Database: e.project})
+	if err != nil || cv == nil || cv.gen == e.gen || e.text == "" {
+		return err
+	}
+	tree, err := pg_query.Parse(e.text)
+	if err != nil || len(tree.Stmts) != 1 {
+		return featuregate.Errorf(featuregate.KindInternal, "cannot plan the prepared lookup again: %v", err)
+	}
+	stmt := tree.Stmts[0].Stmt
+	rel := readsRelation(cv, stmt)
+	if rel == "" {
+		return featuregate.Errorf(featuregate.KindUndefined, "the feature relation of this prepared statement no longer exists").
+			WithHint("prepare the statement again")
+	}
+	ne, err := e.p.parseLookup(cv, stmt.GetSelectStmt(), rel)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(ne.cols, e.cols) || !slices.Equal(ne.params, e.params) {
+		return featuregate.Errorf(featuregate.KindUnsupported, "cached plan must not change result type").
+			WithHint("the feature relation changed since the statement was prepared: prepare it again")
+	}
+	ne.text, ne.gen = e.text, cv.gen
+	*e = *ne
+	return nil
 }

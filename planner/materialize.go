@@ -111,7 +111,7 @@ func (e *materializeExec) views(snap *catalog.Snapshot) ([]*catalog.FeatureView,
 // view materializes one view and returns its result row.
 func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *catalog.FeatureView, to time.Time, w RowWriter) ([]any, error) {
 	started := time.Now()
-	name := onlineName(v)
+	name := onlineName(snap, v)
 	unlock := e.p.lockView(e.s.Database, name)
 	defer unlock()
 	from, err := e.from(ctx, name)

@@ -38,13 +38,21 @@ func WithOnline(s OnlineStore) Option { return func(o *options) { o.online = s }
 func WithOffline(q Offline) Option { return func(o *options) { o.offline = q } }
 
 // onlineName is the name a feature view's values have in the online
-// store: its name and a fingerprint of its features, so that values
-// written for one definition are never read as another's after CREATE OR
-// REPLACE changes the features.
-func onlineName(v *catalog.FeatureView) string {
+// store: its name and a fingerprint of what its values mean (its features
+// and their types, its entity's keys, its source), so that values written
+// for one definition are never read as another's after CREATE OR REPLACE.
+func onlineName(sn *catalog.Snapshot, v *catalog.FeatureView) string {
 	h := fnv.New32a()
 	for _, f := range v.Features {
-		fmt.Fprintf(h, "%s\x00%s\x00", f.Name, f.Type)
+		fmt.Fprintf(h, "f\x00%s\x00%s\x00", f.Name, f.Type)
+	}
+	if e, ok := sn.Find(catalog.KindEntity, v.Entity).(*catalog.Entity); ok {
+		for _, k := range e.Keys {
+			fmt.Fprintf(h, "k\x00%s\x00%s\x00", k.Name, k.Type)
+		}
+	}
+	if src, ok := sn.Find(catalog.KindSource, v.Source).(*catalog.Source); ok {
+		fmt.Fprintf(h, "s\x00%s\x00%s\x00%s\x00%s\x00", src.Table, src.Query, src.TimestampColumn, src.CreatedColumn)
 	}
 	return fmt.Sprintf("%s@%08x", v.Name, h.Sum32())
 }

@@ -89,40 +89,40 @@ func (p *Planner) change(s Session, sql, tag string, changes ...catalog.Change) 
 func (e *changeExec) Params() []uint32  { return nil }
 func (e *changeExec) Columns() []Column { return nil }
 func (e *changeExec) Run(ctx context.Context, _ []any, _ RowWriter) (string, error) {
-	stale := e.staleOnline(ctx)
+	before := e.onlineNames(ctx)
 	_, err := e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, e.changes)
 	e.invalidate(e.s.Database)
 	if err != nil {
 		return "", err
 	}
-	e.dropOnline(ctx, stale)
+	if before != nil {
+		after := e.onlineNames(ctx)
+		var stale []string
+		for n := range before {
+			if !after[n] {
+				stale = append(stale, n)
+			}
+		}
+		e.dropOnline(ctx, stale)
+	}
 	return e.tag, nil
 }
 
-// staleOnline lists the online names of the views whose values the
-// changes make obsolete: views dropped, or replaced with other features.
-func (e *changeExec) staleOnline(ctx context.Context) []string {
+// onlineNames are the online names of the project's views: a change that
+// drops a view, or changes what its values mean (its features, entity or
+// source), leaves its old name out of the set, and its values obsolete.
+// It is nil without an online store or when the registry cannot be read.
+func (e *changeExec) onlineNames(ctx context.Context) map[string]bool {
 	if e.online == nil {
 		return nil
 	}
 	snap, err := e.reg.Snapshot(ctx, e.s.Database)
 	if err != nil {
-		return nil // Apply meets the same error
+		return nil
 	}
-	var names []string
-	for _, c := range e.changes {
-		name, kind := c.Name, c.Kind
-		if c.Object != nil {
-			name, kind = c.Object.ObjectName(), c.Object.Kind()
-		}
-		old, _ := snap.Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
-		if kind != catalog.KindFeatureView || old == nil {
-			continue
-		}
-		if v, ok := c.Object.(*catalog.FeatureView); ok && onlineName(v) == onlineName(old) {
-			continue // same features: the values stay valid
-		}
-		names = append(names, onlineName(old))
+	names := make(map[string]bool, len(snap.Views))
+	for _, v := range snap.Views {
+		names[onlineName(snap, v)] = true
 	}
 	return names
 }

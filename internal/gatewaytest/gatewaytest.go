@@ -35,6 +35,7 @@ type Gateway struct {
 	cancel  context.CancelFunc
 	done    chan error
 	stopped bool
+	onStop  func() // run by Stop once the server ended; may be nil
 }
 
 // DSN returns a client URL for user and database (the project).
@@ -65,6 +66,28 @@ const (
 // StartOnline is Start with the online store of the given kind.
 func StartOnline(tb testing.TB, pg *localpg.Server, db string, kind OnlineKind, opts ...Option) *Gateway {
 	tb.Helper()
+	return start(tb, pg, db, func(dsn string) (planner.OnlineStore, func()) { return openOnline(tb, kind, dsn), nil }, opts)
+}
+
+// StartOnlineDir is Start with a Pebble store in dir, which outlives the
+// gateway: Stop closes the store, so a test can start another gateway on
+// the same directory (a restart).
+func StartOnlineDir(tb testing.TB, pg *localpg.Server, db, dir string, opts ...Option) *Gateway {
+	tb.Helper()
+	return start(tb, pg, db, func(string) (planner.OnlineStore, func()) {
+		s, err := online.Open(dir)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = s.Close() }) // if the gateway never started
+		return s, func() { _ = s.Close() }
+	}, opts)
+}
+
+// start runs a gateway over database db with the store open gives for the
+// database's DSN; the store's closer, if any, runs when the gateway stops.
+func start(tb testing.TB, pg *localpg.Server, db string, open func(dsn string) (planner.OnlineStore, func()), opts []Option) *Gateway {
+	tb.Helper()
 	ctx := context.Background()
 	dsn, err := pg.CreateDB(ctx, db)
 	if err != nil {
@@ -86,7 +109,7 @@ func StartOnline(tb testing.TB, pg *localpg.Server, db string, kind OnlineKind, 
 		tb.Fatal(err)
 	}
 	tb.Cleanup(reg.Close)
-	store := openOnline(tb, kind, dsn)
+	store, closeStore := open(dsn)
 	pool := offlinePool(tb, dsn)
 	pl := planner.New(reg, planner.WithOnline(store), planner.WithOffline(pool), planner.WithLogger(testLogger()))
 	srv, err := wire.NewServer(cfg, pl)
@@ -99,7 +122,7 @@ func StartOnline(tb testing.TB, pg *localpg.Server, db string, kind OnlineKind, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	g := &Gateway{Addr: ln.Addr().String(), Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
-		OffDSN: dsn, Planner: pl, Online: store, cancel: cancel, done: make(chan error, 1)}
+		OffDSN: dsn, Planner: pl, Online: store, cancel: cancel, done: make(chan error, 1), onStop: closeStore}
 	go func() { g.done <- srv.Serve(ctx, ln) }()
 	tb.Cleanup(g.Stop)
 	return g
@@ -115,6 +138,9 @@ func (g *Gateway) Stop() {
 	select {
 	case <-g.done:
 	case <-time.After(10 * time.Second):
+	}
+	if g.onStop != nil {
+		g.onStop()
 	}
 }
 

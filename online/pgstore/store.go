@@ -58,6 +58,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	cfg.AfterConnect = durableCommits
 	cfg.ConnConfig.BuildContextWatcherHandler = cancelOnServer
+	// A prepared Get must probe the primary key for each key: a generic
+	// plan made before the table has statistics scans it instead.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
