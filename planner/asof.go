@@ -3,7 +3,6 @@ package planner
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -255,15 +254,5 @@ func quoteAll(xs []string) []string {
 	for i, x := range xs {
 		out[i] = pit.Ident(x)
 	}
-	return out
-}
-
-// sortedKeys lists a set in order, for stable messages.
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

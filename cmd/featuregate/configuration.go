@@ -92,4 +92,3 @@ func configNode(cfg config.Config) (*yaml.Node, error) {
 	n := &yaml.Node{}
 	return n, n.Encode(cfg)
 }
-
