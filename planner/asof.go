@@ -16,7 +16,7 @@ import (
 // point-in-time subquery that computes it. It reports false when sql has
 // no AS OF clause over a feature relation. The notices explain the plan
 // for EXPLAIN.
-func rewriteAsOf(cv *catalogView, sql string) (out string, notices []string, found bool, err error) {
+func rewriteAsOf(cv *catalogView, sql string, columns func(table string) []string) (out string, notices []string, found bool, err error) {
 	clauses, err := findAsOf(sql, func(name string) bool { return cv.relation(name) != nil })
 	if err != nil || len(clauses) == 0 {
 		return "", nil, err != nil, err
@@ -26,16 +26,24 @@ func rewriteAsOf(cv *catalogView, sql string) (out string, notices []string, fou
 		return "", nil, false, nil // PostgreSQL reports the syntax error
 	}
 	refs := columnRefs(tree)
-	subs := make([]string, len(clauses))
+	var edits []edit
+	sorted := map[string]bool{}
 	for i := range clauses {
-		sub, note, err := planClause(cv, sql, &clauses[i], refs)
+		sub, note, want, err := planClause(cv, sql, &clauses[i], refs)
 		if err != nil {
 			return "", nil, true, err
 		}
-		subs[i] = sub
+		edits = append(edits, edit{start: clauses[i].start, end: clauses[i].end, text: sub})
 		notices = append(notices, note...)
+		if want != nil && !sorted[want.alias] {
+			if e, ok := spineOrder(sql, tree, clauses[0].start, *want, columns); ok {
+				sorted[want.alias] = true
+				edits = append(edits, e)
+				notices = append(notices, "featuregate: the spine "+want.alias+" is read in ("+strings.Join(want.cols, ", ")+") order, so that consecutive probes read neighbouring index pages")
+			}
+		}
 	}
-	out = splice(sql, clauses, subs)
+	out = applyEdits(sql, edits)
 	if _, err := pg_query.Parse(out); err != nil {
 		return "", nil, true, featuregate.Errorf(featuregate.KindInternal, "the point-in-time rewrite does not parse: %v", err)
 	}
@@ -67,23 +75,24 @@ func splice(sql string, clauses []asOf, subs []string) string {
 
 // planClause writes the subquery of one clause and the notices that
 // explain it.
-func planClause(cv *catalogView, sql string, a *asOf, refs []colRef) (string, []string, error) {
+func planClause(cv *catalogView, sql string, a *asOf, refs []colRef) (string, []string, *spineWant, error) {
 	rel := cv.relation(a.rel.name)
 	cols, err := usedColumns(rel, a, refs)
 	if err != nil {
-		return "", nil, err.At(charOffset(sql, a.rel.pos) + 1)
+		return "", nil, nil, err.At(charOffset(sql, a.rel.pos) + 1)
 	}
 	views := pitViews(cv, rel, cols)
 	var sub string
+	var want *spineWant
 	if a.join == fromItem {
 		sub, err = atTimeSQL(cv, rel, a, views, cols)
 	} else {
-		sub, err = joinSQL(sql, rel, a, views, cols)
+		sub, want, err = joinSQL(sql, rel, a, views, cols)
 	}
 	if err != nil {
-		return "", nil, err.At(charOffset(sql, a.rel.pos) + 1)
+		return "", nil, nil, err.At(charOffset(sql, a.rel.pos) + 1)
 	}
-	return "LATERAL " + sub + " AS " + a.alias, explainNotes(a, views, sub), nil
+	return "LATERAL " + sub + " AS " + a.alias, explainNotes(a, views, sub), want, nil
 }
 
 // atTimeSQL is the subquery of `FROM rel AS OF time`: every entity.
@@ -108,10 +117,10 @@ func atTimeSQL(cv *catalogView, rel *catalog.Relation, a *asOf, views []pit.View
 }
 
 // joinSQL is the subquery of `JOIN rel AS OF time alias USING|ON …`.
-func joinSQL(sql string, rel *catalog.Relation, a *asOf, views []pit.View, cols []pit.Column) (string, *featuregate.Error) {
+func joinSQL(sql string, rel *catalog.Relation, a *asOf, views []pit.View, cols []pit.Column) (string, *spineWant, *featuregate.Error) {
 	keys, err := joinKeys(sql, rel, a)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	j := pit.Join{Keys: keys, Time: a.timeSQL, Views: views, Inner: a.join == innerJoin, Columns: cols}
 	have := map[string]bool{}
@@ -121,16 +130,40 @@ func joinSQL(sql string, rel *catalog.Relation, a *asOf, views []pit.View, cols 
 	for _, v := range views {
 		for _, k := range v.Keys {
 			if !have[k] {
-				return "", featuregate.Errorf(featuregate.KindInvalid, "feature view %s needs join key %s, which the AS OF join does not give", v.Name, k).
+				return "", nil, featuregate.Errorf(featuregate.KindInvalid, "feature view %s needs join key %s, which the AS OF join does not give", v.Name, k).
 					WithHint("add it to USING (…), or to ON as %s.%s = <spine column>", a.aliasName, k)
 			}
 		}
 	}
 	out, perr := j.SQL()
 	if perr != nil {
-		return "", featuregate.Errorf(featuregate.KindInternal, "%v", perr)
+		return "", nil, featuregate.Errorf(featuregate.KindInternal, "%v", perr)
 	}
-	return out, nil
+	return out, spineOf(a, keys), nil
+}
+
+// spineOf is the order a per-row clause's spine is best read in: its
+// keys, then its time, when the time is a column q.col of the spine q and
+// the keys are q's own (USING names, or ON's q.key).
+func spineOf(a *asOf, keys []pit.Key) *spineWant {
+	q, col, ok := timeColumn(a.timeSQL)
+	if !ok {
+		return nil
+	}
+	w := &spineWant{alias: q}
+	for _, k := range keys {
+		name := k.Name
+		if a.using == nil {
+			qual, c, ok := timeColumn(k.Expr)
+			if !ok || qual != q {
+				return nil
+			}
+			name = c
+		}
+		w.cols = append(w.cols, name)
+	}
+	w.cols = append(w.cols, col)
+	return w
 }
 
 // joinKeys gives the spine's value of each join key: from USING, the key's

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,31 +14,68 @@ import (
 )
 
 // colRef is a column reference of a query: its names, and whether it ends
-// with * (all columns).
+// with * (all columns). An unqualified * of a select list has the aliases
+// of that SELECT's FROM items as its scope.
 type colRef struct {
 	names []string
 	star  bool
+	scope []string
 }
 
 // columnRefs collects every column reference of a parsed query.
 func columnRefs(tree *pg_query.ParseResult) []colRef {
 	var out []colRef
 	walk(tree.ProtoReflect(), func(m protoreflect.Message) bool {
-		c, ok := m.Interface().(*pg_query.ColumnRef)
-		if !ok {
-			return true
-		}
-		var r colRef
-		for _, f := range c.Fields {
-			if f.GetAStar() != nil {
-				r.star = true
-			} else if s := f.GetString_(); s != nil {
-				r.names = append(r.names, s.Sval)
+		switch n := m.Interface().(type) {
+		case *pg_query.SelectStmt:
+			out = append(out, selectStars(n)...)
+		case *pg_query.ColumnRef:
+			var r colRef
+			for _, f := range n.Fields {
+				if f.GetAStar() != nil {
+					r.star = true
+				} else if s := f.GetString_(); s != nil {
+					r.names = append(r.names, s.Sval)
+				}
+			}
+			if !r.star || len(r.names) > 0 { // a bare * is scoped by selectStars
+				out = append(out, r)
 			}
 		}
-		out = append(out, r)
 		return true
 	})
+	return out
+}
+
+// selectStars returns the bare * of sel's select list, scoped to the
+// aliases of its FROM items.
+func selectStars(sel *pg_query.SelectStmt) []colRef {
+	var scope []string
+	var from func(n *pg_query.Node)
+	from = func(n *pg_query.Node) {
+		switch {
+		case n.GetRangeVar() != nil:
+			rv := n.GetRangeVar()
+			if rv.Alias != nil {
+				scope = append(scope, rv.Alias.Aliasname)
+			} else {
+				scope = append(scope, rv.Relname)
+			}
+		case n.GetJoinExpr() != nil:
+			from(n.GetJoinExpr().Larg)
+			from(n.GetJoinExpr().Rarg)
+		}
+	}
+	for _, n := range sel.FromClause {
+		from(n)
+	}
+	var out []colRef
+	for _, t := range sel.TargetList {
+		c := t.GetResTarget().GetVal().GetColumnRef()
+		if c != nil && len(c.Fields) == 1 && c.Fields[0].GetAStar() != nil {
+			out = append(out, colRef{star: true, scope: scope})
+		}
+	}
 	return out
 }
 
@@ -50,7 +88,8 @@ func usedColumns(rel *catalog.Relation, a *asOf, refs []colRef) ([]pit.Column, *
 	wanted := map[string]bool{}
 	for _, r := range refs {
 		switch {
-		case r.star && (len(r.names) == 0 || len(r.names) == 1 && r.names[0] == a.aliasName):
+		case r.star && len(r.names) == 0 && slices.Contains(r.scope, a.aliasName),
+			r.star && len(r.names) == 1 && r.names[0] == a.aliasName:
 			all = true
 		case !r.star && len(r.names) == 1:
 			if err := resolveColumn(rel, r.names[0], wanted); err != nil {

@@ -25,7 +25,7 @@ func FuzzQuickForward(f *testing.F) {
 			return
 		}
 		for _, ro := range []bool{true, false} {
-			full := p.plan(Session{ReadOnly: ro}, nil, sql)
+			full := p.plan(context.Background(), Session{ReadOnly: ro}, nil, sql)
 			if len(full.Statements) == 0 || full.Refusal() != nil || !full.Forwardable() || full.Listens() {
 				t.Fatalf("fast path forwards %q, the full plan says %+v", sql, full.Statements)
 			}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,7 +63,7 @@ func TestPlanGolden(t *testing.T) {
 			if d.Cmd != "plan" {
 				t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 			}
-			plan := p.plan(Session{Database: "streamflow", ReadOnly: true}, cv, d.Input)
+			plan := p.plan(context.Background(), Session{Database: "streamflow", ReadOnly: true}, cv, d.Input)
 			return describePlan(plan)
 		})
 	})

@@ -101,6 +101,16 @@ type Planner struct {
 	reg           Registry
 	opts          options
 	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
+	columns       tableColumns
+}
+
+// columnsFunc reads the columns of offline tables, for ordering spines;
+// nil without an offline pool.
+func (p *Planner) columnsFunc(ctx context.Context) func(string) []string {
+	if p.opts.offline == nil {
+		return nil
+	}
+	return func(table string) []string { return p.columns.get(ctx, p.opts.offline, table) }
 }
 
 // New returns a Planner whose feature statements use reg; with a nil reg
@@ -128,7 +138,7 @@ func (p *Planner) Plan(ctx context.Context, s Session, sql string) (*Plan, error
 	if plan, ok := p.cache.get(key); ok {
 		return plan, nil
 	}
-	plan := p.plan(s, cv, sql)
+	plan := p.plan(ctx, s, cv, sql)
 	if plan.Forwardable() {
 		p.cache.put(key, plan) // local statements are bound to their session
 	}
@@ -150,12 +160,12 @@ func (p *Planner) catalog(ctx context.Context, s Session) (*catalogView, error) 
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
 // featuregate's own statements or point-in-time clauses; if it does not,
 // it is forwarded whole so that PostgreSQL reports the syntax error.
-func (p *Planner) plan(s Session, cv *catalogView, sql string) *Plan {
+func (p *Planner) plan(ctx context.Context, s Session, cv *catalogView, sql string) *Plan {
 	plan, parsed := p.planParsed(s, cv, sql)
 	if parsed {
 		return plan
 	}
-	if plan, ok := p.planPieces(s, cv, sql); ok {
+	if plan, ok := p.planPieces(ctx, s, cv, sql); ok {
 		return plan
 	}
 	return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}
@@ -199,7 +209,7 @@ func (p *Planner) planParsed(s Session, cv *catalogView, sql string) (*Plan, boo
 // planPieces splits sql at its semicolons with PostgreSQL's scanner and
 // plans each piece. It reports false when no piece is a featuregate
 // statement.
-func (p *Planner) planPieces(s Session, cv *catalogView, sql string) (*Plan, bool) {
+func (p *Planner) planPieces(ctx context.Context, s Session, cv *catalogView, sql string) (*Plan, bool) {
 	pieces, err := splitStatements(sql)
 	if err != nil {
 		return nil, false
@@ -218,7 +228,7 @@ func (p *Planner) planPieces(s Session, cv *catalogView, sql string) (*Plan, boo
 			text.WriteString(pc.text)
 			continue
 		}
-		st, ok := p.planAsOf(s, cv, pc.text, charOffset(sql, pc.start))
+		st, ok := p.planAsOf(ctx, s, cv, pc.text, charOffset(sql, pc.start))
 		if ok {
 			found = true
 			plan.Statements = append(plan.Statements, st)
@@ -239,11 +249,11 @@ func (p *Planner) planPieces(s Session, cv *catalogView, sql string) (*Plan, boo
 
 // planAsOf plans a statement with point-in-time clauses, and reports false
 // when it has none.
-func (p *Planner) planAsOf(s Session, cv *catalogView, text string, offset int) (Statement, bool) {
+func (p *Planner) planAsOf(ctx context.Context, s Session, cv *catalogView, text string, offset int) (Statement, bool) {
 	if cv == nil {
 		return Statement{}, false
 	}
-	out, notices, found, err := rewriteAsOf(cv, text)
+	out, notices, found, err := rewriteAsOf(cv, text, p.columnsFunc(ctx))
 	if !found {
 		return Statement{}, false
 	}
