@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/featuregate/featuregate"
@@ -201,36 +201,63 @@ func materializeView(snap *catalog.Snapshot, v *catalog.FeatureView) *pit.View {
 type materializeStats struct{ read, written, rejected int64 }
 
 // copyLatest streams the newest row per entity of pv in [from, to) into
-// the online store under name.
+// the online store under name. Reading PostgreSQL and writing batches
+// overlap: one goroutine decodes rows while another commits the previous
+// batch, so the synced writes do not stall the stream.
 func (p *Planner) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w RowWriter) (materializeStats, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var st materializeStats
 	rows, err := p.opts.offline.Query(ctx, pv.Latest(), from, to)
 	if err != nil {
 		return st, featuregate.Errorf(featuregate.KindUnavailable, "read the source of %s: %v", pv.Name, err)
 	}
 	defer rows.Close()
+	batches := make(chan readBatch, 1)
+	done := make(chan writeOutcome, 1)
+	go func() { done <- p.writeBatches(ctx, cancel, pv.Name, batches, w) }()
+	st.read, st.rejected, err = readLatest(rows, project, name, pv, batches)
+	close(batches)
+	out := <-done
+	st.written = out.written
+	switch {
+	case out.err != nil:
+		return st, out.err
+	case err != nil:
+		return st, featuregate.Errorf(featuregate.KindUnavailable, "read the source of %s: %v", pv.Name, err)
+	}
+	return st, nil
+}
+
+// readBatch is a batch of rows to write and how many rows were read by
+// the end of it.
+type readBatch struct {
+	rows []online.Row
+	read int64
+}
+
+// writeOutcome is what the writer of a materialization did.
+type writeOutcome struct {
+	written int64
+	err     error
+}
+
+// readLatest decodes the rows of pit's Latest query into batches; rows
+// that break a CHECK rule are counted and left out.
+func readLatest(rows pgx.Rows, project, name string, pv *pit.View, out chan<- readBatch) (read, rejected int64, err error) {
 	nk, nf := len(pv.Keys), len(pv.Features)
 	batch := make([]online.Row, 0, materializeBatch)
-	flush := func() error {
-		n, err := p.opts.online.Write(ctx, batch)
-		st.written += int64(n)
-		batch = batch[:0]
-		if pw, ok := w.(ProgressWriter); ok {
-			pw.Progress(fmt.Sprintf("materialize %s: %d rows read", pv.Name, st.read))
-		}
-		return err
-	}
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			return st, err
+			return read, rejected, err
 		}
-		st.read++
+		read++
 		if valid, _ := vals[nk+2+nf].(bool); !valid {
-			st.rejected++
+			rejected++
 			continue
 		}
-		r := online.Row{Project: project, View: name, Key: slices.Clone(vals[:nk]), Values: make([]any, nf)}
+		r := online.Row{Project: project, View: name, Key: vals[:nk:nk], Values: make([]any, nf)}
 		r.TS, _ = vals[nk].(time.Time)
 		r.Created, _ = vals[nk+1].(time.Time)
 		for i, v := range vals[nk+2 : nk+2+nf] {
@@ -238,15 +265,36 @@ func (p *Planner) copyLatest(ctx context.Context, project, name string, pv *pit.
 		}
 		batch = append(batch, r)
 		if len(batch) == materializeBatch {
-			if err := flush(); err != nil {
-				return st, err
-			}
+			out <- readBatch{rows: batch, read: read}
+			batch = make([]online.Row, 0, materializeBatch)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return st, featuregate.Errorf(featuregate.KindUnavailable, "read the source of %s: %v", pv.Name, err)
+	if len(batch) > 0 {
+		out <- readBatch{rows: batch, read: read}
 	}
-	return st, flush()
+	return read, rejected, rows.Err()
+}
+
+// writeBatches writes each batch durably, in order, and reports progress.
+// On the first error it stops the read (cancel) and drains the rest.
+func (p *Planner) writeBatches(ctx context.Context, cancel func(), view string, in <-chan readBatch, w RowWriter) writeOutcome {
+	var out writeOutcome
+	for b := range in {
+		if out.err != nil {
+			continue
+		}
+		n, err := p.opts.online.Write(ctx, b.rows)
+		out.written += int64(n)
+		if err != nil {
+			out.err = err
+			cancel()
+			continue
+		}
+		if pw, ok := w.(ProgressWriter); ok {
+			pw.Progress(fmt.Sprintf("materialize %s: %d rows read", view, b.read))
+		}
+	}
+	return out
 }
 
 // storable converts a value read from PostgreSQL into one the online
