@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -51,32 +52,75 @@ type rowEncoder struct {
 	cols    []planner.Column
 	formats []int16
 	row     pgproto3.DataRow
+	plans   []columnPlan // per column, the encode plan of the last value's type
+	size    int          // the last row's encoded size, to size the next buffer
 }
 
+// columnPlan is an encode plan for values of one Go type in a column.
+type columnPlan struct {
+	typ  reflect.Type
+	plan pgtype.EncodePlan
+}
+
+// encode encodes one row into a buffer of its own (rows may be kept, as
+// portals read a few at a time), planning each column's encoding once per
+// Go type rather than once per value.
 func (e *rowEncoder) encode(values []any) (*pgproto3.DataRow, error) {
 	if len(values) != len(e.cols) {
 		return nil, fmt.Errorf("row of %d values for %d columns", len(values), len(e.cols))
 	}
-	e.row.Values = e.row.Values[:0]
+	if e.plans == nil {
+		e.plans = make([]columnPlan, len(e.cols))
+	}
+	buf := make([]byte, 0, e.size)
+	ends := make([]int, len(values)) // end offset of each value in buf; -1 for NULL
 	for i, v := range values {
-		if v == nil {
+		var err error
+		if buf, ends[i], err = e.encodeValue(i, v, buf); err != nil {
+			return nil, fmt.Errorf("column %s: %w", e.cols[i].Name, err)
+		}
+	}
+	e.size = len(buf)
+	e.row.Values = e.row.Values[:0]
+	start := 0
+	for _, end := range ends {
+		if end < 0 {
 			e.row.Values = append(e.row.Values, nil)
 			continue
 		}
-		if t, ok := v.(time.Time); ok && e.cols[i].OID == pgtype.TimestamptzOID && formatOf(e.formats, i) == pgtype.TextFormatCode {
-			e.row.Values = append(e.row.Values, []byte(t.UTC().Format(timestamptzText)))
-			continue
-		}
-		buf, err := e.types.Encode(e.cols[i].OID, formatOf(e.formats, i), v, nil)
-		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", e.cols[i].Name, err)
-		}
-		if buf == nil {
-			buf = []byte{}
-		}
-		e.row.Values = append(e.row.Values, buf)
+		e.row.Values = append(e.row.Values, buf[start:end:end])
+		start = end
 	}
 	return &e.row, nil
+}
+
+// encodeValue appends column i's value v to buf and returns where it ends,
+// -1 for NULL.
+func (e *rowEncoder) encodeValue(i int, v any, buf []byte) ([]byte, int, error) {
+	if v == nil {
+		return buf, -1, nil
+	}
+	format := formatOf(e.formats, i)
+	if t, ok := v.(time.Time); ok && e.cols[i].OID == pgtype.TimestamptzOID && format == pgtype.TextFormatCode {
+		buf = t.UTC().AppendFormat(buf, timestamptzText)
+		return buf, len(buf), nil
+	}
+	cp := &e.plans[i]
+	if typ := reflect.TypeOf(v); cp.typ != typ {
+		cp.plan = e.types.PlanEncode(e.cols[i].OID, format, v)
+		if cp.plan == nil {
+			return buf, 0, fmt.Errorf("cannot encode %T as type %d", v, e.cols[i].OID)
+		}
+		cp.typ = typ
+	}
+	out, err := cp.plan.Encode(v, buf)
+	if err != nil {
+		return buf, 0, err
+	}
+	if out == nil {
+		return buf, -1, nil
+	}
+	return out, len(out), nil
 }
 
 // streamWriter sends each row to the client as it comes.
