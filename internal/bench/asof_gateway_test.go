@@ -58,7 +58,7 @@ func startGatewayProc(tb testing.TB, bin, dsn, db string) *gatewayProc {
 	}
 	defer logf.Close()
 	cmd := exec.Command(bin, "serve", "--listen", addr, "--offline", dsn,
-		"--data", filepath.Join(dir, "data"), "--log-level", "warn")
+		"--data", filepath.Join(dir, "data"), "--http", "off", "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("featuregate serve: %v", err)
