@@ -245,20 +245,17 @@ def s_pipeline(dsn):
 
     # An error in the middle: the rest of the pipeline is aborted, and the
     # implicit transaction around it is rolled back.
-    c = None
+    # (Whether psycopg raises at the third execute or only at the end of
+    # the block depends on when the error arrives, so the aborted cursor
+    # itself is not printed: the two servers answer at different speeds.)
     try:
         with conn.pipeline():
             conn.execute("INSERT INTO pl VALUES (%s, %s)", (3, "c"))
             conn.execute("INSERT INTO pl VALUES (%s, %s)", (1, "dup"))
-            c = conn.execute("INSERT INTO pl VALUES (%s, %s)", (4, "d"))
+            conn.execute("INSERT INTO pl VALUES (%s, %s)", (4, "d"))
     except psycopg.Error as e:
         err("pipeline error", e)
     out("pipeline error", txs(conn), r(conn.execute("SELECT id, v FROM pl ORDER BY id").fetchall()))
-    if c is not None:
-        try:
-            out("aborted cursor", r(c.fetchall()))
-        except psycopg.Error as e:
-            out("aborted cursor", type(e).__name__)
 
     # Two syncs: the first part is kept, the second fails.
     try:
