@@ -122,6 +122,9 @@ func newCatalogCmds(g *globalFlags) []*cobra.Command {
 			Short: "List or describe the " + n.plural + " of the registry",
 			Args:  cobra.NoArgs,
 		}
+		if n.use == "sources" {
+			cmd.Aliases = []string{"data-sources"} // Feast's name
+		}
 		cmd.AddCommand(newListCmd(g, n))
 		if n.kind != "" {
 			cmd.AddCommand(newDescribeCmd(g, n))

@@ -66,6 +66,9 @@ streamflow
 			t.Errorf("featuregate %s:\n%s\nwant\n%s", strings.Join(tt.args, " "), out, tt.want[1:])
 		}
 	}
+	if a, b := mustFG(t, append([]string{"data-sources", "list"}, reg...)...), mustFG(t, append([]string{"sources", "list"}, reg...)...); a != b {
+		t.Errorf("data-sources list (Feast's name) differs from sources list:\n%s\n%s", a, b)
+	}
 	if out := mustFG(t, "entities", "list", "--offline", reg[1], "--project", "nothing_here"); out != "name  join_keys  comment\n" {
 		t.Errorf("entities list of an empty project: %q", out)
 	}
