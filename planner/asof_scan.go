@@ -235,7 +235,8 @@ func (sc *scanner) condition(a *asOf, i int) error {
 		}
 		a.onStart, a.onEnd = int(sc.toks[i+1].Start), int(sc.toks[end-1].End)
 	case a.join != fromItem:
-		return sc.errAt(a.startTok(sc), "a feature relation joined AS OF needs USING (join keys) or ON alias.key = spine.key")
+		return featuregate.Errorf(featuregate.KindSyntax, "a feature relation joined AS OF needs USING (join keys) or ON alias.key = spine.key").
+			At(charOffset(sc.sql, a.start) + 1)
 	}
 	return nil
 }
@@ -261,16 +262,6 @@ func (sc *scanner) onEnd(t0 int) int {
 		}
 	}
 	return len(sc.toks)
-}
-
-// startTok finds the token index of the clause's relation.
-func (a *asOf) startTok(sc *scanner) int {
-	for i, t := range sc.toks {
-		if int(t.Start) == a.start {
-			return i
-		}
-	}
-	return 0
 }
 
 func (sc *scanner) pos(i int) int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/featuregate/featuregate/catalog"
@@ -68,48 +69,42 @@ func newCatalogView(snap *catalog.Snapshot, indexed map[string]bool, gen uint64)
 	return cv
 }
 
-// catalogCache keeps one catalogView per project.
+// catalogCache keeps one catalogView per project. Every statement and
+// every lookup asks it, so a fresh view is read without a lock; only a
+// refresh takes the project's mutex.
 type catalogCache struct {
-	mu       sync.Mutex
-	projects map[string]*projectCatalog
-	gen      uint64 // last generation handed out, under mu
+	projects sync.Map      // project -> *projectCatalog
+	gen      atomic.Uint64 // last generation handed out
 }
 
 // projectCatalog is one project's entry; its mutex serializes refreshes.
 type projectCatalog struct {
+	view    atomic.Pointer[catalogView]
+	checked atomic.Int64 // when the version was last compared, Unix nanoseconds
 	mu      sync.Mutex
-	view    *catalogView
-	checked time.Time // when the version was last compared
-	indexes time.Time // when the indexes were last read
+	indexes time.Time // when the indexes were last read, under mu
 }
 
 func (c *catalogCache) entry(project string) *projectCatalog {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.projects == nil {
-		c.projects = map[string]*projectCatalog{}
+	if e, ok := c.projects.Load(project); ok {
+		return e.(*projectCatalog)
 	}
-	e := c.projects[project]
-	if e == nil {
-		e = &projectCatalog{}
-		c.projects[project] = e
-	}
-	return e
-}
-
-func (c *catalogCache) nextGen() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	return c.gen
+	e, _ := c.projects.LoadOrStore(project, &projectCatalog{})
+	return e.(*projectCatalog)
 }
 
 // invalidate makes the next get of project read the registry again.
 func (c *catalogCache) invalidate(project string) {
-	e := c.entry(project)
-	e.mu.Lock()
-	e.checked = time.Time{}
-	e.mu.Unlock()
+	c.entry(project).checked.Store(0)
+}
+
+// fresh returns the entry's view if it was checked less than refreshEvery
+// ago.
+func (e *projectCatalog) fresh(now time.Time) *catalogView {
+	if v := e.view.Load(); v != nil && now.UnixNano()-e.checked.Load() < int64(refreshEvery) {
+		return v
+	}
+	return nil
 }
 
 // get returns project's catalog, refreshed from reg when it may be stale.
@@ -117,35 +112,41 @@ func (c *catalogCache) invalidate(project string) {
 // error when there is none.
 func (c *catalogCache) get(ctx context.Context, reg Registry, project string) (*catalogView, error) {
 	e := c.entry(project)
+	if v := e.fresh(time.Now()); v != nil {
+		return v, nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := time.Now()
-	if e.view != nil && now.Sub(e.checked) < refreshEvery {
-		return e.view, nil
+	if v := e.fresh(now); v != nil { // another session refreshed it meanwhile
+		return v, nil
 	}
+	last := e.view.Load()
 	v, err := reg.Version(ctx, project)
 	if err != nil {
-		return e.view, errOrNil(e.view, err)
+		return last, errOrNil(last, err)
 	}
-	if e.view != nil && v == e.view.snap.Version && now.Sub(e.indexes) < indexesEvery {
-		e.checked = now
-		return e.view, nil
+	if last != nil && v == last.snap.Version && now.Sub(e.indexes) < indexesEvery {
+		e.checked.Store(now.UnixNano())
+		return last, nil
 	}
-	snap := e.view.snapshotIfVersion(v)
+	snap := last.snapshotIfVersion(v)
 	if snap == nil {
 		if snap, err = reg.Snapshot(ctx, project); err != nil {
-			return e.view, errOrNil(e.view, err)
+			return last, errOrNil(last, err)
 		}
 	}
 	indexed, err := reg.IndexedViews(ctx, snap)
 	if err != nil {
-		return e.view, errOrNil(e.view, err)
+		return last, errOrNil(last, err)
 	}
-	if e.view == nil || snap != e.view.snap || !sameIndexes(indexed, e.view.indexed) {
-		e.view = newCatalogView(snap, indexed, c.nextGen())
+	if last == nil || snap != last.snap || !sameIndexes(indexed, last.indexed) {
+		last = newCatalogView(snap, indexed, c.gen.Add(1))
+		e.view.Store(last)
 	}
-	e.checked, e.indexes = now, now
-	return e.view, nil
+	e.indexes = now
+	e.checked.Store(now.UnixNano())
+	return last, nil
 }
 
 // snapshotIfVersion returns the view's snapshot when it is at version v.

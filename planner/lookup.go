@@ -32,8 +32,6 @@ type LookupRequest struct {
 	Rows [][]any
 	// FullNames names every feature column view__feature.
 	FullNames bool
-	// Columns, when set, are the only feature columns wanted, by name.
-	Columns []string
 }
 
 // LookupResult is column-oriented, like Feast's response.
@@ -124,9 +122,6 @@ func lookupColumns(cv *catalogView, req LookupRequest) ([]catalog.RelationFeatur
 			feats[i].Column = feats[i].Feature
 		}
 	}
-	if req.Columns != nil {
-		return pickColumns(feats, req.Columns)
-	}
 	return feats, nil
 }
 
@@ -157,22 +152,6 @@ func featureRef(cv *catalogView, ref string) (catalog.RelationFeature, error) {
 		}
 	}
 	return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q has no feature %q", view, feature)
-}
-
-// pickColumns keeps the features named by names (their column or full
-// name), in the order of names.
-func pickColumns(feats []catalog.RelationFeature, names []string) ([]catalog.RelationFeature, error) {
-	var out []catalog.RelationFeature
-	for _, n := range names {
-		i := slices.IndexFunc(feats, func(f catalog.RelationFeature) bool { return f.Column == n || f.FullName() == n })
-		if i < 0 {
-			return nil, featuregate.Errorf(featuregate.KindUndefined, "column %q does not exist", n)
-		}
-		f := feats[i]
-		f.Column = n
-		out = append(out, f)
-	}
-	return out, nil
 }
 
 // lookupView is one feature view a lookup reads.

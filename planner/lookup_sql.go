@@ -236,8 +236,7 @@ func parseArrayLiteral(s string) ([]any, error) {
 
 // explain describes the lookup instead of running it.
 func (e *lookupExec) explain() Local {
-	var lines []any
-	lines = append(lines, []any{fmt.Sprintf("Online lookup in project %s: %d key source(s), no query to the offline store", e.project, len(e.keys))})
+	lines := [][]any{{fmt.Sprintf("Online lookup in project %s: %d key source(s), no query to the offline store", e.project, len(e.keys))}}
 	for _, v := range e.plan.views {
 		ttl := "none"
 		if v.ttl > 0 {
@@ -245,13 +244,7 @@ func (e *lookupExec) explain() Local {
 		}
 		lines = append(lines, []any{fmt.Sprintf("  -> Get feature view %s (online name %s, keys %s, TTL %s)", v.view.Name, v.name, keyList(e.plan.keys, v.keyIdx), ttl)})
 	}
-	return &rowsExec{cols: textCols("QUERY PLAN"), rows: func(context.Context) ([][]any, error) {
-		out := make([][]any, len(lines))
-		for i, l := range lines {
-			out[i] = l.([]any)
-		}
-		return out, nil
-	}, tag: "EXPLAIN"}
+	return &rowsExec{cols: textCols("QUERY PLAN"), rows: func(context.Context) ([][]any, error) { return lines, nil }, tag: "EXPLAIN"}
 }
 
 func keyList(keys []catalog.Column, idx []int) string {
