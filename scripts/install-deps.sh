@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(postgresql-15 postgresql-client-15 python3-psycopg2 python3-psycopg python3-sqlalchemy
-      python3-pandas python3-sklearn libpostgresql-jdbc-java)
+      python3-pandas python3-sklearn libpostgresql-jdbc-java curl)
 missing=()
 for p in "${debs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
