@@ -50,12 +50,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // Features answers online lookups; *planner.Planner implements it.
 type Features interface {
-	Lookup(ctx context.Context, req planner.LookupRequest) (*planner.LookupResult, error)
+	Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error)
 }
 
 // Config holds the HTTP front end's settings. The zero value works: no

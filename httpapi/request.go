@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // exampleRequest is the request shape shown in hints.
@@ -127,8 +127,8 @@ func (q *onlineRequest) check() error {
 }
 
 // lookup converts the request into the planner's.
-func (q *onlineRequest) lookup(defaultProject string) planner.LookupRequest {
-	req := planner.LookupRequest{
+func (q *onlineRequest) lookup(defaultProject string) plan.LookupRequest {
+	req := plan.LookupRequest{
 		Project:   q.Project,
 		Relation:  q.FeatureService,
 		Features:  q.Features,

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // onlineResponse is Feast's GetOnlineFeaturesResponse as its feature server
@@ -56,7 +56,7 @@ func (s *server) getOnlineFeatures(w http.ResponseWriter, r *http.Request) {
 }
 
 // response converts a lookup result into Feast's response.
-func response(res *planner.LookupResult) *onlineResponse {
+func response(res *plan.LookupResult) *onlineResponse {
 	n := len(res.KeyRows)
 	out := &onlineResponse{Results: make([]featureVector, 0, len(res.Keys)+len(res.Features))}
 	for k, name := range res.Keys {
@@ -64,7 +64,7 @@ func response(res *planner.LookupResult) *onlineResponse {
 		col := newVector(n)
 		for i, row := range res.KeyRows {
 			col.Values[i] = jsonValue(row[k], "")
-			col.Statuses[i] = planner.StatusPresent.String()
+			col.Statuses[i] = plan.StatusPresent.String()
 			col.EventTimestamps[i] = epoch
 		}
 		out.Results = append(out.Results, col)

@@ -269,11 +269,11 @@ func quoteFields(fields []string) string {
 func explainNotes(a *asOf, views []pit.View, sub string) []string {
 	var notes []string
 	for _, v := range views {
-		plan := "LATERAL probe per spine row, on the index of (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + ")"
+		how := "LATERAL probe per spine row, on the index of (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + ")"
 		if !v.Indexed {
-			plan = "a window over each key's source rows, found without an index (none leads with (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + "))"
+			how = "a window over each key's source rows, found without an index (none leads with (" + strings.Join(v.Keys, ", ") + ", " + v.Source.TS + "))"
 		}
-		notes = append(notes, fmt.Sprintf("featuregate: %s AS OF %s reads feature view %s by %s", a.rel.name, a.timeSQL, v.Name, plan))
+		notes = append(notes, fmt.Sprintf("featuregate: %s AS OF %s reads feature view %s by %s", a.rel.name, a.timeSQL, v.Name, how))
 		if !v.Indexed && !strings.HasPrefix(v.Source.From, "(") {
 			notes = append(notes, fmt.Sprintf("featuregate: an index would make it a probe per row: CREATE INDEX ON %s (%s, %s)",
 				v.Source.From, strings.Join(quoteAll(v.Keys), ", "), pit.Ident(v.Source.TS)))

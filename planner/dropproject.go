@@ -6,21 +6,22 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // dropProjectExec runs DROP PROJECT: it drops every definition of the
 // session's project in one registry change, then its online values.
 type dropProjectExec struct {
 	p    *Planner
-	s    Session
+	s    plan.Session
 	sql  string
 	stmt *DropProjectStmt
 }
 
-func (e *dropProjectExec) Params() []uint32  { return nil }
-func (e *dropProjectExec) Columns() []Column { return nil }
+func (e *dropProjectExec) Params() []uint32       { return nil }
+func (e *dropProjectExec) Columns() []plan.Column { return nil }
 
-func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ RowWriter) (string, error) {
+func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (string, error) {
 	if e.stmt.Name != e.s.Database {
 		return "", featuregate.Errorf(featuregate.KindInvalid, "DROP PROJECT drops the project of the session, %q, not %q", e.s.Database, e.stmt.Name).
 			WithHint("connect to database %s to drop it", e.stmt.Name)

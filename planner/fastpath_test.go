@@ -3,6 +3,8 @@ package planner
 import (
 	"context"
 	"testing"
+
+	"github.com/featuregate/featuregate/plan"
 )
 
 // FuzzQuickForward checks the fast path against the full plan: whatever it
@@ -25,7 +27,7 @@ func FuzzQuickForward(f *testing.F) {
 			return
 		}
 		for _, ro := range []bool{true, false} {
-			full := p.plan(context.Background(), Session{ReadOnly: ro}, nil, sql)
+			full := p.plan(context.Background(), plan.Session{ReadOnly: ro}, nil, sql)
 			if len(full.Statements) == 0 || full.Refusal() != nil || !full.Forwardable() || full.Listens() {
 				t.Fatalf("fast path forwards %q, the full plan says %+v", sql, full.Statements)
 			}
@@ -46,8 +48,8 @@ func TestQuickForward(t *testing.T) {
 			t.Errorf("quickForward(%q) = %v, want %v", sql, got, want)
 		}
 	}
-	plan, err := New(nil).Plan(context.Background(), Session{ReadOnly: true}, "SELECT 1")
-	if err != nil || len(plan.Statements) != 1 || !plan.Forwardable() {
-		t.Fatalf("%+v %v", plan, err)
+	pl, err := New(nil).Plan(context.Background(), plan.Session{ReadOnly: true}, "SELECT 1")
+	if err != nil || len(pl.Statements) != 1 || !pl.Forwardable() {
+		t.Fatalf("%+v %v", pl, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner"
 )
 
@@ -62,18 +63,18 @@ func FuzzPlan(f *testing.F) {
 	}
 	p := planner.New(nil)
 	f.Fuzz(func(t *testing.T, sql string, readOnly bool) {
-		sess := planner.Session{User: "fuzz", Database: "fuzz", ReadOnly: readOnly}
-		plan, err := p.Plan(context.Background(), sess, sql)
+		sess := plan.Session{User: "fuzz", Database: "fuzz", ReadOnly: readOnly}
+		pl, err := p.Plan(context.Background(), sess, sql)
 		if err != nil {
 			t.Fatalf("Plan(%q) returned an error: %v", sql, err)
 		}
-		if plan == nil {
+		if pl == nil {
 			t.Fatalf("Plan(%q) returned no plan", sql)
 		}
-		if plan.Text != sql {
-			t.Fatalf("Plan(%q).Text = %q", sql, plan.Text)
+		if pl.Text != sql {
+			t.Fatalf("Plan(%q).Text = %q", sql, pl.Text)
 		}
-		for i, st := range plan.Statements {
+		for i, st := range pl.Statements {
 			if !strings.Contains(sql, st.SQL) {
 				t.Fatalf("Plan(%q): statement %d text %q is not part of the input", sql, i, st.SQL)
 			}
@@ -86,9 +87,9 @@ func FuzzPlan(f *testing.F) {
 		if err != nil {
 			t.Fatalf("second Plan(%q) returned an error: %v", sql, err)
 		}
-		if len(again.Statements) != len(plan.Statements) || (again.Refusal() == nil) != (plan.Refusal() == nil) {
+		if len(again.Statements) != len(pl.Statements) || (again.Refusal() == nil) != (pl.Refusal() == nil) {
 			t.Fatalf("Plan(%q) is not deterministic: %d statements (refused %v) then %d (refused %v)",
-				sql, len(plan.Statements), plan.Refusal() != nil, len(again.Statements), again.Refusal() != nil)
+				sql, len(pl.Statements), pl.Refusal() != nil, len(again.Statements), again.Refusal() != nil)
 		}
 	})
 }

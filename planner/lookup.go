@@ -12,67 +12,17 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/plan"
 )
-
-// LookupRequest asks for the latest online values of features for entity
-// keys (SURFACE.md §2.1).
-type LookupRequest struct {
-	Project string
-	// Relation is a feature view, a feature service or "features"; "" when
-	// Features is set.
-	Relation string
-	// Features are Feast feature references "view:feature", when Relation
-	// is "".
-	Features []string
-	// Keys are the entity join key names, e.g. ["user_id"].
-	Keys []string
-	// Rows hold one slice of key values per requested entity, in Keys
-	// order. Values are converted to the keys' types: strings, integers
-	// and integral floats (as JSON gives them) are accepted.
-	Rows [][]any
-	// FullNames names every feature column view__feature.
-	FullNames bool
-}
-
-// LookupResult is column-oriented, like Feast's response.
-type LookupResult struct {
-	Keys     []string        // key column names
-	KeyRows  [][]any         // the requested keys, typed, one per row
-	Features []LookupFeature // in relation order
-}
-
-// LookupFeature is one feature column of a result.
-type LookupFeature struct {
-	Name                string // the output name: bare, or view__feature
-	View, Feature, Type string // Type is the PostgreSQL type name
-	Values              []any  // one per row; nil unless PRESENT
-	Status              []Status
-	EventTS             []time.Time // zero when not found
-}
-
-// Status is a value's state, as in Feast.
-type Status uint8
-
-// The states of a looked-up value.
-const (
-	StatusPresent       Status = iota // the value is there and fresh
-	StatusNotFound                    // the store has no value for the key
-	StatusOutsideMaxAge               // the value is older than the view's TTL
-)
-
-// String returns Feast's name of the status.
-func (s Status) String() string {
-	return [...]string{"PRESENT", "NOT_FOUND", "OUTSIDE_MAX_AGE"}[s]
-}
 
 // Lookup reads the latest values of features for entity keys from the
 // online store, one result row per requested key, in request order.
-func (p *Planner) Lookup(ctx context.Context, req LookupRequest) (*LookupResult, error) {
+func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
 	if p.opts.online == nil {
 		return nil, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
 			WithHint("start featuregate serve with a data directory or online.type: postgres")
 	}
-	cv, err := p.catalog(ctx, Session{Database: req.Project})
+	cv, err := p.catalog(ctx, plan.Session{Database: req.Project})
 	if err != nil {
 		return nil, err
 	}
@@ -83,15 +33,15 @@ func (p *Planner) Lookup(ctx context.Context, req LookupRequest) (*LookupResult,
 	if err != nil {
 		return nil, err
 	}
-	plan, err := planLookup(cv, req.Keys, cols)
+	lp, err := planLookup(cv, req.Keys, cols)
 	if err != nil {
 		return nil, err
 	}
-	return p.runLookup(ctx, cv.snap.Project, plan, req.Rows)
+	return p.runLookup(ctx, cv.snap.Project, lp, req.Rows)
 }
 
 // lookupColumns resolves the request's features into relation columns.
-func lookupColumns(cv *catalogView, req LookupRequest) ([]catalog.RelationFeature, error) {
+func lookupColumns(cv *catalogView, req plan.LookupRequest) ([]catalog.RelationFeature, error) {
 	var feats []catalog.RelationFeature
 	if req.Relation != "" {
 		rel := cv.relation(req.Relation)
@@ -242,8 +192,8 @@ func entityKeys(e *catalog.Entity) string {
 }
 
 // runLookup reads every view for rows and assembles the columns.
-func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*LookupResult, error) {
-	res := &LookupResult{KeyRows: make([][]any, len(rows))}
+func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*plan.LookupResult, error) {
+	res := &plan.LookupResult{KeyRows: make([][]any, len(rows))}
 	for _, k := range lp.keys {
 		res.Keys = append(res.Keys, k.Name)
 	}
@@ -259,8 +209,8 @@ func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan,
 		now = p.opts.now()
 	}
 	for _, f := range lp.features {
-		res.Features = append(res.Features, LookupFeature{Name: f.Column, View: f.View, Feature: f.Feature, Type: f.Type,
-			Values: make([]any, len(rows)), Status: make([]Status, len(rows)), EventTS: make([]time.Time, len(rows))})
+		res.Features = append(res.Features, plan.LookupFeature{Name: f.Column, View: f.View, Feature: f.Feature, Type: f.Type,
+			Values: make([]any, len(rows)), Status: make([]plan.Status, len(rows)), EventTS: make([]time.Time, len(rows))})
 	}
 	for vi, v := range lp.views {
 		keys := make([][]any, len(rows))
@@ -284,15 +234,15 @@ func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan,
 }
 
 // fillFeature copies one feature's values out of a view's results.
-func fillFeature(f *LookupFeature, got []online.Result, idx int) {
+func fillFeature(f *plan.LookupFeature, got []online.Result, idx int) {
 	for i, r := range got {
 		switch {
 		case !r.Found:
-			f.Status[i] = StatusNotFound
+			f.Status[i] = plan.StatusNotFound
 		case r.Expired:
-			f.Status[i], f.EventTS[i] = StatusOutsideMaxAge, r.TS
+			f.Status[i], f.EventTS[i] = plan.StatusOutsideMaxAge, r.TS
 		default:
-			f.Status[i], f.EventTS[i] = StatusPresent, r.TS
+			f.Status[i], f.EventTS[i] = plan.StatusPresent, r.TS
 			if idx >= 0 && idx < len(r.Values) {
 				f.Values[i] = r.Values[idx]
 			}

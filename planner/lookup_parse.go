@@ -8,6 +8,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // parseLookup checks that sel is a key lookup of the feature relation
@@ -88,7 +89,7 @@ func (e *lookupExec) targets(r *catalog.Relation, star []catalog.RelationFeature
 	var feats []catalog.RelationFeature
 	addFeature := func(f catalog.RelationFeature, name string) {
 		e.outputs = append(e.outputs, lookupOutput{key: -1, feature: len(feats)})
-		e.cols = append(e.cols, Column{Name: name, OID: typeOID(f.Type)})
+		e.cols = append(e.cols, plan.Column{Name: name, OID: typeOID(f.Type)})
 		feats = append(feats, f)
 	}
 	for _, t := range list {
@@ -117,10 +118,10 @@ func (e *lookupExec) targets(r *catalog.Relation, star []catalog.RelationFeature
 func (e *lookupExec) star(r *catalog.Relation, feats []catalog.RelationFeature, addFeature func(catalog.RelationFeature, string)) {
 	for i, k := range r.Keys {
 		e.outputs = append(e.outputs, lookupOutput{key: i, feature: -1})
-		e.cols = append(e.cols, Column{Name: k.Name, OID: typeOID(k.Type)})
+		e.cols = append(e.cols, plan.Column{Name: k.Name, OID: typeOID(k.Type)})
 	}
 	e.outputs = append(e.outputs, lookupOutput{key: -1, feature: -1})
-	e.cols = append(e.cols, Column{Name: catalog.EventTimestamp, OID: pgtype.TimestamptzOID})
+	e.cols = append(e.cols, plan.Column{Name: catalog.EventTimestamp, OID: pgtype.TimestamptzOID})
 	for _, f := range feats {
 		addFeature(f, f.Column)
 	}
@@ -130,12 +131,12 @@ func (e *lookupExec) star(r *catalog.Relation, feats []catalog.RelationFeature, 
 func (e *lookupExec) column(r *catalog.Relation, name, out string, addFeature func(catalog.RelationFeature, string)) error {
 	if i := slices.IndexFunc(r.Keys, func(k catalog.Column) bool { return k.Name == name }); i >= 0 {
 		e.outputs = append(e.outputs, lookupOutput{key: i, feature: -1})
-		e.cols = append(e.cols, Column{Name: out, OID: typeOID(r.Keys[i].Type)})
+		e.cols = append(e.cols, plan.Column{Name: out, OID: typeOID(r.Keys[i].Type)})
 		return nil
 	}
 	if name == catalog.EventTimestamp {
 		e.outputs = append(e.outputs, lookupOutput{key: -1, feature: -1})
-		e.cols = append(e.cols, Column{Name: out, OID: pgtype.TimestamptzOID})
+		e.cols = append(e.cols, plan.Column{Name: out, OID: pgtype.TimestamptzOID})
 		return nil
 	}
 	wanted := map[string]bool{}

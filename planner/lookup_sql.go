@@ -14,6 +14,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // A SELECT that reads a feature relation without AS OF is a lookup of the
@@ -27,12 +28,12 @@ import (
 
 // featureRead plans a parsed statement that reads a feature relation
 // without AS OF; it reports false when the statement reads none.
-func (p *Planner) featureRead(s Session, cv *catalogView, stmt *pg_query.Node, text string) (Statement, bool) {
+func (p *Planner) featureRead(s plan.Session, cv *catalogView, stmt *pg_query.Node, text string) (plan.Statement, bool) {
 	rel := readsRelation(cv, stmt)
 	if rel == "" {
-		return Statement{}, false
+		return plan.Statement{}, false
 	}
-	st := Statement{SQL: text, Command: "SELECT"}
+	st := plan.Statement{SQL: text, Command: "SELECT"}
 	explain := false
 	if e := stmt.GetExplainStmt(); e != nil {
 		stmt, explain = e.Query, true
@@ -83,7 +84,7 @@ type lookupExec struct {
 	gen     uint64 // the catalog generation it was planned in
 	plan    *lookupPlan
 	outputs []lookupOutput
-	cols    []Column
+	cols    []plan.Column
 	keys    []keySource // one per requested key tuple, or a parameter array
 	params  []uint32
 	empty   bool // LIMIT 0: the columns only
@@ -108,11 +109,11 @@ type valueSource struct {
 	value any
 }
 
-func (e *lookupExec) Params() []uint32  { return e.params }
-func (e *lookupExec) Columns() []Column { return e.cols }
+func (e *lookupExec) Params() []uint32       { return e.params }
+func (e *lookupExec) Columns() []plan.Column { return e.cols }
 
 // Run reads the keys' values and writes one row per requested key.
-func (e *lookupExec) Run(ctx context.Context, args []any, w RowWriter) (string, error) {
+func (e *lookupExec) Run(ctx context.Context, args []any, w plan.RowWriter) (string, error) {
 	if err := e.replan(ctx); err != nil {
 		return "", err
 	}
@@ -140,7 +141,7 @@ func (e *lookupExec) Run(ctx context.Context, args []any, w RowWriter) (string, 
 }
 
 // outputValue is column o of row i.
-func outputValue(res *LookupResult, o lookupOutput, i int) any {
+func outputValue(res *plan.LookupResult, o lookupOutput, i int) any {
 	switch {
 	case o.key >= 0:
 		return res.KeyRows[i][o.key]
@@ -150,7 +151,7 @@ func outputValue(res *LookupResult, o lookupOutput, i int) any {
 	}
 	var latest time.Time // event_timestamp: the newest value of the row
 	for _, f := range res.Features {
-		if f.Status[i] == StatusPresent && f.EventTS[i].After(latest) {
+		if f.Status[i] == plan.StatusPresent && f.EventTS[i].After(latest) {
 			latest = f.EventTS[i]
 		}
 	}
@@ -235,7 +236,7 @@ func parseArrayLiteral(s string) ([]any, error) {
 }
 
 // explain describes the lookup instead of running it.
-func (e *lookupExec) explain() Local {
+func (e *lookupExec) explain() plan.Local {
 	lines := [][]any{{fmt.Sprintf("Online lookup in project %s: %d key source(s), no query to the offline store", e.project, len(e.keys))}}
 	for _, v := range e.plan.views {
 		ttl := "none"
@@ -279,7 +280,7 @@ func firstOr(names []string, all string) string {
 // it was planned, as PostgreSQL does for a prepared statement whose tables
 // change; like PostgreSQL, it refuses a new plan with other columns.
 func (e *lookupExec) replan(ctx context.Context) error {
-	cv, err := e.p.catalog(ctx, Session{Database: e.project})
+	cv, err := e.p.catalog(ctx, plan.Session{Database: e.project})
 	if err != nil || cv == nil || cv.gen == e.gen || e.text == "" {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/pit"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // Materialization (SURFACE.md §3): for each online view, PostgreSQL
@@ -28,22 +29,17 @@ import (
 // materializeBatch is how many rows go into one durable write.
 const materializeBatch = 8192
 
-// ProgressWriter is a RowWriter that can show progress to the client.
-type ProgressWriter interface {
-	Progress(msg string)
-}
-
 // materializeExec runs MATERIALIZE.
 type materializeExec struct {
 	p    *Planner
-	s    Session
+	s    plan.Session
 	stmt *MaterializeStmt
 }
 
 func (e *materializeExec) Params() []uint32 { return nil }
 
-func (e *materializeExec) Columns() []Column {
-	return []Column{
+func (e *materializeExec) Columns() []plan.Column {
+	return []plan.Column{
 		{Name: "feature_view", OID: pgtype.TextOID},
 		{Name: "start", OID: pgtype.TimestamptzOID}, {Name: "end", OID: pgtype.TimestamptzOID},
 		{Name: "rows_read", OID: pgtype.Int8OID}, {Name: "rows_written", OID: pgtype.Int8OID},
@@ -52,7 +48,7 @@ func (e *materializeExec) Columns() []Column {
 }
 
 // Run materializes each view in turn and writes one row per view.
-func (e *materializeExec) Run(ctx context.Context, _ []any, w RowWriter) (string, error) {
+func (e *materializeExec) Run(ctx context.Context, _ []any, w plan.RowWriter) (string, error) {
 	o := e.p.opts
 	if o.online == nil || o.offline == nil {
 		return "", featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
@@ -109,7 +105,7 @@ func (e *materializeExec) views(snap *catalog.Snapshot) ([]*catalog.FeatureView,
 }
 
 // view materializes one view and returns its result row.
-func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *catalog.FeatureView, to time.Time, w RowWriter) ([]any, error) {
+func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *catalog.FeatureView, to time.Time, w plan.RowWriter) ([]any, error) {
 	started := time.Now()
 	name := onlineName(snap, v)
 	unlock := e.p.lockView(e.s.Database, name)
@@ -204,7 +200,7 @@ type materializeStats struct{ read, written, rejected int64 }
 // the online store under name. Reading PostgreSQL and writing batches
 // overlap: one goroutine decodes rows while another commits the previous
 // batch, so the synced writes do not stall the stream.
-func (p *Planner) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w RowWriter) (materializeStats, error) {
+func (p *Planner) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w plan.RowWriter) (materializeStats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var st materializeStats
@@ -277,7 +273,7 @@ func readLatest(rows pgx.Rows, project, name string, pv *pit.View, out chan<- re
 
 // writeBatches writes each batch durably, in order, and reports progress.
 // On the first error it stops the read (cancel) and drains the rest.
-func (p *Planner) writeBatches(ctx context.Context, cancel func(), view string, in <-chan readBatch, w RowWriter) writeOutcome {
+func (p *Planner) writeBatches(ctx context.Context, cancel func(), view string, in <-chan readBatch, w plan.RowWriter) writeOutcome {
 	var out writeOutcome
 	for b := range in {
 		if out.err != nil {
@@ -290,7 +286,7 @@ func (p *Planner) writeBatches(ctx context.Context, cancel func(), view string, 
 			cancel()
 			continue
 		}
-		if pw, ok := w.(ProgressWriter); ok {
+		if pw, ok := w.(plan.ProgressWriter); ok {
 			pw.Progress(fmt.Sprintf("materialize %s: %d rows read", view, b.read))
 		}
 	}

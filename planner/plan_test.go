@@ -11,6 +11,7 @@ import (
 
 	featuregate "github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // testCatalog is the catalog of the golden files of testdata/plan: the
@@ -63,15 +64,15 @@ func TestPlanGolden(t *testing.T) {
 			if d.Cmd != "plan" {
 				t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 			}
-			plan := p.plan(context.Background(), Session{Database: "streamflow", ReadOnly: true}, cv, d.Input)
-			return describePlan(plan)
+			pl := p.plan(context.Background(), plan.Session{Database: "streamflow", ReadOnly: true}, cv, d.Input)
+			return describePlan(pl)
 		})
 	})
 }
 
-func describePlan(plan *Plan) string {
+func describePlan(pl *plan.Plan) string {
 	var b strings.Builder
-	for _, st := range plan.Statements {
+	for _, st := range pl.Statements {
 		switch {
 		case st.Refusal != nil:
 			var fe *featuregate.Error

@@ -15,84 +15,8 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/plan"
 )
-
-// Session is what the planner needs to know about the session a statement
-// comes from.
-type Session struct {
-	User     string // the user the client authenticated as
-	Database string // the database name the client asked for (the project)
-	// ReadOnly sessions read the offline store through a role without write
-	// privileges; the planner refuses the statements that could leave it.
-	ReadOnly bool
-}
-
-// Statement is one statement of a query string and how it runs.
-type Statement struct {
-	// SQL is the statement's own text, as the client wrote it.
-	SQL string
-	// Refusal, when not nil, says why the statement must not run.
-	Refusal error
-	// Listen is set for LISTEN: from then on the offline store may send
-	// notifications at any time, which the session must relay.
-	Listen bool
-	// Local, when not nil, runs the statement in the gateway.
-	Local Local
-	// TopLevel statements cannot run inside a transaction block.
-	TopLevel bool
-	// Command names a local statement in messages, e.g. "CREATE ENTITY".
-	Command string
-	// Deallocate names the prepared statement a DEALLOCATE drops: the
-	// session may hold it itself rather than the offline store.
-	Deallocate string
-	// DeallocateAll is set for DEALLOCATE ALL and DISCARD ALL, which drop
-	// the session's own prepared statements too.
-	DeallocateAll bool
-	// Notices are messages for the client, sent before the statement runs
-	// (EXPLAIN of a point-in-time query shows the SQL it runs as).
-	Notices []string
-}
-
-// Plan is the outcome of planning one query string.
-type Plan struct {
-	// Text is the whole query string as the offline store must run it:
-	// the client's text, with point-in-time clauses rewritten.
-	Text string
-	// Statements are its statements in order; none for an empty query.
-	Statements []Statement
-}
-
-// Refusal returns the first statement's refusal, or nil when every
-// statement may run.
-func (p *Plan) Refusal() error {
-	for _, s := range p.Statements {
-		if s.Refusal != nil {
-			return s.Refusal
-		}
-	}
-	return nil
-}
-
-// Forwardable reports whether the whole query string may go to the
-// offline store as it is: no statement runs in the gateway.
-func (p *Plan) Forwardable() bool {
-	for _, s := range p.Statements {
-		if s.Local != nil {
-			return false
-		}
-	}
-	return true
-}
-
-// Listens reports whether any statement is a LISTEN.
-func (p *Plan) Listens() bool {
-	for _, s := range p.Statements {
-		if s.Listen {
-			return true
-		}
-	}
-	return false
-}
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
@@ -126,27 +50,27 @@ func New(reg Registry, opts ...Option) *Planner {
 // Plan splits sql into statements and decides how each runs. A string that
 // PostgreSQL's grammar rejects is forwarded whole, so that the offline
 // PostgreSQL reports the syntax error with its exact message and position.
-func (p *Planner) Plan(ctx context.Context, s Session, sql string) (*Plan, error) {
+func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.Plan, error) {
 	cv, err := p.catalog(ctx, s)
 	if err != nil && !quickForward(sql, nil) {
 		return nil, err // plain SQL still goes upstream, which reports its own state
 	}
 	if quickForward(sql, cv.relationWords()) {
-		return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}, nil
+		return &plan.Plan{Text: sql, Statements: []plan.Statement{{SQL: sql}}}, nil
 	}
 	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.generation(), sql: sql}
-	if plan, ok := p.cache.get(key); ok {
-		return plan, nil
+	if pl, ok := p.cache.get(key); ok {
+		return pl, nil
 	}
-	plan := p.plan(ctx, s, cv, sql)
-	if plan.Forwardable() {
-		p.cache.put(key, plan) // local statements are bound to their session
+	pl := p.plan(ctx, s, cv, sql)
+	if pl.Forwardable() {
+		p.cache.put(key, pl) // local statements are bound to their session
 	}
-	return plan, nil
+	return pl, nil
 }
 
 // catalog returns the session's project catalog; nil without a registry.
-func (p *Planner) catalog(ctx context.Context, s Session) (*catalogView, error) {
+func (p *Planner) catalog(ctx context.Context, s plan.Session) (*catalogView, error) {
 	if p.reg == nil || s.Database == "" {
 		return nil, nil
 	}
@@ -160,38 +84,38 @@ func (p *Planner) catalog(ctx context.Context, s Session) (*catalogView, error) 
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
 // featuregate's own statements or point-in-time clauses; if it does not,
 // it is forwarded whole so that PostgreSQL reports the syntax error.
-func (p *Planner) plan(ctx context.Context, s Session, cv *catalogView, sql string) *Plan {
-	plan, parsed := p.planParsed(s, cv, sql)
+func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogView, sql string) *plan.Plan {
+	pl, parsed := p.planParsed(s, cv, sql)
 	if parsed {
-		return plan
+		return pl
 	}
-	if plan, ok := p.planPieces(ctx, s, cv, sql); ok {
-		return plan
+	if pl, ok := p.planPieces(ctx, s, cv, sql); ok {
+		return pl
 	}
-	return &Plan{Text: sql, Statements: []Statement{{SQL: sql}}}
+	return &plan.Plan{Text: sql, Statements: []plan.Statement{{SQL: sql}}}
 }
 
 // planParsed plans sql if PostgreSQL's grammar accepts it, and reports
 // whether it did.
-func (p *Planner) planParsed(s Session, cv *catalogView, sql string) (*Plan, bool) {
+func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
 		return nil, false
 	}
-	plan := &Plan{Text: sql}
+	pl := &plan.Plan{Text: sql}
 	for _, raw := range tree.Stmts {
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
 			if d, ok, err := ParseDDL(text); ok {
-				plan.Statements = append(plan.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
+				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
 		}
 		if st, ok := p.featureRead(s, cv, raw.Stmt, text); ok {
-			plan.Statements = append(plan.Statements, st)
+			pl.Statements = append(pl.Statements, st)
 			continue
 		}
-		st := Statement{SQL: text, Listen: raw.Stmt.GetListenStmt() != nil}
+		st := plan.Statement{SQL: text, Listen: raw.Stmt.GetListenStmt() != nil}
 		if d := raw.Stmt.GetDeallocateStmt(); d != nil {
 			st.Deallocate, st.DeallocateAll = d.Name, d.Isall
 		}
@@ -201,20 +125,20 @@ func (p *Planner) planParsed(s Session, cv *catalogView, sql string) (*Plan, boo
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
 		}
-		plan.Statements = append(plan.Statements, st)
+		pl.Statements = append(pl.Statements, st)
 	}
-	return plan, true
+	return pl, true
 }
 
 // planPieces splits sql at its semicolons with PostgreSQL's scanner and
 // plans each piece. It reports false when no piece is a featuregate
 // statement.
-func (p *Planner) planPieces(ctx context.Context, s Session, cv *catalogView, sql string) (*Plan, bool) {
+func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
 	pieces, err := splitStatements(sql)
 	if err != nil {
 		return nil, false
 	}
-	plan := &Plan{Text: sql}
+	pl := &plan.Plan{Text: sql}
 	found := false
 	var text strings.Builder // the rewritten query string
 	last := 0
@@ -224,47 +148,47 @@ func (p *Planner) planPieces(ctx context.Context, s Session, cv *catalogView, sq
 		d, ok, err := ParseDDL(pc.text)
 		if ok {
 			found = true
-			plan.Statements = append(plan.Statements, p.ddlOrError(s, pc.text, d, err, charOffset(sql, pc.start)))
+			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.text, d, err, charOffset(sql, pc.start)))
 			text.WriteString(pc.text)
 			continue
 		}
 		st, ok := p.planAsOf(ctx, s, cv, pc.text, charOffset(sql, pc.start))
 		if ok {
 			found = true
-			plan.Statements = append(plan.Statements, st)
+			pl.Statements = append(pl.Statements, st)
 			text.WriteString(st.SQL)
 			continue
 		}
 		text.WriteString(pc.text)
 		if sub, parsed := p.planParsed(s, cv, pc.text); parsed {
-			plan.Statements = append(plan.Statements, sub.Statements...)
+			pl.Statements = append(pl.Statements, sub.Statements...)
 		} else { // PostgreSQL reports the syntax error
-			plan.Statements = append(plan.Statements, Statement{SQL: pc.text})
+			pl.Statements = append(pl.Statements, plan.Statement{SQL: pc.text})
 		}
 	}
 	text.WriteString(sql[last:])
-	plan.Text = text.String()
-	return plan, found
+	pl.Text = text.String()
+	return pl, found
 }
 
 // planAsOf plans a statement with point-in-time clauses, and reports false
 // when it has none.
-func (p *Planner) planAsOf(ctx context.Context, s Session, cv *catalogView, text string, offset int) (Statement, bool) {
+func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogView, text string, offset int) (plan.Statement, bool) {
 	if cv == nil {
-		return Statement{}, false
+		return plan.Statement{}, false
 	}
 	out, notices, found, err := rewriteAsOf(cv, text, p.columnsFunc(ctx))
 	if !found {
-		return Statement{}, false
+		return plan.Statement{}, false
 	}
 	if err != nil {
 		var fe *featuregate.Error
 		if errors.As(err, &fe) && fe.Position > 0 {
 			fe.Position += offset
 		}
-		return Statement{SQL: text, Refusal: err}, true
+		return plan.Statement{SQL: text, Refusal: err}, true
 	}
-	st := Statement{SQL: out}
+	st := plan.Statement{SQL: out}
 	if isExplain(out) {
 		st.Notices = notices
 	}
@@ -284,13 +208,13 @@ func isExplain(sql string) bool {
 
 // ddlOrError makes the statement for a parsed featuregate statement, or
 // one refused with the parse error, its position moved to the whole string.
-func (p *Planner) ddlOrError(s Session, text string, d DDL, err error, offset int) Statement {
+func (p *Planner) ddlOrError(s plan.Session, text string, d DDL, err error, offset int) plan.Statement {
 	if err != nil {
 		var fe *featuregate.Error
 		if errors.As(err, &fe) && fe.Position > 0 {
 			fe.Position += offset
 		}
-		return Statement{SQL: text, Refusal: err}
+		return plan.Statement{SQL: text, Refusal: err}
 	}
 	return p.ddlStatement(s, text, d)
 }
@@ -360,24 +284,24 @@ type cacheKey struct {
 type planCache struct {
 	mu    sync.Mutex
 	max   int
-	plans map[cacheKey]*Plan
+	plans map[cacheKey]*plan.Plan
 }
 
-func (c *planCache) get(k cacheKey) (*Plan, bool) {
+func (c *planCache) get(k cacheKey) (*plan.Plan, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.plans[k]
 	return p, ok
 }
 
-func (c *planCache) put(k cacheKey, p *Plan) {
+func (c *planCache) put(k cacheKey, p *plan.Plan) {
 	if len(k.sql) > 8192 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.plans == nil || len(c.plans) >= c.max {
-		c.plans = make(map[cacheKey]*Plan, c.max)
+		c.plans = make(map[cacheKey]*plan.Plan, c.max)
 	}
 	c.plans[k] = p
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // Registry stores the definitions; *catalog.Store implements it.
@@ -25,8 +26,8 @@ type Registry interface {
 
 // ddlStatement turns a parsed featuregate statement into a local statement
 // of session s.
-func (p *Planner) ddlStatement(s Session, sql string, stmt DDL) Statement {
-	st := Statement{SQL: sql}
+func (p *Planner) ddlStatement(s plan.Session, sql string, stmt DDL) plan.Statement {
+	st := plan.Statement{SQL: sql}
 	if p.reg == nil {
 		st.Refusal = featuregate.Errorf(featuregate.KindUnsupported, "this gateway has no registry").
 			WithHint("start featuregate serve with an offline store")
@@ -75,20 +76,20 @@ type changeExec struct {
 	online     OnlineStore          // nil without an online store
 	log        *slog.Logger         // nil: no logging
 	invalidate func(project string) // forgets the cached catalog
-	s          Session
+	s          plan.Session
 	sql        string
 	tag        string
 	changes    []catalog.Change
 }
 
-func (p *Planner) change(s Session, sql, tag string, changes ...catalog.Change) Local {
+func (p *Planner) change(s plan.Session, sql, tag string, changes ...catalog.Change) plan.Local {
 	return &changeExec{reg: p.reg, online: p.opts.online, log: p.opts.log, invalidate: p.catalogs.invalidate,
 		s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
 }
 
-func (e *changeExec) Params() []uint32  { return nil }
-func (e *changeExec) Columns() []Column { return nil }
-func (e *changeExec) Run(ctx context.Context, _ []any, _ RowWriter) (string, error) {
+func (e *changeExec) Params() []uint32       { return nil }
+func (e *changeExec) Columns() []plan.Column { return nil }
+func (e *changeExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (string, error) {
 	before := e.onlineNames(ctx)
 	_, err := e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, e.changes)
 	e.invalidate(e.s.Database)
@@ -140,14 +141,14 @@ func (e *changeExec) dropOnline(ctx context.Context, names []string) {
 
 // rowsExec answers a SHOW from a snapshot of the registry.
 type rowsExec struct {
-	cols []Column
+	cols []plan.Column
 	rows func(ctx context.Context) ([][]any, error)
 	tag  string // the command tag; SHOW when empty
 }
 
-func (e *rowsExec) Params() []uint32  { return nil }
-func (e *rowsExec) Columns() []Column { return e.cols }
-func (e *rowsExec) Run(ctx context.Context, _ []any, w RowWriter) (string, error) {
+func (e *rowsExec) Params() []uint32       { return nil }
+func (e *rowsExec) Columns() []plan.Column { return e.cols }
+func (e *rowsExec) Run(ctx context.Context, _ []any, w plan.RowWriter) (string, error) {
 	rows, err := e.rows(ctx)
 	if err != nil {
 		return "", err
@@ -163,15 +164,15 @@ func (e *rowsExec) Run(ctx context.Context, _ []any, w RowWriter) (string, error
 	return "SHOW", nil
 }
 
-func textCols(names ...string) []Column {
-	cols := make([]Column, len(names))
+func textCols(names ...string) []plan.Column {
+	cols := make([]plan.Column, len(names))
 	for i, n := range names {
-		cols[i] = Column{Name: n, OID: pgtype.TextOID}
+		cols[i] = plan.Column{Name: n, OID: pgtype.TextOID}
 	}
 	return cols
 }
 
-func (p *Planner) show(s Session, d *ShowStmt) Local {
+func (p *Planner) show(s plan.Session, d *ShowStmt) plan.Local {
 	snap := func(ctx context.Context) (*catalog.Snapshot, error) { return p.reg.Snapshot(ctx, s.Database) }
 	switch d.What {
 	case "projects":
@@ -208,7 +209,7 @@ func (p *Planner) show(s Session, d *ShowStmt) Local {
 
 // showTable gives the columns and rows of SHOW ENTITIES, SOURCES, FEATURE
 // VIEWS, FEATURE SERVICES and FEATURES.
-func showTable(d *ShowStmt) ([]Column, func(*catalog.Snapshot) ([][]any, error)) {
+func showTable(d *ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any, error)) {
 	switch d.What {
 	case "entities":
 		return textCols("name", "join_keys", "comment"), func(sn *catalog.Snapshot) ([][]any, error) {
@@ -292,7 +293,7 @@ func nullIfEmpty(s string) any {
 // to the offline store: the client's own, with the project's schema of
 // feature relations (catalog.RelationSchema) at the end of search_path, so
 // that catalog queries (\d, JDBC metadata) see feature views and services.
-func (p *Planner) UpstreamParams(s Session, client map[string]string) map[string]string {
+func (p *Planner) UpstreamParams(s plan.Session, client map[string]string) map[string]string {
 	params := make(map[string]string, len(client)+1)
 	for k, v := range client {
 		params[k] = v

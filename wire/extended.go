@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // maxPending bounds the forwarded messages awaiting responses; past it the
@@ -18,7 +18,7 @@ const maxPending = 512
 // statement and portal names; responses are relayed at Sync or Flush, so a
 // pipeline costs one round trip.
 func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
-	var plan *planner.Plan
+	var plan *plan.Plan
 	if p, ok := msg.(*pgproto3.Parse); ok {
 		var err error
 		plan, err = s.srv.planner.Plan(ctx, s.psess, p.Query)

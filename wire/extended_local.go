@@ -7,14 +7,14 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/featuregate/featuregate"
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // Statements that run in the gateway live in the session, under the
 // client's names, beside the ones prepared on the offline store.
 
 type localStmt struct {
-	st     planner.Statement
+	st     plan.Statement
 	params []uint32 // parameter types, as ParameterDescription reports them
 }
 
@@ -29,7 +29,7 @@ type localPortal struct {
 
 // extendedLocal handles a message addressed to a local statement or
 // portal; it reports false when the message is for the offline store.
-func (s *session) extendedLocal(ctx context.Context, msg pgproto3.FrontendMessage, plan *planner.Plan) bool {
+func (s *session) extendedLocal(ctx context.Context, msg pgproto3.FrontendMessage, plan *plan.Plan) bool {
 	switch m := msg.(type) {
 	case *pgproto3.Parse:
 		if plan.Forwardable() {
@@ -78,7 +78,7 @@ func (s *session) shadowed(name string) bool {
 	return true
 }
 
-func (s *session) parseLocal(m *pgproto3.Parse, plan *planner.Plan) {
+func (s *session) parseLocal(m *pgproto3.Parse, plan *plan.Plan) {
 	if !s.drain() {
 		return
 	}
@@ -148,7 +148,7 @@ func (s *session) decodeParam(oid uint32, format int16, raw []byte) (any, error)
 }
 
 func (s *session) describeLocal(m *pgproto3.Describe) bool {
-	var cols []planner.Column
+	var cols []plan.Column
 	var formats []int16
 	switch m.ObjectType {
 	case 'S':

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/featuregate/featuregate"
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // Statements the planner says to run in the gateway produce their rows
@@ -18,7 +18,7 @@ import (
 // for, with PostgreSQL's codecs from pgtype.
 
 // rowDescription describes local columns in the given result formats.
-func rowDescription(cols []planner.Column, formats []int16) *pgproto3.RowDescription {
+func rowDescription(cols []plan.Column, formats []int16) *pgproto3.RowDescription {
 	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(cols))}
 	for i, c := range cols {
 		rd.Fields[i] = pgproto3.FieldDescription{Name: []byte(c.Name), DataTypeOID: c.OID,
@@ -49,7 +49,7 @@ const timestamptzText = "2006-01-02 15:04:05.999999-07"
 // rowEncoder turns Go values into DataRow messages.
 type rowEncoder struct {
 	types   *pgtype.Map
-	cols    []planner.Column
+	cols    []plan.Column
 	formats []int16
 	row     pgproto3.DataRow
 	plans   []columnPlan // per column, the encode plan of the last value's type
@@ -145,7 +145,7 @@ func (w *streamWriter) WriteRow(values []any) error {
 // at once.
 func (w *streamWriter) Progress(msg string) { w.s.progress(msg) }
 
-// Progress implements planner.ProgressWriter.
+// Progress implements plan.ProgressWriter.
 func (w *bufferWriter) Progress(msg string) { w.s.progress(msg) }
 
 // ProgressApplication is the application_name of clients that receive
@@ -179,7 +179,7 @@ func (w *bufferWriter) WriteRow(values []any) error {
 }
 
 // checkTopLevel refuses a statement that must not run in a transaction block.
-func (s *session) checkTopLevel(st planner.Statement, multi bool) error {
+func (s *session) checkTopLevel(st plan.Statement, multi bool) error {
 	if !st.TopLevel || (s.txStatus == 'I' && !multi) {
 		return nil
 	}
@@ -190,7 +190,7 @@ func (s *session) checkTopLevel(st planner.Statement, multi bool) error {
 
 // runLocalSimple runs a local statement for the simple protocol: rows
 // stream as they come, in text format.
-func (s *session) runLocalSimple(ctx context.Context, st planner.Statement) error {
+func (s *session) runLocalSimple(ctx context.Context, st plan.Statement) error {
 	cols := st.Local.Columns()
 	if cols != nil {
 		s.c.send(rowDescription(cols, nil))

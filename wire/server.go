@@ -20,14 +20,14 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // Planner decides how the statements of a query string run, and what a
 // session's connection to the offline store starts with.
 type Planner interface {
-	Plan(ctx context.Context, s planner.Session, sql string) (*planner.Plan, error)
-	UpstreamParams(s planner.Session, client map[string]string) map[string]string
+	Plan(ctx context.Context, s plan.Session, sql string) (*plan.Plan, error)
+	UpstreamParams(s plan.Session, client map[string]string) map[string]string
 }
 
 // Auth methods.

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/featuregate/featuregate"
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // session is one client connection after authentication.
@@ -24,7 +24,7 @@ type session struct {
 	c     *clientConn
 	st    startup
 	user  User
-	psess planner.Session
+	psess plan.Session
 	log   *slog.Logger
 
 	upMu sync.Mutex // guards up against cancelUpstream
@@ -49,7 +49,7 @@ func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 	return &session{
 		srv: srv, c: c, st: st, user: u, txStatus: 'I', types: pgtype.NewMap(),
 		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{},
-		psess: planner.Session{User: u.Name, Database: st.database,
+		psess: plan.Session{User: u.Name, Database: st.database,
 			ReadOnly: !u.ReadWrite && srv.cfg.ReaderRole != ""},
 		log: srv.log.With("user", u.Name, "database", st.database),
 	}
@@ -216,7 +216,7 @@ func (s *session) sendError(err error) {
 }
 
 // sendNotices sends the planner's notices of stmts to the client.
-func (s *session) sendNotices(stmts ...planner.Statement) {
+func (s *session) sendNotices(stmts ...plan.Statement) {
 	for _, st := range stmts {
 		for _, n := range st.Notices {
 			s.c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: n})

@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/featuregate/featuregate"
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // abortSQL is sent upstream to put an open transaction into the failed
@@ -46,7 +46,7 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 
 // deallocatesLocal reports whether plan has a DEALLOCATE of a statement
 // the session prepared itself.
-func (s *session) deallocatesLocal(plan *planner.Plan) bool {
+func (s *session) deallocatesLocal(plan *plan.Plan) bool {
 	for _, st := range plan.Statements {
 		if _, ok := s.stmts[st.Deallocate]; ok && st.Deallocate != "" {
 			return true
@@ -57,7 +57,7 @@ func (s *session) deallocatesLocal(plan *planner.Plan) bool {
 
 // afterDeallocate drops the session's own prepared statements and portals
 // once a DEALLOCATE ALL or DISCARD ALL succeeded upstream.
-func (s *session) afterDeallocate(stmts ...planner.Statement) {
+func (s *session) afterDeallocate(stmts ...plan.Statement) {
 	for _, st := range stmts {
 		if st.DeallocateAll {
 			clear(s.stmts)
@@ -68,7 +68,7 @@ func (s *session) afterDeallocate(stmts ...planner.Statement) {
 
 // runStatements runs a query string that mixes local and forwarded
 // statements, one statement at a time, stopping at the first error.
-func (s *session) runStatements(ctx context.Context, plan *planner.Plan) {
+func (s *session) runStatements(ctx context.Context, plan *plan.Plan) {
 	multi := len(plan.Statements) > 1
 	for _, st := range plan.Statements {
 		if _, ok := s.stmts[st.Deallocate]; ok && st.Deallocate != "" {
@@ -98,7 +98,7 @@ func (s *session) runStatements(ctx context.Context, plan *planner.Plan) {
 
 // checkLocal refuses a local statement that cannot run now: inside a
 // failed transaction, or inside a transaction block when it must not.
-func (s *session) checkLocal(st planner.Statement, multi bool) error {
+func (s *session) checkLocal(st plan.Statement, multi bool) error {
 	if s.txStatus == 'E' {
 		return featuregate.Errorf(featuregate.KindTxnAborted,
 			"current transaction is aborted, commands ignored until end of transaction block")

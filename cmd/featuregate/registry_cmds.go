@@ -17,6 +17,7 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/internal/config"
+	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner"
 )
 
@@ -229,7 +230,7 @@ type showResult struct {
 // runShow answers a SHOW statement of project as a session would, through
 // the planner.
 func runShow(ctx context.Context, reg planner.Registry, project, sql string) (*showResult, error) {
-	plan, err := planner.New(reg).Plan(ctx, planner.Session{User: currentUser(), Database: project}, sql)
+	plan, err := planner.New(reg).Plan(ctx, plan.Session{User: currentUser(), Database: project}, sql)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +251,7 @@ func runShow(ctx context.Context, reg planner.Registry, project, sql string) (*s
 	return res, nil
 }
 
-// WriteRow implements planner.RowWriter.
+// WriteRow implements plan.RowWriter.
 func (r *showResult) WriteRow(values []any) error {
 	r.rows = append(r.rows, values)
 	return nil

@@ -128,11 +128,15 @@ func crashStore(t *testing.T, bin string, st store) {
 	t.Logf("%s: the first run materialized %d entities in %v (%.0f rows/s)", st.name, crashEntities, full.Round(time.Millisecond), float64(crashEntities)/full.Seconds())
 	conn.Close(ctx)
 
-	newer := 0 // entities holding their generation B value
+	newer := 0  // entities holding their generation B value
+	midRun := 0 // rounds whose kill landed while the statement ran
 	for i, frac := range crashFractions {
 		delay := min(max(time.Duration(frac*float64(full)), 50*time.Millisecond), 1500*time.Millisecond)
 		stmt := crashStatements[i%len(crashStatements)]
-		active := srv.killDuring(t, stmt, delay, direct, db)
+		mid, active := srv.killDuring(t, stmt, delay, direct, db)
+		if mid {
+			midRun++
+		}
 		srv.waitOfflineIdle(t, direct, db)
 		srv.start(t)
 		conn = srv.connect(t)
@@ -142,9 +146,14 @@ func crashStore(t *testing.T, bin string, st store) {
 			t.Errorf("round %d: %d entities hold their newest value, %d did before: durable writes were lost", i+1, got, newer)
 		}
 		newer = got
-		t.Logf("%s: round %d: killed %v into %q (source query active on PostgreSQL: %v); after the restart %d of %d entities hold the newer value (read back in %v)",
-			st.name, i+1, delay.Round(time.Millisecond), stmt, active, newer, crashEntities, time.Since(checked).Round(time.Millisecond))
+		t.Logf("%s: round %d: killed %v into %q (still running: %v, source query active on PostgreSQL: %v); after the restart %d of %d entities hold the newer value (read back in %v)",
+			st.name, i+1, delay.Round(time.Millisecond), stmt, mid, active, newer, crashEntities, time.Since(checked).Round(time.Millisecond))
 		conn.Close(ctx)
+	}
+	// Later rounds have less left to write and may finish before their
+	// kill; most rounds must still land mid-statement.
+	if midRun < len(crashFractions)-2 {
+		t.Fatalf("only %d of %d kills landed while the statement ran: choose shorter delays", midRun, len(crashFractions))
 	}
 
 	conn = srv.connect(t)
@@ -377,10 +386,12 @@ func (s *crashServer) stop(t *testing.T) {
 }
 
 // killDuring runs stmt from a client goroutine and SIGKILLs the server
-// delay after sending it. It fails the test if the statement had finished
-// by then, and reports whether the materialization's source query was
-// running on the offline PostgreSQL at the moment of the kill.
-func (s *crashServer) killDuring(t *testing.T, stmt string, delay time.Duration, direct *pgx.Conn, db string) bool {
+// delay after sending it. It reports whether the statement was still
+// running at the kill (a statement that had already finished must have
+// succeeded; the server is killed idle then), and whether the
+// materialization's source query was running on the offline PostgreSQL
+// at that moment.
+func (s *crashServer) killDuring(t *testing.T, stmt string, delay time.Duration, direct *pgx.Conn, db string) (mid, active bool) {
 	t.Helper()
 	ctx := context.Background()
 	conn := s.connect(t)
@@ -391,21 +402,24 @@ func (s *crashServer) killDuring(t *testing.T, stmt string, delay time.Duration,
 		done <- err
 	}()
 	time.Sleep(delay)
-	var active bool
 	if err := direct.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_stat_activity
 		WHERE datname = $1 AND state = 'active' AND query LIKE 'SELECT DISTINCT ON%'`, db).Scan(&active); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-done:
-		t.Fatalf("%q ended (%v) before the kill at %v: choose shorter delays", stmt, err, delay)
+		if err != nil {
+			t.Fatalf("%q failed before the kill: %v", stmt, err)
+		}
+		s.kill()
+		return false, active
 	default:
 	}
 	s.kill()
 	if err := <-done; err == nil {
 		t.Fatalf("%q succeeded although the server was killed during it", stmt)
 	}
-	return active
+	return true, active
 }
 
 // waitOfflineIdle waits until the killed server's sessions on the

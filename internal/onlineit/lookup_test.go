@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // lookupTables: profiles (every common type, TTL NONE), usage (TTL of
@@ -268,7 +268,7 @@ func testPrepared(t *testing.T, e *lookupEnv) {
 func testTTL(t *testing.T, e *lookupEnv) {
 	e.equals(t, [][]any{{"u1", 47.5, e.recent}, {"u2", nil, nil}, {"u3", nil, nil}},
 		`SELECT user_id, watch_hours, event_timestamp FROM usage_fv WHERE user_id IN ('u1', 'u2', 'u3')`)
-	res, err := e.gw.Planner.Lookup(context.Background(), planner.LookupRequest{
+	res, err := e.gw.Planner.Lookup(context.Background(), plan.LookupRequest{
 		Project: e.db, Features: []string{"profile_fv:months_active", "usage_fv:watch_hours"},
 		Keys: []string{"user_id"}, Rows: [][]any{{"u1"}, {"u2"}, {"u3"}, {"nobody"}}})
 	if err != nil {
@@ -278,15 +278,15 @@ func testTTL(t *testing.T, e *lookupEnv) {
 		t.Fatalf("Lookup features %+v", res.Features)
 	}
 	months, watch := res.Features[0], res.Features[1]
-	P, N, O := planner.StatusPresent, planner.StatusNotFound, planner.StatusOutsideMaxAge
+	P, N, O := plan.StatusPresent, plan.StatusNotFound, plan.StatusOutsideMaxAge
 	checks := []struct {
 		what   string
 		got    any
 		wanted any
 	}{
-		{"months_active statuses", months.Status, []planner.Status{P, P, P, N}},
+		{"months_active statuses", months.Status, []plan.Status{P, P, P, N}},
 		{"months_active values", months.Values, []any{int64(4), int64(12), int64(7), nil}},
-		{"watch_hours statuses", watch.Status, []planner.Status{P, O, N, N}},
+		{"watch_hours statuses", watch.Status, []plan.Status{P, O, N, N}},
 		{"watch_hours values", watch.Values, []any{47.5, nil, nil, nil}},
 		{"key rows", res.KeyRows, [][]any{{"u1"}, {"u2"}, {"u3"}, {"nobody"}}},
 	}

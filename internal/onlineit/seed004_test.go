@@ -17,6 +17,7 @@ import (
 
 	"github.com/featuregate/featuregate/examples"
 	"github.com/featuregate/featuregate/internal/localpg"
+	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner"
 )
 
@@ -97,7 +98,7 @@ func TestSeed004Online(t *testing.T) {
 			want = append(want, expect(view, feature))
 		}
 		checkSeedLookup(t, e, user, `SELECT user_id, event_timestamp, `+strings.Join(cols, ", ")+` FROM subs_profile_fv WHERE user_id = $1`, want)
-		checkSeedAPI(t, e, planner.LookupRequest{Project: e.db, Features: seedFeatures, Keys: []string{"user_id"}, Rows: [][]any{{user}}}, want)
+		checkSeedAPI(t, e, plan.LookupRequest{Project: e.db, Features: seedFeatures, Keys: []string{"user_id"}, Rows: [][]any{{user}}}, want)
 
 		// The model's service, churn_v1: every view it spans.
 		svc := seedService(t, e, views, "churn_v1")
@@ -106,7 +107,7 @@ func TestSeed004Online(t *testing.T) {
 			want = append(want, expect(ref[0], ref[1]))
 		}
 		checkSeedLookup(t, e, user, `SELECT * FROM churn_v1 WHERE user_id = $1`, want)
-		checkSeedAPI(t, e, planner.LookupRequest{Project: e.db, Relation: "churn_v1", Keys: []string{"user_id"}, Rows: [][]any{{user}}}, want)
+		checkSeedAPI(t, e, plan.LookupRequest{Project: e.db, Relation: "churn_v1", Keys: []string{"user_id"}, Rows: [][]any{{user}}}, want)
 	})
 }
 
@@ -324,7 +325,7 @@ func checkSeedLookup(t *testing.T, e *env, user, sql string, want []seedValue) {
 }
 
 // checkSeedAPI runs a planner.Lookup and compares values and statuses.
-func checkSeedAPI(t *testing.T, e *env, req planner.LookupRequest, want []seedValue) {
+func checkSeedAPI(t *testing.T, e *env, req plan.LookupRequest, want []seedValue) {
 	t.Helper()
 	res, err := e.gw.Planner.Lookup(context.Background(), req)
 	if err != nil {
@@ -335,12 +336,12 @@ func checkSeedAPI(t *testing.T, e *env, req planner.LookupRequest, want []seedVa
 	}
 	for i, f := range res.Features {
 		w := want[i]
-		status := planner.StatusPresent
+		status := plan.StatusPresent
 		switch {
 		case !w.found:
-			status = planner.StatusNotFound
+			status = plan.StatusNotFound
 		case w.expired:
-			status = planner.StatusOutsideMaxAge
+			status = plan.StatusOutsideMaxAge
 		}
 		if f.View != w.view || f.Status[0] != status || !sameValue(f.Values[0], w.typed) {
 			t.Errorf("Lookup %s.%s: %v %v (%T), want %v %v (%T)", f.View, f.Feature, f.Status[0], f.Values[0], f.Values[0], status, w.typed, w.typed)

@@ -1,0 +1,116 @@
+// Package plan is the contract between the gateway's front ends (package
+// wire, the PostgreSQL protocol, and package httpapi, Feast's HTTP API) and
+// the planner behind them: who a session is, how the statements of a query
+// string run (forwarded to the offline PostgreSQL, answered by the gateway,
+// or refused), the statements the gateway answers itself, and online
+// lookup requests and results. It imports nothing heavier than the standard
+// library, so that the front ends build and test without the feature stack.
+package plan
+
+import "context"
+
+// Session is what the planner needs to know about the session a statement
+// comes from.
+type Session struct {
+	User     string // the user the client authenticated as
+	Database string // the database name the client asked for (the project)
+	// ReadOnly sessions read the offline store through a role without write
+	// privileges; the planner refuses the statements that could leave it.
+	ReadOnly bool
+}
+
+// Statement is one statement of a query string and how it runs.
+type Statement struct {
+	// SQL is the statement's own text, as the client wrote it.
+	SQL string
+	// Refusal, when not nil, says why the statement must not run.
+	Refusal error
+	// Listen is set for LISTEN: from then on the offline store may send
+	// notifications at any time, which the session must relay.
+	Listen bool
+	// Local, when not nil, runs the statement in the gateway.
+	Local Local
+	// TopLevel statements cannot run inside a transaction block.
+	TopLevel bool
+	// Command names a local statement in messages, e.g. "CREATE ENTITY".
+	Command string
+	// Deallocate names the prepared statement a DEALLOCATE drops: the
+	// session may hold it itself rather than the offline store.
+	Deallocate string
+	// DeallocateAll is set for DEALLOCATE ALL and DISCARD ALL, which drop
+	// the session's own prepared statements too.
+	DeallocateAll bool
+	// Notices are messages for the client, sent before the statement runs
+	// (EXPLAIN of a point-in-time query shows the SQL it runs as).
+	Notices []string
+}
+
+// Plan is the outcome of planning one query string.
+type Plan struct {
+	// Text is the whole query string as the offline store must run it:
+	// the client's text, with point-in-time clauses rewritten.
+	Text string
+	// Statements are its statements in order; none for an empty query.
+	Statements []Statement
+}
+
+// Refusal returns the first statement's refusal, or nil when every
+// statement may run.
+func (p *Plan) Refusal() error {
+	for _, s := range p.Statements {
+		if s.Refusal != nil {
+			return s.Refusal
+		}
+	}
+	return nil
+}
+
+// Forwardable reports whether the whole query string may go to the
+// offline store as it is: no statement runs in the gateway.
+func (p *Plan) Forwardable() bool {
+	for _, s := range p.Statements {
+		if s.Local != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Listens reports whether any statement is a LISTEN.
+func (p *Plan) Listens() bool {
+	for _, s := range p.Statements {
+		if s.Listen {
+			return true
+		}
+	}
+	return false
+}
+
+// Column describes a column of a result the gateway produces itself.
+type Column struct {
+	Name string
+	OID  uint32 // the PostgreSQL type OID, e.g. 25 for text
+}
+
+// RowWriter receives the rows of a result the gateway produces itself.
+type RowWriter interface {
+	// WriteRow takes one row: Go values matching the columns' types
+	// (string, int64, float64, bool, time.Time, []byte, nil for NULL).
+	WriteRow(values []any) error
+}
+
+// Local is a statement the gateway runs itself instead of forwarding it.
+type Local interface {
+	// Params are the type OIDs of its parameters $1, $2, ….
+	Params() []uint32
+	// Columns describes its result rows; nil for a command without rows.
+	Columns() []Column
+	// Run executes it with the decoded arguments, writes its rows to w and
+	// returns the command tag (such as "SELECT 3" or "CREATE ENTITY").
+	Run(ctx context.Context, args []any, w RowWriter) (tag string, err error)
+}
+
+// ProgressWriter is a RowWriter that can show progress to the client.
+type ProgressWriter interface {
+	Progress(msg string)
+}
