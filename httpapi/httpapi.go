@@ -12,6 +12,15 @@
 // Any other path is 404; a known path with another method is 405 with an
 // Allow header. Every error body is {"error": {"message": …, "hint": …}}.
 //
+// # Authentication
+//
+// With Config.Auth set (the gateway sets it when featuregate.yaml
+// configures authentication), every request but GET /health carries
+// "Authorization: Bearer <token>", the token of a user of the config; a
+// missing or unknown token is 401. A lookup then reads only what that user
+// may read online (READ_ONLINE), with the same permissions as SQL, and is
+// 403 otherwise.
+//
 // # Mapping to Feast
 //
 // The request is Feast's GetOnlineFeaturesRequest: "features" (a list of
@@ -68,6 +77,13 @@ type Config struct {
 	Health func(ctx context.Context) error
 	// Logger receives one debug line per request and the server errors.
 	Logger *slog.Logger
+	// Auth, when not nil, authenticates every request but GET /health:
+	// it maps the token of an "Authorization: Bearer <token>" header to
+	// the identity the request acts as, and a request without a token it
+	// knows gets 401. Tokens builds one from a map.
+	Auth func(token string) (plan.Identity, bool)
+	// Anonymous is the identity of every request when Auth is nil.
+	Anonymous plan.Identity
 	// Registry is where the HTTP metrics, the Go and the process
 	// collectors are registered and what /metrics exposes; nil makes one.
 	Registry *prometheus.Registry
@@ -128,7 +144,12 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Header().Set("Allow", allow)
 		writeError(rec, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path, "use "+allow)
 	default:
-		rt.handle(rec, r)
+		id, ok := s.authenticate(r)
+		if !ok && path != "/health" {
+			unauthorized(rec)
+			break
+		}
+		rt.handle(rec, r.WithContext(withIdentity(r.Context(), id)))
 	}
 	d := time.Since(start)
 	s.metrics.observe(path, rec.code, d)

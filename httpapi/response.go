@@ -42,6 +42,7 @@ func (s *server) getOnlineFeatures(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lr := req.lookup(s.cfg.Project)
+	lr.Who = identityOf(r.Context())
 	if lr.Project == "" {
 		writeError(w, http.StatusBadRequest, "the request names no project",
 			`add "project": "name" to the request, or configure the gateway's project`)

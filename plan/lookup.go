@@ -5,6 +5,8 @@ import "time"
 // LookupRequest asks for the latest online values of features for entity
 // keys.
 type LookupRequest struct {
+	// Who asks: the lookup reads only what this identity may read online.
+	Who     Identity
 	Project string
 	// Relation is a feature view, a feature service or "features"; "" when
 	// Features is set.

@@ -9,6 +9,15 @@ package plan
 
 import "context"
 
+// Identity is who a session or a request acts as: the user it
+// authenticated as, the roles that user holds (for permissions), and
+// whether the user administers the gateway.
+type Identity struct {
+	User  string
+	Roles []string
+	Admin bool
+}
+
 // Session is what the planner needs to know about the session a statement
 // comes from.
 type Session struct {
@@ -17,7 +26,14 @@ type Session struct {
 	// ReadOnly sessions read the offline store through a role without write
 	// privileges; the planner refuses the statements that could leave it.
 	ReadOnly bool
+	// Roles are the user's roles, which permissions name.
+	Roles []string
+	// Admin users may change everything featuregate holds.
+	Admin bool
 }
+
+// Who returns the session's identity.
+func (s Session) Who() Identity { return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin} }
 
 // Statement is one statement of a query string and how it runs.
 type Statement struct {
