@@ -19,7 +19,6 @@
 package authz
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 
@@ -52,7 +51,7 @@ func Matches(p *catalog.Permission, o Object) bool {
 		return false
 	}
 	if p.Pattern != "" {
-		re, err := CompilePattern(p.Pattern)
+		re, err := catalog.CompilePattern(p.Pattern)
 		if err != nil || !re.MatchString(o.Name) {
 			return false
 		}
@@ -63,12 +62,6 @@ func Matches(p *catalog.Permission, o Object) bool {
 		}
 	}
 	return true
-}
-
-// CompilePattern compiles a permission's name pattern, anchored so that it
-// must match a whole name.
-func CompilePattern(pattern string) (*regexp.Regexp, error) {
-	return regexp.Compile(`^(?:` + pattern + `)$`)
 }
 
 // defaultAllows is the policy for objects no permission matches.

@@ -1,6 +1,9 @@
 package catalog
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // KindPermission is the kind of a Permission; KindProject names a project
 // as the object of a permission.
@@ -72,4 +75,13 @@ func (p *Permission) SQL() string {
 	}
 	writeComment(&b, p.Comment)
 	return b.String()
+}
+
+// CompilePattern compiles a permission's name pattern (RE2 syntax),
+// anchored so that it must match a whole name.
+func CompilePattern(pattern string) (*regexp.Regexp, error) {
+	if _, err := regexp.Compile(pattern); err != nil {
+		return nil, err // reported as written, not anchored
+	}
+	return regexp.Compile(`^(?:` + pattern + `)$`)
 }

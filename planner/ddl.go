@@ -150,10 +150,11 @@ func (s *ShowStmt) SQL() string {
 //
 // It returns ok=false, with no error, when sql is not a featuregate
 // statement at all (ordinary SQL for PostgreSQL). When sql is one (it
-// starts with CREATE [OR REPLACE] ENTITY | SOURCE | FEATURE, DROP ENTITY |
-// SOURCE | FEATURE, COMMENT ON ENTITY | SOURCE | FEATURE, SHOW ENTITIES |
-// SOURCES | FEATURE | FEATURES | PROJECTS or SHOW CREATE ENTITY | SOURCE |
-// FEATURE) but is malformed, it returns ok=true and a *featuregate.Error
+// starts with CREATE [OR REPLACE] ENTITY | SOURCE | FEATURE | PERMISSION,
+// DROP ENTITY | SOURCE | FEATURE | PERMISSION, COMMENT ON ENTITY | SOURCE |
+// FEATURE | PERMISSION, SHOW ENTITIES | SOURCES | FEATURE | FEATURES |
+// PROJECTS | PERMISSIONS or SHOW CREATE ENTITY | SOURCE | FEATURE |
+// PERMISSION) but is malformed, it returns ok=true and a *featuregate.Error
 // whose Position is the 1-based character position of the offending token.
 func ParseDDL(sql string) (stmt DDL, ok bool, err error) {
 	if !mayBeDDL(sql) {
@@ -234,7 +235,7 @@ func isDDL(toks []token) bool {
 		return ""
 	}
 	objectWord := func(i int) bool {
-		return w(i) == "entity" || w(i) == "source" || w(i) == "feature"
+		return w(i) == "entity" || w(i) == "source" || w(i) == "feature" || w(i) == "permission"
 	}
 	switch w(0) {
 	case "create":
@@ -250,7 +251,7 @@ func isDDL(toks []token) bool {
 		return true
 	case "show":
 		switch w(1) {
-		case "entities", "sources", "feature", "features", "projects":
+		case "entities", "sources", "feature", "features", "projects", "permissions":
 			return true
 		case "create":
 			return objectWord(2)

@@ -117,6 +117,8 @@ func (p *parser) object(kind catalog.Kind) (catalog.Object, error) {
 		return p.entity()
 	case catalog.KindSource:
 		return p.source()
+	case catalog.KindPermission:
+		return p.permission()
 	case catalog.KindFeatureView:
 		return p.featureView()
 	}
@@ -227,6 +229,7 @@ var nameHints = map[catalog.Kind]string{
 	catalog.KindSource:         "a source name",
 	catalog.KindFeatureView:    "a feature view name",
 	catalog.KindFeatureService: "a feature service name",
+	catalog.KindPermission:     "a permission name",
 }
 
 // kind parses ENTITY, SOURCE, FEATURE VIEW or FEATURE SERVICE.
@@ -236,6 +239,8 @@ func (p *parser) kind() (catalog.Kind, error) {
 		return catalog.KindEntity, nil
 	case p.accept("source"):
 		return catalog.KindSource, nil
+	case p.accept("permission"):
+		return catalog.KindPermission, nil
 	case !p.accept("feature"):
 		return "", p.errExpected(kindHint)
 	case p.accept("view"):
