@@ -10,6 +10,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/online"
 )
 
 // Registry stores the definitions; *catalog.Store implements it.
@@ -72,7 +73,7 @@ func (p *Planner) ddlStatement(s Session, sql string, stmt DDL) Statement {
 // changeExec applies registry changes: one statement, one transaction.
 type changeExec struct {
 	reg        Registry
-	online     OnlineStore          // nil without an online store
+	online     online.Store         // nil without an online store
 	log        *slog.Logger         // nil: no logging
 	invalidate func(project string) // forgets the cached catalog
 	s          Session

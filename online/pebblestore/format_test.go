@@ -1,4 +1,4 @@
-package online
+package pebblestore
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/featuregate/featuregate/online"
 )
 
 // The on-disk format must never change by accident: testdata/v1 is a
@@ -21,7 +23,7 @@ import (
 // fixtureRows are the rows written into testdata/v1, in this order (the
 // second write of ("p", "v", "u1") is newer and replaces the first, the
 // third is older and is skipped).
-func fixtureRows() []Row {
+func fixtureRows() []online.Row {
 	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
 	ns := time.Date(1969, 7, 20, 20, 17, 40, 123456789, time.UTC)
 	values := []any{
@@ -33,7 +35,7 @@ func fixtureRows() []Row {
 		[]any{[]int64{1, 2}, []int64{3, 4}}, []any{"a", nil},
 	}
 	t1 := time.Date(2024, 1, 31, 12, 0, 0, 123456789, time.UTC)
-	return []Row{
+	return []online.Row{
 		{Project: "p", View: "v", Key: []any{"u1"}, TS: t1, Values: []any{"first"}},
 		{Project: "p", View: "v", Key: []any{"u1"}, TS: t1, Created: t1.Add(time.Nanosecond), Values: []any{"second"}},
 		{Project: "p", View: "v", Key: []any{"u1"}, TS: t1.Add(-time.Hour), Values: []any{"older"}},
@@ -47,8 +49,8 @@ func fixtureRows() []Row {
 }
 
 // fixtureMarks are the watermarks set in testdata/v1, after the rows.
-func fixtureMarks() []Row {
-	return []Row{
+func fixtureMarks() []online.Row {
+	return []online.Row{
 		{Project: "p", View: "v", TS: time.Date(2024, 2, 1, 0, 0, 0, 1, time.UTC)},
 		{Project: "p", View: "all", TS: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{Project: "p\x00", View: "v\x00w", TS: time.Unix(0, 0).UTC()},
@@ -59,7 +61,7 @@ func fixtureMarks() []Row {
 func writeFixture(t testing.TB, s *Store) {
 	ctx := context.Background()
 	for _, r := range fixtureRows() {
-		if _, err := s.Write(ctx, []Row{r}); err != nil {
+		if _, err := s.Write(ctx, []online.Row{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
