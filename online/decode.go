@@ -2,14 +2,10 @@ package online
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"time"
 )
-
-// errCorrupt reports a stored value that does not decode.
-var errCorrupt = errors.New("online: corrupt stored value")
 
 // decoder reads an encoded value; the first error sticks.
 type decoder struct {
@@ -19,7 +15,7 @@ type decoder struct {
 
 func (d *decoder) fail() {
 	if d.err == nil {
-		d.err = errCorrupt
+		d.err = ErrCorrupt
 	}
 	d.b = nil
 }
@@ -97,7 +93,7 @@ func (d *decoder) float64() float64 {
 // header reads the version and the timestamps.
 func (d *decoder) header() (ts, created time.Time) {
 	if v := d.byte1(); v != valueVersion && d.err == nil {
-		d.err = fmt.Errorf("%w: unknown version %d", errCorrupt, v)
+		d.err = fmt.Errorf("%w: unknown version %d", ErrCorrupt, v)
 		return
 	}
 	ts = d.time()

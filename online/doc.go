@@ -1,17 +1,29 @@
-// Package online is featuregate's online store: the latest feature values
-// of every online feature view, by entity key, in one embedded Pebble
-// database (SURFACE.md §2.1), written by materialization (§3).
+// Package online is the contract of featuregate's online stores, which
+// hold the latest feature values of every online feature view by entity
+// key, written by materialization and read by key lookups. It holds what
+// every store and its users share, and no store itself:
 //
-// # Key layout
+//   - Store, the interface the planner uses, whose doc states the rules
+//     every store follows: newer wins, TTL, watermarks, drops, errors;
+//   - Row (what materialization writes) and Result (what Get returns);
+//   - ErrClosed and ErrCorrupt;
+//   - the encodings of entity key tuples (EncodeKey, AppendKey,
+//     AppendEscaped) and of stored values (EncodeValue, AppendValue,
+//     DecodeValue, DecodeHeader), which both stores write byte for byte.
 //
-// Every key starts with one byte that tells what it holds: 'd' for an
-// entity's values, 'w' for a view's watermark. Then come the project and
-// view names and, for 'd' keys, the entity key values, each a component.
-// Variable-length components (names, text, bytea) are escaped: byte 0x00 is
-// written 0x00 0xFF and the component ends with 0x00 0x01. So no two
-// different key tuples share an encoding (("a","bc") and ("ab","c") differ)
-// and keys sort as their components do. Entity key values are typed by a
-// leading tag byte:
+// The stores are online/pebblestore (an embedded Pebble database, the
+// default) and online/pgstore (tables in PostgreSQL); online/onlinetest is
+// the conformance suite both pass. This package imports neither Pebble nor
+// a PostgreSQL driver.
+//
+// # Key encoding
+//
+// An entity key tuple is encoded as its parts in order, each a typed
+// component: a tag byte, then the value. Variable-length components (text,
+// bytea) are escaped: byte 0x00 is written 0x00 0xFF and the component
+// ends with 0x00 0x01. So no two different tuples share an encoding
+// (("a","bc") and ("ab","c") differ) and encodings sort as their tuples do
+// within each type:
 //
 //	0x08 boolean    one byte, 0 or 1
 //	0x10 integer    8 bytes big-endian with the sign bit flipped
@@ -21,9 +33,8 @@
 //
 // Go int16, int32, int64 and int share the integer encoding, so int32(5)
 // and int64(5) name the same entity: smallint, integer and bigint keys are
-// canonical int64. All keys of a view share the prefix 'd' project view,
-// and all of a project the prefix 'd' project, which is what DropView and
-// DropProject range-delete.
+// canonical int64. AppendEscaped writes a name (a project, a view) as an
+// escaped component without tag, as the Pebble store's keys begin.
 //
 // # Value encoding
 //
@@ -44,29 +55,4 @@
 // Values decode to the Go types they were written with, except int, which
 // reads back as int64, and times, which read back in UTC without a
 // monotonic clock reading.
-//
-// # Newer wins
-//
-// Write keeps, per key, the row with the greatest (TS, Created), compared
-// as TS first and Created on ties; an absent Created is the zero time and
-// loses to any set one. A row replaces the stored value only when it is
-// strictly greater, so an equal row is a no-op and is not counted. Rows of
-// one Write are also compared with each other, in order. Writes hold one
-// store-wide mutex from their first read to their commit, so concurrent
-// writers never interleave a read-compare-write; DropView and DropProject
-// take the same mutex. Reads take no lock.
-//
-// # TTL
-//
-// Get with ttl > 0 treats a value as valid when TS >= now-ttl: the boundary
-// itself is valid, as in the offline rule (SURFACE.md §2.2). An older value
-// is reported Found and Expired, with its timestamps but never its values.
-//
-// # Crash safety
-//
-// Each Write is one Pebble batch committed with Sync, so after a crash
-// (even SIGKILL mid-Write) each Write's rows are either all there or all
-// absent, and a Write that returned is durable. Watermarks are written with
-// Sync too; materialization advances a view's watermark only after Write
-// returned, so a crash can lose nothing that a watermark vouches for.
 package online

@@ -5,12 +5,6 @@ import (
 	"time"
 )
 
-// Key prefixes: the first byte of every key tells what it holds.
-const (
-	prefixData      byte = 'd' // latest feature values of one entity
-	prefixWatermark byte = 'w' // a view's materialization watermark
-)
-
 // Escaping of variable-length components: 0x00 is written 0x00 0xFF and a
 // component ends with 0x00 0x01, so components never collide and sort as
 // their raw bytes do.
@@ -35,38 +29,6 @@ func appendEscaped(dst []byte, b string) []byte {
 		dst = append(dst, b[i])
 	}
 	return append(dst, escByte, escTerm)
-}
-
-// appendViewPrefix appends the prefix shared by every key of one view.
-func appendViewPrefix(dst []byte, prefix byte, project, view string) []byte {
-	dst = append(dst, prefix)
-	dst = appendEscaped(dst, project)
-	return appendEscaped(dst, view)
-}
-
-// projectPrefix is the prefix shared by every key of kind prefix in project.
-func projectPrefix(prefix byte, project string) []byte {
-	return appendEscaped([]byte{prefix}, project)
-}
-
-// prefixEnd is the smallest key greater than every key starting with p.
-// Every prefix built here ends with escTerm, so incrementing it suffices.
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
-	end[len(end)-1]++
-	return end
-}
-
-// appendDataKey appends the key of one entity's values in a view.
-func appendDataKey(dst []byte, project, view string, key []any) ([]byte, error) {
-	if len(key) == 0 {
-		return nil, invalid("empty entity key for %s.%s", project, view)
-	}
-	dst, bad := appendKeyParts(appendViewPrefix(dst, prefixData, project, view), key)
-	if bad >= 0 {
-		return nil, mismatch("entity key part %d of %s.%s: unsupported type %T", bad+1, project, view, key[bad])
-	}
-	return dst, nil
 }
 
 // appendKeyParts appends the typed components of an entity key; bad is the

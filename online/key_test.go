@@ -7,7 +7,16 @@ import (
 	"time"
 )
 
-func TestKeysNeverCollide(t *testing.T) {
+func mustEncodeKey(t *testing.T, k []any) []byte {
+	t.Helper()
+	b, err := EncodeKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestKeyTuplesNeverCollide(t *testing.T) {
 	keys := [][]any{
 		key("a", "bc"), key("ab", "c"), key("abc"), key("a\x00", "bc"), key("a", "\x00bc"),
 		key("a"), key("a", ""), key("", "a"), key(int64(1)), key("\x00\x00\x00\x00\x00\x00\x00\x01"),
@@ -15,57 +24,52 @@ func TestKeysNeverCollide(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i, k := range keys {
-		b, err := appendDataKey(nil, "p", "v", k)
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := mustEncodeKey(t, k)
 		if j, dup := seen[string(b)]; dup {
 			t.Errorf("keys %v and %v collide", keys[j], k)
 		}
 		seen[string(b)] = i
 	}
-	// Project and view names are components too.
-	a, _ := appendDataKey(nil, "ab", "c", key("x"))
-	b, _ := appendDataKey(nil, "a", "bc", key("x"))
-	if bytes.Equal(a, b) {
-		t.Error("project/view boundaries collide")
-	}
 }
 
-func TestIntegerKeysAreCanonical(t *testing.T) {
-	want, _ := appendDataKey(nil, "p", "v", key(int64(5), "x"))
+func TestIntegerKeyPartsAreCanonical(t *testing.T) {
+	want := mustEncodeKey(t, key(int64(5), "x"))
 	for _, k := range []any{int32(5), int16(5), 5} {
-		got, err := appendDataKey(nil, "p", "v", key(k, "x"))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%T(5): %x, want %x (%v)", k, got, want, err)
+		if got := mustEncodeKey(t, key(k, "x")); !bytes.Equal(got, want) {
+			t.Errorf("%T(5): %x, want %x", k, got, want)
 		}
 	}
-	s := newStore(t)
-	mustWrite(t, s, Row{Project: "p", View: "v", Key: key(int32(5)), TS: t0, Values: []any{"five"}})
-	if r := mustGet(t, s, "p", "v", key(int64(5)))[0]; !r.Found || r.Values[0] != "five" {
-		t.Errorf("int64 read of int32 write: %+v", r)
-	}
 }
 
-func TestKeysSortAsTuples(t *testing.T) {
+func TestKeyTuplesSortAsTuples(t *testing.T) {
 	// In tuple order within each type.
-	ordered := [][]any{
+	ints := [][]any{
 		key(int64(-1 << 63)), key(int64(-2)), key(int64(-1)), key(int64(0)), key(int64(1), "a"),
 		key(int64(1), "b"), key(int64(2)), key(int64(1<<63 - 1)),
 	}
 	texts := [][]any{key(""), key("", "a"), key("\x00"), key("\x00", ""), key("\x01"), key("a"), key("a", "b"), key("a\x00"), key("ab"), key("b")}
 	times := [][]any{key(time.Unix(-1, 0)), key(time.Unix(0, 0)), key(time.Unix(0, 1)), key(t0)}
-	for _, group := range [][][]any{ordered, texts, times} {
+	for _, group := range [][][]any{ints, texts, times} {
 		enc := make([][]byte, len(group))
 		for i, k := range group {
-			b, err := appendDataKey(nil, "p", "v", k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			enc[i] = b
+			enc[i] = mustEncodeKey(t, k)
 		}
 		if !sort.SliceIsSorted(enc, func(i, j int) bool { return bytes.Compare(enc[i], enc[j]) < 0 }) {
 			t.Errorf("encodings of %v are not in tuple order", group)
 		}
+	}
+}
+
+func TestAppendKeyAndEscaped(t *testing.T) {
+	prefix := AppendEscaped([]byte("x"), "a\x00b")
+	if want := "x" + "a\x00\xffb\x00\x01"; string(prefix) != want {
+		t.Errorf("AppendEscaped: %q, want %q", prefix, want)
+	}
+	got, err := AppendKey(prefix, key("k", int64(1)))
+	if want := string(prefix) + string(mustEncodeKey(t, key("k", int64(1)))); err != nil || string(got) != want {
+		t.Errorf("AppendKey: %q %v, want %q", got, err, want)
+	}
+	if b, err := AppendKey(prefix, key(1.5)); b != nil || err == nil {
+		t.Errorf("AppendKey of a float: %q %v", b, err)
 	}
 }

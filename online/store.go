@@ -2,109 +2,64 @@ package online
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log"
-	"sync"
-	"sync/atomic"
-
-	"github.com/cockroachdb/pebble/v2"
-
-	"github.com/featuregate/featuregate"
+	"time"
 )
 
-// ErrClosed is returned by every method of a Store after Close.
-var ErrClosed = errors.New("online: store is closed")
+// Store holds the latest feature values of every online feature view, by
+// project, view and entity key, and each view's materialization watermark.
+// The planner answers key lookups with Get and materializes with Write and
+// SetWatermark. online/pebblestore and online/pgstore implement it, and
+// online/onlinetest checks that both behave as described here.
+//
+// A Store is safe for concurrent use; Close must not race with other calls.
+// Every method returns ctx's error (wrapped) when ctx is done, and
+// ErrClosed after Close.
+type Store interface {
+	// Get returns one Result per key of view, in request order; a key
+	// asked twice gets two Results that share no values. A key, view or
+	// project with nothing stored gives a Result with Found false. With
+	// ttl > 0 a value is valid when TS >= now-ttl, the boundary itself
+	// being valid, to the nanosecond; an older value is reported Found
+	// and Expired, with its timestamps but never its values. ttl 0 means
+	// none. An empty key is a featuregate.KindInvalid error, a key part
+	// of an unsupported type KindDatatypeMismatch (see EncodeKey).
+	Get(ctx context.Context, project, view string, keys [][]any, now time.Time, ttl time.Duration) ([]Result, error)
 
-// Store is the online store: one Pebble database in a directory holding the
-// latest feature values of every online feature view, keyed by project, view
-// and entity key, plus each view's materialization watermark. A Store is safe
-// for concurrent use; Close must not race with other calls.
-type Store struct {
-	db     *pebble.DB
-	closed atomic.Bool
-	// writeMu serialises the read-compare-write of Write so that
-	// concurrent writers to the same keys keep the newer-wins rule.
-	writeMu sync.Mutex
+	// Write stores the rows that are newer than what the store holds:
+	// newer wins. A row replaces the stored value of its key only when
+	// its (TS, Created) is strictly greater, compared as TS first and
+	// Created on ties, an absent Created (the zero time) losing to any
+	// set one; older or equal rows are skipped and not counted. Rows of
+	// one call are compared in order, also against each other, so an
+	// equal row keeps the first. Concurrent writers of the same keys
+	// leave the newest row. The call's accepted rows are committed
+	// atomically and durably: after a crash either all of them are
+	// there or none, and a Write that returned is durable. written
+	// counts the rows that replaced a value (or filled an empty key) at
+	// their turn. A bad row (no project or view, a bad key, a value of
+	// an unsupported type) fails the whole call, which writes nothing.
+	Write(ctx context.Context, rows []Row) (written int, err error)
+
+	// Watermark returns view's materialization watermark, to the
+	// nanosecond, in UTC; ok is false when none was set.
+	Watermark(ctx context.Context, project, view string) (t time.Time, ok bool, err error)
+
+	// SetWatermark durably records t as view's watermark: the time up to
+	// which its rows are in the store. It may move the watermark
+	// backwards; materialization calls it only after the rows' Write
+	// returned, so a watermark never vouches for rows a crash could lose.
+	SetWatermark(ctx context.Context, project, view string, t time.Time) error
+
+	// DropView deletes every value of view and its watermark, at once and
+	// durably; the view can then be written afresh, even with older rows.
+	// Dropping an empty view is no error.
+	DropView(ctx context.Context, project, view string) error
+
+	// DropProject deletes every value and watermark of project, as
+	// DropView does for one view.
+	DropProject(ctx context.Context, project string) error
+
+	// Close releases the store. Calls after Close, a second Close
+	// included, return ErrClosed.
+	Close() error
 }
-
-// Option configures Open.
-type Option func(*pebble.Options)
-
-// WithCacheSize sets the size in bytes of Pebble's block cache (default 64 MiB).
-func WithCacheSize(bytes int64) Option {
-	return func(o *pebble.Options) {
-		if o.Cache != nil {
-			o.Cache.Unref()
-		}
-		o.Cache = pebble.NewCache(bytes)
-	}
-}
-
-// WithPebbleOptions lets the caller adjust Pebble's options directly, e.g.
-// to set a logger or tune memtables; it runs after the other options.
-func WithPebbleOptions(f func(*pebble.Options)) Option {
-	return f
-}
-
-const defaultCacheSize = 64 << 20
-
-// Open opens (creating if needed) the online store in dir. Pebble logs only
-// its errors, through the standard log package, unless an option sets a logger.
-func Open(dir string, opts ...Option) (*Store, error) {
-	po := &pebble.Options{Cache: pebble.NewCache(defaultCacheSize), Logger: quietLogger{}}
-	for _, o := range opts {
-		o(po)
-	}
-	db, err := pebble.Open(dir, po)
-	if po.Cache != nil {
-		po.Cache.Unref() // the DB holds its own reference
-	}
-	if err != nil {
-		return nil, fmt.Errorf("online: open %s: %w", dir, err)
-	}
-	return &Store{db: db}, nil
-}
-
-// Close flushes nothing (every write is already durable) and releases the
-// database. Calls after Close return ErrClosed.
-func (s *Store) Close() error {
-	if s.closed.Swap(true) {
-		return ErrClosed
-	}
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("online: close: %w", err)
-	}
-	return nil
-}
-
-// check returns ErrClosed after Close and ctx's error when it is done.
-func (s *Store) check(ctx context.Context) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("online: %w", err)
-	}
-	return nil
-}
-
-// invalid returns a user-facing error of kind KindInvalid.
-func invalid(format string, args ...any) error {
-	return featuregate.Errorf(featuregate.KindInvalid, "online: "+format, args...)
-}
-
-// mismatch returns a user-facing error of kind KindDatatypeMismatch.
-func mismatch(format string, args ...any) error {
-	return featuregate.Errorf(featuregate.KindDatatypeMismatch, "online: "+format, args...)
-}
-
-// quietLogger drops Pebble's informational messages (one per Open and per
-// compaction) and keeps its errors.
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any) {}
-
-func (quietLogger) Errorf(format string, args ...any) { log.Printf("pebble: "+format, args...) }
-
-func (quietLogger) Fatalf(format string, args ...any) { log.Fatalf("pebble: "+format, args...) }

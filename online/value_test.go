@@ -80,8 +80,8 @@ func TestCorruptValues(t *testing.T) {
 		}{"truncated", good[:i]})
 	}
 	for _, tc := range tests {
-		if _, _, _, err := decodeValue(tc.b); !errors.Is(err, errCorrupt) {
-			t.Errorf("%s %x: err = %v, want errCorrupt", tc.name, tc.b, err)
+		if _, _, _, err := decodeValue(tc.b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s %x: err = %v, want ErrCorrupt", tc.name, tc.b, err)
 		}
 	}
 }

@@ -3,12 +3,14 @@ package planner
 import (
 	"log/slog"
 	"time"
+
+	"github.com/featuregate/featuregate/online"
 )
 
 // options are a Planner's optional dependencies.
 type options struct {
 	log     *slog.Logger
-	online  OnlineStore
+	online  online.Store
 	offline Offline
 	now     func() time.Time
 }

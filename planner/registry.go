@@ -10,6 +10,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/plan"
 )
 
@@ -73,7 +74,7 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt DDL) plan.Statem
 // changeExec applies registry changes: one statement, one transaction.
 type changeExec struct {
 	reg        Registry
-	online     OnlineStore          // nil without an online store
+	online     online.Store         // nil without an online store
 	log        *slog.Logger         // nil: no logging
 	invalidate func(project string) // forgets the cached catalog
 	s          plan.Session

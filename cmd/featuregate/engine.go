@@ -12,14 +12,14 @@ import (
 
 	"github.com/featuregate/featuregate/internal/config"
 	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/online/pebblestore"
 	"github.com/featuregate/featuregate/online/pgstore"
-	"github.com/featuregate/featuregate/planner"
 )
 
 // engine holds what the planner needs beyond the registry: the online
 // store and a pool to the offline store for materialization.
 type engine struct {
-	online planner.OnlineStore
+	online online.Store
 	pool   *pgxpool.Pool
 	closer func() error
 }
@@ -63,7 +63,7 @@ func openEngine(ctx context.Context, cfg config.Config) (*engine, error) {
 			pool.Close()
 			return nil, fmt.Errorf("online store: %w", err)
 		}
-		s, err := online.Open(dir)
+		s, err := pebblestore.Open(dir)
 		if err != nil {
 			pool.Close()
 			if errors.Is(err, os.ErrExist) || isLocked(err) {

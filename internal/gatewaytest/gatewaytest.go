@@ -19,6 +19,7 @@ import (
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/internal/offline"
 	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/online/pebblestore"
 	"github.com/featuregate/featuregate/online/pgstore"
 	"github.com/featuregate/featuregate/planner"
 	"github.com/featuregate/featuregate/wire"
@@ -31,7 +32,7 @@ type Gateway struct {
 	Port    int
 	OffDSN  string // the offline database it serves
 	Planner *planner.Planner
-	Online  planner.OnlineStore
+	Online  online.Store
 	cancel  context.CancelFunc
 	done    chan error
 	stopped bool
@@ -66,7 +67,7 @@ const (
 // StartOnline is Start with the online store of the given kind.
 func StartOnline(tb testing.TB, pg *localpg.Server, db string, kind OnlineKind, opts ...Option) *Gateway {
 	tb.Helper()
-	return start(tb, pg, db, func(dsn string) (planner.OnlineStore, func()) { return openOnline(tb, kind, dsn), nil }, opts)
+	return start(tb, pg, db, func(dsn string) (online.Store, func()) { return openOnline(tb, kind, dsn), nil }, opts)
 }
 
 // StartOnlineDir is Start with a Pebble store in dir, which outlives the
@@ -74,8 +75,8 @@ func StartOnline(tb testing.TB, pg *localpg.Server, db string, kind OnlineKind, 
 // the same directory (a restart).
 func StartOnlineDir(tb testing.TB, pg *localpg.Server, db, dir string, opts ...Option) *Gateway {
 	tb.Helper()
-	return start(tb, pg, db, func(string) (planner.OnlineStore, func()) {
-		s, err := online.Open(dir)
+	return start(tb, pg, db, func(string) (online.Store, func()) {
+		s, err := pebblestore.Open(dir)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func StartOnlineDir(tb testing.TB, pg *localpg.Server, db, dir string, opts ...O
 
 // start runs a gateway over database db with the store open gives for the
 // database's DSN; the store's closer, if any, runs when the gateway stops.
-func start(tb testing.TB, pg *localpg.Server, db string, open func(dsn string) (planner.OnlineStore, func()), opts []Option) *Gateway {
+func start(tb testing.TB, pg *localpg.Server, db string, open func(dsn string) (online.Store, func()), opts []Option) *Gateway {
 	tb.Helper()
 	ctx := context.Background()
 	dsn, err := pg.CreateDB(ctx, db)
@@ -145,7 +146,7 @@ func (g *Gateway) Stop() {
 }
 
 // openOnline opens an online store of the given kind, closed at cleanup.
-func openOnline(tb testing.TB, kind OnlineKind, dsn string) planner.OnlineStore {
+func openOnline(tb testing.TB, kind OnlineKind, dsn string) online.Store {
 	tb.Helper()
 	if kind == Postgres {
 		s, err := pgstore.Open(context.Background(), dsn)
@@ -155,7 +156,7 @@ func openOnline(tb testing.TB, kind OnlineKind, dsn string) planner.OnlineStore 
 		tb.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	s, err := online.Open(tb.TempDir())
+	s, err := pebblestore.Open(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 // testBadRows checks that a Write with one bad row fails with the row's
 // error kind and writes nothing, and that Get refuses a bad key.
-func testBadRows(t *testing.T, s Store) {
+func testBadRows(t *testing.T, s online.Store) {
 	ctx := context.Background()
 	good := online.Row{Project: "p", View: "v", Key: key("k"), TS: T0}
 	bad := func(f func(*online.Row)) online.Row { r := good; f(&r); return r }
@@ -51,7 +51,7 @@ func testBadRows(t *testing.T, s Store) {
 
 // testCanceled checks that every method returns the context's error when
 // it is already canceled, and that a canceled Write writes nothing.
-func testCanceled(t *testing.T, s Store) {
+func testCanceled(t *testing.T, s online.Store) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	row := online.Row{Project: "p", View: "v", Key: key("k"), TS: T0, Values: []any{"x"}}
@@ -85,7 +85,7 @@ func testCanceled(t *testing.T, s Store) {
 }
 
 // testClosed checks that every method returns online.ErrClosed after Close.
-func testClosed(t *testing.T, s Store) {
+func testClosed(t *testing.T, s online.Store) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

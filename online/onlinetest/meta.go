@@ -10,7 +10,7 @@ import (
 
 // testWatermarks sets, overwrites (also backwards) and reads watermarks, to
 // the nanosecond, per project and view.
-func testWatermarks(t *testing.T, s Store) {
+func testWatermarks(t *testing.T, s online.Store) {
 	ctx := context.Background()
 	if _, ok, err := s.Watermark(ctx, "p", "v"); ok || err != nil {
 		t.Fatalf("unset watermark: ok=%v err=%v", ok, err)
@@ -49,7 +49,7 @@ func testWatermarks(t *testing.T, s Store) {
 var views = [][2]string{{"p", "v"}, {"p", "v2"}, {"p", "w"}, {"pq", "v"}, {"q", "p"}}
 
 // fill writes one row and a watermark in every view of views.
-func fill(t *testing.T, s Store) {
+func fill(t *testing.T, s online.Store) {
 	for _, pv := range views {
 		mustWrite(t, s, online.Row{Project: pv[0], View: pv[1], Key: key("k"), TS: T0, Values: []any{pv[0] + "." + pv[1]}})
 		if err := s.SetWatermark(context.Background(), pv[0], pv[1], T0); err != nil {
@@ -60,7 +60,7 @@ func fill(t *testing.T, s Store) {
 
 // checkPresent checks, for each view of views, that its row and its
 // watermark are both there or both gone, as gone says.
-func checkPresent(t *testing.T, s Store, gone func(project, view string) bool) {
+func checkPresent(t *testing.T, s online.Store, gone func(project, view string) bool) {
 	t.Helper()
 	for _, pv := range views {
 		_, ok, err := s.Watermark(context.Background(), pv[0], pv[1])
@@ -76,7 +76,7 @@ func checkPresent(t *testing.T, s Store, gone func(project, view string) bool) {
 
 // testDropView drops one view and checks that only it is gone, and that it
 // can be written again from scratch, even with an older row.
-func testDropView(t *testing.T, s Store) {
+func testDropView(t *testing.T, s online.Store) {
 	fill(t, s)
 	if err := s.DropView(context.Background(), "p", "v"); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func testDropView(t *testing.T, s Store) {
 }
 
 // testDropProject drops one project and checks that only it is gone.
-func testDropProject(t *testing.T, s Store) {
+func testDropProject(t *testing.T, s online.Store) {
 	fill(t, s)
 	if err := s.DropProject(context.Background(), "p"); err != nil {
 		t.Fatal(err)

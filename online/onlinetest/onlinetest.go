@@ -1,11 +1,16 @@
 // Package onlinetest is the conformance suite of featuregate's online
-// stores: every implementation (Pebble in package online, PostgreSQL in
-// online/pgstore) runs the same lookup and materialization tests, so that
-// the configuration can choose either without changing what a query or a
-// MATERIALIZE returns.
+// stores: every implementation of online.Store (Pebble in
+// online/pebblestore, PostgreSQL in online/pgstore) runs the same lookup and
+// materialization tests, so that the configuration can choose either
+// without changing what a query or a MATERIALIZE returns. It also holds the
+// benchmarks the stores share (Bench), so that their figures compare.
 //
 //	func TestConformance(t *testing.T) {
-//		onlinetest.Run(t, func(t *testing.T) onlinetest.Store { return openFresh(t) })
+//		onlinetest.Run(t, func(t *testing.T) online.Store { return openFresh(t) })
+//	}
+//
+//	func BenchmarkStore(b *testing.B) {
+//		onlinetest.Bench(b, func(b *testing.B) online.Store { return openFresh(b) }, nil)
 //	}
 package onlinetest
 
@@ -17,26 +22,14 @@ import (
 	"github.com/featuregate/featuregate/online"
 )
 
-// Store is the method set every online store implements, the same as the
-// planner's OnlineStore.
-type Store interface {
-	Get(ctx context.Context, project, view string, keys [][]any, now time.Time, ttl time.Duration) ([]online.Result, error)
-	Write(ctx context.Context, rows []online.Row) (written int, err error)
-	Watermark(ctx context.Context, project, view string) (t time.Time, ok bool, err error)
-	SetWatermark(ctx context.Context, project, view string, t time.Time) error
-	DropView(ctx context.Context, project, view string) error
-	DropProject(ctx context.Context, project string) error
-	Close() error
-}
-
 // Run runs the suite as subtests of t. open must return an empty store of
 // its own (a fresh directory or database) and arrange for it to be closed
 // when the test ends; a second Close (the suite closes some stores itself)
 // may return an error, which is ignored.
-func Run(t *testing.T, open func(t *testing.T) Store) {
+func Run(t *testing.T, open func(t *testing.T) online.Store) {
 	tests := []struct {
 		name string
-		run  func(t *testing.T, s Store)
+		run  func(t *testing.T, s online.Store)
 	}{
 		{"value types round trip", testValueTypes},
 		{"composite keys", testCompositeKeys},
@@ -65,7 +58,7 @@ var T0 = time.Date(2024, 1, 31, 12, 0, 0, 123456789, time.UTC)
 
 func key(parts ...any) []any { return parts }
 
-func mustWrite(t *testing.T, s Store, rows ...online.Row) int {
+func mustWrite(t *testing.T, s online.Store, rows ...online.Row) int {
 	t.Helper()
 	n, err := s.Write(context.Background(), rows)
 	if err != nil {
@@ -74,7 +67,7 @@ func mustWrite(t *testing.T, s Store, rows ...online.Row) int {
 	return n
 }
 
-func mustGet(t *testing.T, s Store, project, view string, keys ...[]any) []online.Result {
+func mustGet(t *testing.T, s online.Store, project, view string, keys ...[]any) []online.Result {
 	t.Helper()
 	res, err := s.Get(context.Background(), project, view, keys, T0, 0)
 	if err != nil {

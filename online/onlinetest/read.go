@@ -12,7 +12,7 @@ import (
 // testGetOrder checks one result per requested key in request order,
 // duplicates included, and NotFound for keys, views and projects without a
 // value.
-func testGetOrder(t *testing.T, s Store) {
+func testGetOrder(t *testing.T, s online.Store) {
 	mustWrite(t, s,
 		online.Row{Project: "p", View: "v", Key: key("a"), TS: T0, Created: T0.Add(time.Minute), Values: []any{int64(1), nil}},
 		online.Row{Project: "p", View: "v", Key: key("c"), TS: T0.Add(time.Hour), Values: []any{int64(3), "x"}},
@@ -45,7 +45,7 @@ func testGetOrder(t *testing.T, s Store) {
 
 // testTTLBoundary checks that a value is valid when TS >= now-ttl, to the
 // nanosecond, and that an expired one has its timestamps but no values.
-func testTTLBoundary(t *testing.T, s Store) {
+func testTTLBoundary(t *testing.T, s online.Store) {
 	const ttl = 90 * 24 * time.Hour
 	now := T0
 	tests := []struct {

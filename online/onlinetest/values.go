@@ -11,7 +11,7 @@ import (
 
 // testValueTypes writes one feature of every supported Go type (named by
 // the catalog type it carries) and reads each back with its type.
-func testValueTypes(t *testing.T, s Store) {
+func testValueTypes(t *testing.T, s online.Store) {
 	day := time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)
 	ns := time.Date(1969, 7, 20, 20, 17, 40, 123456789, time.UTC)
 	tests := []struct {
@@ -83,7 +83,7 @@ func testValueTypes(t *testing.T, s Store) {
 // testCompositeKeys writes entities of a (text, bigint) key and checks that
 // each reads back alone, that integer widths name the same entity, and that
 // a prefix or extension of a key is another entity.
-func testCompositeKeys(t *testing.T, s Store) {
+func testCompositeKeys(t *testing.T, s online.Store) {
 	rows := []online.Row{
 		{Project: "p", View: "v", Key: key("a", int64(1)), TS: T0, Values: []any{"a|1"}},
 		{Project: "p", View: "v", Key: key("a", int64(2)), TS: T0, Values: []any{"a|2"}},
@@ -116,7 +116,7 @@ func testCompositeKeys(t *testing.T, s Store) {
 
 // testKeyBoundaries writes keys whose bytes would collide if components were
 // concatenated or untyped, each with its own value, and reads each back.
-func testKeyBoundaries(t *testing.T, s Store) {
+func testKeyBoundaries(t *testing.T, s online.Store) {
 	keys := [][]any{
 		key("a", "bc"), key("ab", "c"), key("abc"), key("a\x00", "bc"), key("a", "\x00bc"),
 		key("a"), key("a", ""), key("", "a"), key(""), key(int64(1)), key("\x00\x00\x00\x00\x00\x00\x00\x01"),

@@ -16,7 +16,7 @@ func at(h int) time.Time { return T0.Add(time.Duration(h) * time.Hour) }
 
 // testNewerWins writes two rows of one key, in two Writes and in one, and
 // checks which stays and what is counted. Each case has keys of its own.
-func testNewerWins(t *testing.T, s Store) {
+func testNewerWins(t *testing.T, s online.Store) {
 	none := time.Time{}
 	tests := []struct {
 		name          string
@@ -68,7 +68,7 @@ func (a stamp) after(b stamp) bool {
 	return a.created.After(b.created)
 }
 
-func checkValue(t *testing.T, s Store, what string, k []any, want any) {
+func checkValue(t *testing.T, s online.Store, what string, k []any, want any) {
 	t.Helper()
 	r := mustGet(t, s, "p", "v", k)[0]
 	if !r.Found || len(r.Values) != 1 || r.Values[0] != want {
@@ -79,7 +79,7 @@ func checkValue(t *testing.T, s Store, what string, k []any, want any) {
 // testInCallOrdering writes many rows of the same keys in one call: each row
 // is compared with the store and the call's earlier rows, in order, and
 // counted when it replaces; an equal row keeps the first.
-func testInCallOrdering(t *testing.T, s Store) {
+func testInCallOrdering(t *testing.T, s online.Store) {
 	row := func(k string, h int, v string) online.Row {
 		return online.Row{Project: "p", View: "v", Key: key(k), TS: at(h), Values: []any{v}}
 	}
@@ -100,7 +100,7 @@ func testInCallOrdering(t *testing.T, s Store) {
 }
 
 // testWriteCounts checks that only replacing rows are counted.
-func testWriteCounts(t *testing.T, s Store) {
+func testWriteCounts(t *testing.T, s online.Store) {
 	var rows []online.Row
 	for i := range 10 {
 		rows = append(rows, online.Row{Project: "p", View: "v", Key: key(int64(i)), TS: T0, Values: []any{int64(i)}})
@@ -126,7 +126,7 @@ func testWriteCounts(t *testing.T, s Store) {
 
 // testConcurrentWriters has writers write every key with shuffled stamps at
 // once; the newest stamp of all must win whatever the interleaving.
-func testConcurrentWriters(t *testing.T, s Store) {
+func testConcurrentWriters(t *testing.T, s online.Store) {
 	const writers, keys, rounds = 4, 20, 8
 	gen := func(w int, each func(k int, st stamp)) {
 		rng := rand.New(rand.NewPCG(uint64(w), 1))

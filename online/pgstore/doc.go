@@ -1,8 +1,10 @@
 // Package pgstore is featuregate's online store on PostgreSQL, the second
-// implementation of the online store beside the embedded Pebble store of
-// package online (config `online: {type: postgres, dsn: …}`). It behaves as
-// the Pebble store does, which the conformance suite of online/onlinetest
-// checks on both; what differs is where the data lives: several gateways
+// implementation of online.Store beside the embedded Pebble store of
+// online/pebblestore (config `online: {type: postgres, dsn: …}`). It follows
+// the rules online.Store states, as the Pebble store does, which the
+// conformance suite of online/onlinetest checks on both; it uses package
+// online only for that contract and its encodings, and does not link
+// Pebble. What differs is where the data lives: several gateways
 // pointed at one database share one copy of the values and one set of
 // watermarks, so any of them can serve a key another materialized.
 //

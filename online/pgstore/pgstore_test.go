@@ -47,7 +47,7 @@ func open(t testing.TB, dsn string) *Store {
 
 // TestConformance runs the online store suite, a fresh database per subtest.
 func TestConformance(t *testing.T) {
-	onlinetest.Run(t, func(t *testing.T) onlinetest.Store { return open(t, newDB(t)) })
+	onlinetest.Run(t, func(t *testing.T) online.Store { return open(t, newDB(t)) })
 }
 
 var t0 = onlinetest.T0

@@ -26,7 +26,7 @@ type stored struct {
 
 // Get returns one Result per key of view, in request order. With ttl > 0 a
 // value is valid when TS >= now-ttl (the boundary is valid, as in the
-// offline rule of SURFACE.md §2.2) and Expired otherwise; ttl 0 means none.
+// offline rule) and Expired otherwise; ttl 0 means none.
 func (s *Store) Get(ctx context.Context, project, view string, keys [][]any, now time.Time, ttl time.Duration) ([]online.Result, error) {
 	if err := s.check(ctx); err != nil {
 		return nil, err

@@ -23,6 +23,8 @@ type Store struct {
 	closed atomic.Bool
 }
 
+var _ online.Store = (*Store)(nil)
+
 // schemaLock is the key of the transaction-level advisory lock that
 // serialises schema creation among concurrent Opens ("fgonline").
 const schemaLock int64 = 0x66676f6e6c696e65

@@ -1,18 +1,16 @@
-package online
+package pebblestore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-)
 
-// watermarkKey is the key of a view's watermark.
-func watermarkKey(project, view string) []byte {
-	return appendViewPrefix(nil, prefixWatermark, project, view)
-}
+	"github.com/featuregate/featuregate/online"
+)
 
 // SetWatermark durably records t as view's materialization watermark: the
 // time up to which its rows are in the store. Materialization calls it only
@@ -21,9 +19,8 @@ func (s *Store) SetWatermark(ctx context.Context, project, view string, t time.T
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	v := appendTime([]byte{valueVersion}, t)
-	if err := s.db.Set(watermarkKey(project, view), v, pebble.Sync); err != nil {
-		return fmt.Errorf("online: set watermark of %s.%s: %w", project, view, err)
+	if err := s.db.Set(watermarkKey(project, view), encodeWatermark(t), pebble.Sync); err != nil {
+		return fmt.Errorf("pebblestore: set watermark of %s.%s: %w", project, view, err)
 	}
 	return nil
 }
@@ -38,16 +35,11 @@ func (s *Store) Watermark(ctx context.Context, project, view string) (t time.Tim
 		return time.Time{}, false, nil
 	}
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("online: watermark of %s.%s: %w", project, view, err)
+		return time.Time{}, false, fmt.Errorf("pebblestore: watermark of %s.%s: %w", project, view, err)
 	}
 	defer closer.Close()
-	d := decoder{b: raw}
-	if d.byte1() != valueVersion {
-		d.fail()
-	}
-	t = d.time()
-	if d.err != nil {
-		return time.Time{}, false, fmt.Errorf("online: watermark of %s.%s: %w", project, view, d.err)
+	if t, err = decodeWatermark(raw); err != nil {
+		return time.Time{}, false, fmt.Errorf("pebblestore: watermark of %s.%s: %w", project, view, err)
 	}
 	return t, true, nil
 }
@@ -76,11 +68,38 @@ func (s *Store) dropPrefixes(ctx context.Context, prefixes ...[]byte) error {
 	defer b.Close()
 	for _, p := range prefixes {
 		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
-			return fmt.Errorf("online: drop: %w", err)
+			return fmt.Errorf("pebblestore: drop: %w", err)
 		}
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("online: drop: %w", err)
+		return fmt.Errorf("pebblestore: drop: %w", err)
 	}
 	return nil
+}
+
+// watermarkVersion is the first byte of a stored watermark.
+const watermarkVersion byte = 1
+
+// encodeWatermark encodes a watermark: the version, then the time as the
+// value encoding writes times (a zigzag varint of Unix seconds and a
+// uvarint of nanoseconds).
+func encodeWatermark(t time.Time) []byte {
+	b := binary.AppendVarint([]byte{watermarkVersion}, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// decodeWatermark decodes what encodeWatermark returned, in UTC.
+func decodeWatermark(b []byte) (time.Time, error) {
+	if len(b) == 0 || b[0] != watermarkVersion {
+		return time.Time{}, online.ErrCorrupt
+	}
+	sec, n := binary.Varint(b[1:])
+	if n <= 0 {
+		return time.Time{}, online.ErrCorrupt
+	}
+	nsec, m := binary.Uvarint(b[1+n:])
+	if m <= 0 || nsec >= 1e9 {
+		return time.Time{}, online.ErrCorrupt
+	}
+	return time.Unix(sec, int64(nsec)).UTC(), nil
 }

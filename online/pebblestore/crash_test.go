@@ -1,4 +1,4 @@
-package online
+package pebblestore
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/featuregate/featuregate/online"
 )
 
 // crashEnv, when set to a directory, makes the test binary a crash child:
@@ -31,11 +33,11 @@ func TestMain(m *testing.M) {
 
 // crashBatch is batch i of the deterministic generator: random keys with
 // random (often older) timestamps, and a marker row unique to the batch.
-func crashBatch(i int) []Row {
+func crashBatch(i int) []online.Row {
 	rng := rand.New(rand.NewPCG(uint64(i), 42))
-	rows := []Row{{Project: "p", View: "v", Key: key(fmt.Sprintf("batch-%06d", i)), TS: t0, Values: []any{int64(i)}}}
+	rows := []online.Row{{Project: "p", View: "v", Key: key(fmt.Sprintf("batch-%06d", i)), TS: t0, Values: []any{int64(i)}}}
 	for j := range crashRowsPer {
-		rows = append(rows, Row{
+		rows = append(rows, online.Row{
 			Project: "p", View: "v", Key: key(int64(rng.IntN(crashKeys))),
 			TS:      t0.Add(time.Duration(rng.IntN(500)) * time.Second),
 			Created: t0.Add(time.Duration(rng.IntN(3)) * time.Second),
@@ -92,8 +94,8 @@ func runCrashChild(t *testing.T, dir string, killAfter int) int {
 }
 
 // replayState applies batches 0..n-1 with the newer-wins rule in memory.
-func replayState(n int) map[int64]Row {
-	state := map[int64]Row{}
+func replayState(n int) map[int64]online.Row {
+	state := map[int64]online.Row{}
 	for i := range n {
 		for _, r := range crashBatch(i)[1:] {
 			k := r.Key[0].(int64)

@@ -1,4 +1,4 @@
-package online
+package pebblestore
 
 import (
 	"context"
@@ -7,16 +7,10 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
-)
 
-// Row is one entity's latest feature values in a view, as materialization
-// writes it. Created may be zero (the view's source has no created column).
-type Row struct {
-	Project, View string
-	Key           []any // entity key values, in the entity's key order
-	TS, Created   time.Time
-	Values        []any // one per feature, in the view's feature order; nil is NULL
-}
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/online"
+)
 
 // Write stores the rows that are newer than what the store holds: a row
 // replaces the stored value of its key only when (TS, Created) is strictly
@@ -24,7 +18,7 @@ type Row struct {
 // call are compared in order, also against each other, and are committed
 // in one durable (synced) Pebble batch: after a crash either all of the
 // call's accepted rows are there or none. written counts accepted rows.
-func (s *Store) Write(ctx context.Context, rows []Row) (written int, err error) {
+func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err error) {
 	if err := s.check(ctx); err != nil {
 		return 0, err
 	}
@@ -37,11 +31,11 @@ func (s *Store) Write(ctx context.Context, rows []Row) (written int, err error) 
 	var key, val []byte
 	for i := range rows {
 		if i%256 == 0 && ctx.Err() != nil {
-			return 0, fmt.Errorf("online: write: %w", ctx.Err())
+			return 0, fmt.Errorf("pebblestore: write: %w", ctx.Err())
 		}
 		ok, err := applyRow(b, &rows[i], &key, &val)
 		if err != nil {
-			return 0, fmt.Errorf("online: write row %d: %w", i+1, err)
+			return 0, fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
 		}
 		if ok {
 			written++
@@ -51,16 +45,16 @@ func (s *Store) Write(ctx context.Context, rows []Row) (written int, err error) 
 		return 0, nil
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
-		return 0, fmt.Errorf("online: commit: %w", err)
+		return 0, fmt.Errorf("pebblestore: commit: %w", err)
 	}
 	return written, nil
 }
 
 // applyRow sets r in b when it is newer than the value b (or the DB
 // beneath it) holds; key and val are reused buffers.
-func applyRow(b *pebble.Batch, r *Row, key, val *[]byte) (bool, error) {
+func applyRow(b *pebble.Batch, r *online.Row, key, val *[]byte) (bool, error) {
 	if r.Project == "" || r.View == "" {
-		return false, invalid("row without project or view")
+		return false, featuregate.Errorf(featuregate.KindInvalid, "pebblestore: row without project or view")
 	}
 	k, err := appendDataKey((*key)[:0], r.Project, r.View, r.Key)
 	if err != nil {
@@ -68,7 +62,7 @@ func applyRow(b *pebble.Batch, r *Row, key, val *[]byte) (bool, error) {
 	}
 	*key = k
 	// Encode first so that a bad row fails whether or not it is newer.
-	v, err := encodeValue((*val)[:0], r.TS, r.Created, r.Values)
+	v, err := online.AppendValue((*val)[:0], r.TS, r.Created, r.Values)
 	if err != nil {
 		return false, err
 	}
@@ -78,7 +72,7 @@ func applyRow(b *pebble.Batch, r *Row, key, val *[]byte) (bool, error) {
 		return false, err
 	}
 	if err := b.Set(k, v, nil); err != nil {
-		return false, fmt.Errorf("online: batch set: %w", err)
+		return false, fmt.Errorf("pebblestore: batch set: %w", err)
 	}
 	return true, nil
 }
@@ -91,10 +85,10 @@ func isNewer(b *pebble.Batch, key []byte, ts, created time.Time) (bool, error) {
 		return true, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("online: get: %w", err)
+		return false, fmt.Errorf("pebblestore: get: %w", err)
 	}
 	defer closer.Close()
-	oldTS, oldCreated, err := decodeHeader(old)
+	oldTS, oldCreated, err := online.DecodeHeader(old)
 	if err != nil {
 		return false, err
 	}

@@ -1,9 +1,11 @@
-package online
+package pebblestore
 
 import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/featuregate/featuregate/online"
 )
 
 // The behaviour every online store shares (newer wins, TTL, order, drops,
@@ -18,7 +20,7 @@ func TestDropEscapedNames(t *testing.T) {
 	ctx := context.Background()
 	names := [][2]string{{"p", "v"}, {"p", "v\x00"}, {"p", "v\x00\x01"}, {"p\x00", "v"}, {"p\x00\x01", "v"}}
 	for _, pv := range names {
-		mustWrite(t, s, Row{Project: pv[0], View: pv[1], Key: key("k"), TS: t0, Values: []any{pv[0] + "." + pv[1]}})
+		mustWrite(t, s, online.Row{Project: pv[0], View: pv[1], Key: key("k"), TS: t0, Values: []any{pv[0] + "." + pv[1]}})
 		if err := s.SetWatermark(ctx, pv[0], pv[1], t0); err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +54,7 @@ func TestReopenKeepsData(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	s := openStore(t, dir)
-	mustWrite(t, s, Row{Project: "p", View: "v", Key: key("k", int64(1)), TS: t0, Created: t0, Values: []any{[]float64{1, 2}}})
+	mustWrite(t, s, online.Row{Project: "p", View: "v", Key: key("k", int64(1)), TS: t0, Created: t0, Values: []any{[]float64{1, 2}}})
 	if err := s.SetWatermark(ctx, "p", "v", t0); err != nil {
 		t.Fatal(err)
 	}

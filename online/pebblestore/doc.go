@@ -1,0 +1,47 @@
+// Package pebblestore is featuregate's default online store: the latest
+// feature values of every online feature view, by entity key, in one
+// embedded Pebble database (config `online: {type: pebble}`, in
+// <data_dir>/online), written by materialization. Its Store implements
+// online.Store, whose doc states the rules it follows; the conformance
+// suite of online/onlinetest checks them. This package adds where the
+// values live in Pebble and how the rules are kept there.
+//
+// # Key layout
+//
+// Every key starts with one byte that tells what it holds: 'd' for an
+// entity's values, 'w' for a view's watermark. Then come the project and
+// view names, each an escaped component (online.AppendEscaped: byte 0x00 is
+// written 0x00 0xFF and the component ends with 0x00 0x01), and, for 'd'
+// keys, the entity key tuple as online.EncodeKey encodes it. So no two
+// different (project, view, key) share a key, and keys sort as their
+// components do. All keys of a view share the prefix 'd' project view, and
+// all of a project the prefix 'd' project, which is what DropView and
+// DropProject range-delete (with the same 'w' prefixes).
+//
+// A 'd' key's value is online.EncodeValue of the row. A 'w' key's value is
+// a version byte (1), then the watermark as the value encoding writes
+// times: a zigzag varint of Unix seconds and a uvarint of nanoseconds.
+//
+// testdata/v1 is a Pebble directory written before this package was split
+// from online, and testdata/format.golden every key and value it holds: the
+// tests check that the store opens it, reads it back, and writes the same
+// bytes.
+//
+// # Newer wins
+//
+// Write reads each row's stored value (through an indexed batch, so rows
+// of one call see each other) and sets it only when the row's (TS,
+// Created) is strictly greater. Writes hold one store-wide mutex from
+// their first read to their commit, so concurrent writers never
+// interleave a read-compare-write; DropView and DropProject take the same
+// mutex. Reads take no lock.
+//
+// # Crash safety
+//
+// Each Write is one Pebble batch committed with Sync, so after a crash
+// (even SIGKILL mid-Write) each Write's rows are either all there or all
+// absent, and a Write that returned is durable. Watermarks are written with
+// Sync too; materialization advances a view's watermark only after Write
+// returned, so a crash can lose nothing that a watermark vouches for.
+// crash_test.go kills a writing process to check it.
+package pebblestore
