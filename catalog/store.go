@@ -21,18 +21,22 @@ import (
 //     may not share a name.
 //   - versions(project, version, who, at, statement): one row per applied
 //     change set; a project's version is its greatest version (0 if none).
+//   - project_locks(project): one row per project that has been changed.
 //   - meta(key, value): the layout version.
 //
-// Apply takes a per-project advisory transaction lock, so that gateways
-// applying to one project at once serialise and versions strictly increase.
-// A Store is safe for concurrent use.
+// Apply locks the project's row of project_locks for its transaction, so
+// that gateways applying to one project at once serialise and versions
+// strictly increase. PUBLIC holds no privilege on the schema or its tables,
+// so a session of a role not granted access can neither read the registry
+// nor hold its locks. A Store is safe for concurrent use.
 type Store struct {
 	pool *pgxpool.Pool
 }
 
 // Open connects to the offline PostgreSQL at dsn and creates the registry's
-// schema and tables if they are missing. Several gateways may Open the same
-// database at once.
+// schema and tables if they are missing (or, for a registry of an earlier
+// release, adds project_locks and revokes PUBLIC's privileges). Several
+// gateways may Open the same database at once.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -65,13 +69,15 @@ func (s *Store) Apply(ctx context.Context, project, who, statement string, chang
 	if len(changes) == 0 {
 		return s.Version(ctx, project)
 	}
-	tx, err := s.pool.Begin(ctx)
+	// Read committed: after waiting for the project's lock, each statement
+	// sees what the transaction that held it committed.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return 0, dbError(err, "registry: begin")
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('featuregate:' || $1, 0))`, project); err != nil {
-		return 0, dbError(err, "registry: lock project %q", project)
+	if err := lockProject(ctx, tx, project); err != nil {
+		return 0, err
 	}
 	st, err := loadState(ctx, tx, project)
 	if err != nil {
