@@ -1,3 +1,6 @@
+-- The registry's setup script as the first release of layout 1 shipped it, kept
+-- to test that Open upgrades such a registry (lock_test.go).
+
 -- The featuregate registry: feature definitions shared by every gateway that
 -- uses this database. Open runs this script under an advisory lock; every
 -- statement is idempotent.
