@@ -16,12 +16,15 @@
 //     Projects, History;
 //   - types.go holds the values it takes and returns (Op, Change,
 //     Snapshot, HistoryEntry), snapshot.go the queries on a Snapshot;
+//   - lock.go serialises the changes to one project, with a row lock that
+//     only roles granted access to the registry can take;
 //   - state.go applies a list of changes to a project's definitions inside
 //     one transaction, checking names, kinds and dependents;
 //   - validate.go checks each definition against the offline database;
 //   - objectjson.go is the stored JSON form of a definition;
-//   - relations_sql.go keeps each project's schema of PostgreSQL views
-//     (RelationSchema) in step with its definitions;
+//   - relations_sql.go keeps each project's schema of PostgreSQL views in
+//     step with its definitions; relschema.go names that schema
+//     (RelationSchema), one per project whatever the name's length;
 //   - diff.go computes the changes from one set of definitions to another,
 //     indexes.go which feature views have an index for point-in-time reads.
 package catalog
