@@ -1,8 +1,8 @@
 -- The featuregate registry: feature definitions shared by every gateway that
 -- uses this database. Open runs this script, in a transaction, whenever part
--- of it is missing; every statement is idempotent, and takes no lock that
--- another role could hold: gateways running it at once race, and the losers
--- retry and find it done.
+-- of it is missing. Every statement is idempotent, and the script takes no
+-- advisory lock (which any session could hold): gateways running it at once
+-- race, and the losers retry and find it done.
 CREATE SCHEMA IF NOT EXISTS featuregate_registry;
 
 -- meta holds the layout version, so that a later featuregate can migrate.
