@@ -1,6 +1,3 @@
-// Package catalog holds the feature store's definitions: entities, sources,
-// feature views and feature services, as the CREATE statements of
-// SURFACE.md §1 describe them, and their storage in the registry.
 package catalog
 
 // Kind is the kind of a catalog object.

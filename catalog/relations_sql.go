@@ -9,7 +9,8 @@ import (
 )
 
 // Every feature view and service is also a PostgreSQL view in the schema
-// fg_<project> of the offline database, with the relation's typed columns,
+// fg_<project> (RelationSchema, which shortens a name too long for an
+// identifier) of the offline database, with the relation's typed columns,
 // kept in step with the registry in the same transaction as each change.
 // Catalog queries therefore tell the truth to every client: psql's \d,
 // JDBC's DatabaseMetaData (DBeaver, Metabase), SQLAlchemy's inspector. The
@@ -17,9 +18,6 @@ import (
 // one of these views on PostgreSQL itself raises an error that says how to
 // read features; through featuregate such reads are answered by the
 // gateway. The schema belongs to featuregate: it is rebuilt on every change.
-
-// RelationSchema is the schema holding project's relations.
-func RelationSchema(project string) string { return "fg_" + project }
 
 // syncRelations rebuilds the project's schema of relations from st.
 func syncRelations(ctx context.Context, tx pgx.Tx, st *state) error {

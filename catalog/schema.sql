@@ -1,6 +1,8 @@
 -- The featuregate registry: feature definitions shared by every gateway that
--- uses this database. Open runs this script under an advisory lock; every
--- statement is idempotent.
+-- uses this database. Open runs this script, in a transaction, whenever part
+-- of it is missing. Every statement is idempotent, and the script takes no
+-- advisory lock (which any session could hold): gateways running it at once
+-- race, and the losers retry and find it done.
 CREATE SCHEMA IF NOT EXISTS featuregate_registry;
 
 -- meta holds the layout version, so that a later featuregate can migrate.
@@ -38,6 +40,14 @@ CREATE TABLE IF NOT EXISTS featuregate_registry.versions (
     PRIMARY KEY (project, version)
 );
 
+-- project_locks holds one row per project that has been changed. Apply
+-- locks the project's row (SELECT ... FOR UPDATE, the row inserted on the
+-- project's first change) for its transaction, so that changes to one
+-- project serialise and its versions strictly increase.
+CREATE TABLE IF NOT EXISTS featuregate_registry.project_locks (
+    project text PRIMARY KEY
+);
+
 -- read_through_featuregate guards the views of feature relations in the
 -- fg_<project> schemas (relations_sql.go): selecting from them on
 -- PostgreSQL itself says how to read features.
@@ -49,6 +59,13 @@ BEGIN
           HINT = 'connect to the featuregate gateway and use AS OF for training sets, or a key lookup for online values';
 END
 $fn$;
+
+-- Nothing of the registry is PUBLIC's: a session of a role that was not
+-- granted access can neither read the definitions nor take the registry's
+-- locks. (The guard function keeps PUBLIC's EXECUTE, so that reading a
+-- feature relation on PostgreSQL explains itself.)
+REVOKE ALL ON SCHEMA featuregate_registry FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA featuregate_registry FROM PUBLIC;
 
 INSERT INTO featuregate_registry.meta (key, value) VALUES ('schema_version', '1')
 ON CONFLICT (key) DO NOTHING;

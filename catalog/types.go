@@ -1,0 +1,65 @@
+package catalog
+
+import (
+	"fmt"
+	"time"
+)
+
+// Op is what a Change does.
+type Op int
+
+// The operations of a Change. The zero Op is invalid.
+const (
+	OpCreate          Op = iota + 1 // CREATE: the name must be free
+	OpCreateOrReplace               // CREATE OR REPLACE
+	OpDrop                          // DROP: the object must exist
+	OpDropIfExists                  // DROP … IF EXISTS
+	OpComment                       // COMMENT ON
+)
+
+// String returns the statement form of the operation, such as "DROP IF EXISTS".
+func (o Op) String() string {
+	switch o {
+	case OpCreate:
+		return "CREATE"
+	case OpCreateOrReplace:
+		return "CREATE OR REPLACE"
+	case OpDrop:
+		return "DROP"
+	case OpDropIfExists:
+		return "DROP IF EXISTS"
+	case OpComment:
+		return "COMMENT ON"
+	}
+	return fmt.Sprintf("Op(%d)", int(o))
+}
+
+// Change is one step of an Apply.
+type Change struct {
+	Op Op
+	// Object is the definition that OpCreate and OpCreateOrReplace store.
+	Object Object
+	// Kind and Name name the object of OpDrop, OpDropIfExists and OpComment.
+	Kind Kind
+	Name string
+	// Comment is OpComment's new comment; nil removes the comment.
+	Comment *string
+}
+
+// Snapshot is a project's registry at one version, each list sorted by name.
+type Snapshot struct {
+	Project  string
+	Version  int64
+	Entities []*Entity
+	Sources  []*Source
+	Views    []*FeatureView
+	Services []*FeatureService
+}
+
+// HistoryEntry is one applied change set.
+type HistoryEntry struct {
+	Version   int64
+	Who       string
+	At        time.Time
+	Statement string
+}
