@@ -32,7 +32,7 @@ func Diff(current *Snapshot, desired []Object) []Change {
 	d := newDiffer(current, desired)
 	d.markRecreated()
 	var out []Change
-	out = d.drops(out, KindFeatureService, KindFeatureView)
+	out = d.drops(out, KindPermission, KindFeatureService, KindFeatureView)
 	for _, kind := range dependencyOrder {
 		for _, k := range sortedKeys(d.des, kind) {
 			if c, ok := d.create(k); ok {
@@ -45,7 +45,7 @@ func Diff(current *Snapshot, desired []Object) []Change {
 
 // dependencyOrder lists the kinds so that each depends only on those
 // before it.
-var dependencyOrder = []Kind{KindEntity, KindSource, KindFeatureView, KindFeatureService}
+var dependencyOrder = []Kind{KindEntity, KindSource, KindFeatureView, KindFeatureService, KindPermission}
 
 // differ holds the two states Diff compares.
 type differ struct {

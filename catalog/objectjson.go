@@ -55,6 +55,15 @@ type (
 		Features []refJSON `json:"features"`
 		Comment  string    `json:"comment,omitempty"`
 	}
+	permissionJSON struct {
+		Name    string    `json:"name"`
+		Kinds   []string  `json:"kinds"`
+		Pattern string    `json:"pattern,omitempty"`
+		Tags    []tagJSON `json:"tags,omitempty"`
+		Actions []string  `json:"actions"`
+		Roles   []string  `json:"roles"`
+		Comment string    `json:"comment,omitempty"`
+	}
 )
 
 func encodeObject(obj Object) ([]byte, error) {
@@ -84,6 +93,8 @@ func encodeObject(obj Object) ([]byte, error) {
 			s.Features = append(s.Features, refJSON(r))
 		}
 		w = s
+	case *Permission:
+		w = encodePermission(o)
 	default:
 		return nil, featuregate.Errorf(featuregate.KindInternal, "registry: cannot store a %T", obj)
 	}
@@ -141,8 +152,36 @@ func decodeObject(kind Kind, data []byte) (Object, error) {
 			o.Features = append(o.Features, FeatureRef(r))
 		}
 		return o, nil
+	case KindPermission:
+		var p permissionJSON
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, bad(err)
+		}
+		return decodePermission(p), nil
 	}
 	return nil, bad(fmt.Errorf("unknown kind %q", kind))
+}
+
+func encodePermission(p *Permission) permissionJSON {
+	w := permissionJSON{Name: p.Name, Pattern: p.Pattern, Actions: p.Actions, Roles: p.Roles, Comment: p.Comment}
+	for _, k := range p.Kinds {
+		w.Kinds = append(w.Kinds, string(k))
+	}
+	for _, t := range p.Tags {
+		w.Tags = append(w.Tags, tagJSON(t))
+	}
+	return w
+}
+
+func decodePermission(w permissionJSON) *Permission {
+	p := &Permission{Name: w.Name, Pattern: w.Pattern, Actions: w.Actions, Roles: w.Roles, Comment: w.Comment}
+	for _, k := range w.Kinds {
+		p.Kinds = append(p.Kinds, Kind(k))
+	}
+	for _, t := range w.Tags {
+		p.Tags = append(p.Tags, Tag(t))
+	}
+	return p
 }
 
 // clone returns a deep copy of obj, through its stored form.

@@ -2,7 +2,10 @@ package catalog
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/featuregate/featuregate"
 )
 
 // KindPermission is the kind of a Permission; KindProject names a project
@@ -84,4 +87,32 @@ func CompilePattern(pattern string) (*regexp.Regexp, error) {
 		return nil, err // reported as written, not anchored
 	}
 	return regexp.Compile(`^(?:` + pattern + `)$`)
+}
+
+// checkPermission validates a permission: kinds, actions and roles given
+// and known, and a pattern that compiles.
+func checkPermission(p *Permission) error {
+	if len(p.Kinds) == 0 || len(p.Actions) == 0 || len(p.Roles) == 0 {
+		return featuregate.Errorf(featuregate.KindInvalid, "permission %q needs kinds of object, actions and roles", p.Name)
+	}
+	for _, k := range p.Kinds {
+		if !slices.Contains(PermissionKinds, k) {
+			return featuregate.Errorf(featuregate.KindInvalid, "permission %q: %q is not a kind of object a permission covers", p.Name, k)
+		}
+	}
+	for _, a := range p.Actions {
+		if !slices.Contains(Actions, a) {
+			return featuregate.Errorf(featuregate.KindInvalid, "permission %q: %q is not an action", p.Name, a).
+				WithHint("the actions are %s", strings.Join(Actions, ", "))
+		}
+	}
+	for _, r := range p.Roles {
+		if r == "" {
+			return featuregate.Errorf(featuregate.KindInvalid, "permission %q: a role has an empty name", p.Name)
+		}
+	}
+	if _, err := CompilePattern(p.Pattern); err != nil {
+		return featuregate.Errorf(featuregate.KindInvalid, "permission %q: invalid name pattern %q: %v", p.Name, p.Pattern, err)
+	}
+	return nil
 }

@@ -21,7 +21,7 @@ import (
 var schemaSQL string
 
 // schemaVersion is the registry layout this code reads and writes.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 // bootstrapAttempts bounds how often Open runs the setup script when it
 // loses races with other gateways running it at the same time.
@@ -96,6 +96,9 @@ func schemaReady(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	}
 	if err != nil {
 		return false, dbError(err, "registry: read the registry's layout version")
+	}
+	if v == "1" {
+		return false, nil // the setup script migrates layout 1
 	}
 	if v != schemaVersion {
 		return false, featuregate.Errorf(featuregate.KindUnsupported,

@@ -11,16 +11,19 @@ CREATE TABLE IF NOT EXISTS featuregate_registry.meta (
     value text NOT NULL
 );
 
--- objects holds one row per definition, as JSON. Entities, sources and
--- relations (feature views and feature services, which users SELECT from)
--- are three namespaces: a view and a service may not share a name.
+-- objects holds one row per definition, as JSON. Entities, sources,
+-- permissions and relations (feature views and feature services, which
+-- users SELECT from) are four namespaces: a view and a service may not
+-- share a name.
 CREATE TABLE IF NOT EXISTS featuregate_registry.objects (
     project    text        NOT NULL,
     kind       text        NOT NULL
-        CHECK (kind IN ('ENTITY', 'SOURCE', 'FEATURE VIEW', 'FEATURE SERVICE')),
+        CONSTRAINT objects_kind_check
+        CHECK (kind IN ('ENTITY', 'SOURCE', 'FEATURE VIEW', 'FEATURE SERVICE', 'PERMISSION')),
     name       text        NOT NULL,
     namespace  text        NOT NULL GENERATED ALWAYS AS (
-        CASE kind WHEN 'ENTITY' THEN 'entity' WHEN 'SOURCE' THEN 'source' ELSE 'relation' END
+        CASE kind WHEN 'ENTITY' THEN 'entity' WHEN 'SOURCE' THEN 'source'
+                  WHEN 'PERMISSION' THEN 'permission' ELSE 'relation' END
     ) STORED,
     definition jsonb       NOT NULL,
     created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -28,6 +31,25 @@ CREATE TABLE IF NOT EXISTS featuregate_registry.objects (
     PRIMARY KEY (project, kind, name),
     UNIQUE (project, namespace, name)
 );
+
+-- Layout 1 had no permissions: its objects table takes them once its kind
+-- check and namespace column are made again.
+DO $migrate$
+BEGIN
+  IF (SELECT value FROM featuregate_registry.meta WHERE key = 'schema_version') = '1' THEN
+    ALTER TABLE featuregate_registry.objects DROP CONSTRAINT objects_kind_check;
+    ALTER TABLE featuregate_registry.objects ADD CONSTRAINT objects_kind_check
+        CHECK (kind IN ('ENTITY', 'SOURCE', 'FEATURE VIEW', 'FEATURE SERVICE', 'PERMISSION'));
+    ALTER TABLE featuregate_registry.objects DROP COLUMN namespace;
+    ALTER TABLE featuregate_registry.objects ADD COLUMN namespace text NOT NULL GENERATED ALWAYS AS (
+        CASE kind WHEN 'ENTITY' THEN 'entity' WHEN 'SOURCE' THEN 'source'
+                  WHEN 'PERMISSION' THEN 'permission' ELSE 'relation' END
+    ) STORED;
+    ALTER TABLE featuregate_registry.objects ADD UNIQUE (project, namespace, name);
+    UPDATE featuregate_registry.meta SET value = '2' WHERE key = 'schema_version';
+  END IF;
+END
+$migrate$;
 
 -- versions holds one row per applied change set: a project's registry
 -- version is its greatest version here (0 when it has none).
@@ -67,5 +89,5 @@ $fn$;
 REVOKE ALL ON SCHEMA featuregate_registry FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA featuregate_registry FROM PUBLIC;
 
-INSERT INTO featuregate_registry.meta (key, value) VALUES ('schema_version', '1')
+INSERT INTO featuregate_registry.meta (key, value) VALUES ('schema_version', '2')
 ON CONFLICT (key) DO NOTHING;

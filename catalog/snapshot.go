@@ -21,6 +21,8 @@ func (sn *Snapshot) Find(kind Kind, name string) Object {
 		return findByName(sn.Views, name)
 	case KindFeatureService:
 		return findByName(sn.Services, name)
+	case KindPermission:
+		return findByName(sn.Permissions, name)
 	}
 	return nil
 }
@@ -35,9 +37,9 @@ func findByName[T Object](objs []T, name string) Object {
 }
 
 // Objects returns every object of the snapshot in dependency order:
-// entities, sources, feature views, feature services.
+// entities, sources, feature views, feature services, permissions.
 func (sn *Snapshot) Objects() []Object {
-	out := make([]Object, 0, len(sn.Entities)+len(sn.Sources)+len(sn.Views)+len(sn.Services))
+	out := make([]Object, 0, len(sn.Entities)+len(sn.Sources)+len(sn.Views)+len(sn.Services)+len(sn.Permissions))
 	for _, e := range sn.Entities {
 		out = append(out, e)
 	}
@@ -49,6 +51,9 @@ func (sn *Snapshot) Objects() []Object {
 	}
 	for _, s := range sn.Services {
 		out = append(out, s)
+	}
+	for _, p := range sn.Permissions {
+		out = append(out, p)
 	}
 	return out
 }

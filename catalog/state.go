@@ -26,6 +26,7 @@ type state struct {
 	sources  map[string]*Source
 	views    map[string]*FeatureView
 	services map[string]*FeatureService
+	perms    map[string]*Permission
 	// touched records the objects changed, true for those deleted at some
 	// point (so that a re-created object is written afresh).
 	touched map[objKey]bool
@@ -39,6 +40,7 @@ func loadState(ctx context.Context, tx pgx.Tx, project string) (*state, error) {
 		sources:  map[string]*Source{},
 		views:    map[string]*FeatureView{},
 		services: map[string]*FeatureService{},
+		perms:    map[string]*Permission{},
 		touched:  map[objKey]bool{},
 		v:        newValidator(tx),
 	}
@@ -129,6 +131,8 @@ func (st *state) put(obj Object) {
 		st.views[o.Name] = o
 	case *FeatureService:
 		st.services[o.Name] = o
+	case *Permission:
+		st.perms[o.Name] = o
 	}
 }
 
@@ -142,6 +146,8 @@ func (st *state) remove(kind Kind, name string) {
 		delete(st.views, name)
 	case KindFeatureService:
 		delete(st.services, name)
+	case KindPermission:
+		delete(st.perms, name)
 	}
 }
 
@@ -161,6 +167,10 @@ func (st *state) get(kind Kind, name string) (Object, bool) {
 		}
 	case KindFeatureService:
 		if o, ok := st.services[name]; ok {
+			return o, true
+		}
+	case KindPermission:
+		if o, ok := st.perms[name]; ok {
 			return o, true
 		}
 	}
@@ -184,7 +194,7 @@ func (st *state) lookup(kind Kind, name string) (Object, bool) {
 
 func validKind(k Kind) bool {
 	switch k {
-	case KindEntity, KindSource, KindFeatureView, KindFeatureService:
+	case KindEntity, KindSource, KindFeatureView, KindFeatureService, KindPermission:
 		return true
 	}
 	return false

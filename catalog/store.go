@@ -182,6 +182,8 @@ func (s *Store) Snapshot(ctx context.Context, project string) (*Snapshot, error)
 			snap.Views = append(snap.Views, o)
 		case *FeatureService:
 			snap.Services = append(snap.Services, o)
+		case *Permission:
+			snap.Permissions = append(snap.Permissions, o)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -191,6 +193,7 @@ func (s *Store) Snapshot(ctx context.Context, project string) (*Snapshot, error)
 	sortByName(snap.Sources)
 	sortByName(snap.Views)
 	sortByName(snap.Services)
+	sortByName(snap.Permissions)
 	return snap, nil
 }
 

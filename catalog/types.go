@@ -54,6 +54,8 @@ type Snapshot struct {
 	Sources  []*Source
 	Views    []*FeatureView
 	Services []*FeatureService
+	// Permissions say who may do what to the project's objects.
+	Permissions []*Permission
 }
 
 // HistoryEntry is one applied change set.

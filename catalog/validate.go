@@ -322,6 +322,8 @@ func (st *state) validate(ctx context.Context, obj Object) error {
 		return st.checkView(ctx, o)
 	case *FeatureService:
 		return st.checkService(o)
+	case *Permission:
+		return checkPermission(o)
 	}
 	return featuregate.Errorf(featuregate.KindInternal, "registry: cannot validate a %T", obj)
 }
