@@ -6,6 +6,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
 )
 
@@ -15,7 +16,7 @@ type dropProjectExec struct {
 	p    *Planner
 	s    plan.Session
 	sql  string
-	stmt *DropProjectStmt
+	stmt *ddl.DropProjectStmt
 }
 
 func (e *dropProjectExec) Params() []uint32       { return nil }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/pit"
 	"github.com/featuregate/featuregate/plan"
@@ -33,7 +34,7 @@ const materializeBatch = 8192
 type materializeExec struct {
 	p    *Planner
 	s    plan.Session
-	stmt *MaterializeStmt
+	stmt *ddl.MaterializeStmt
 }
 
 func (e *materializeExec) Params() []uint32 { return nil }

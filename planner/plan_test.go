@@ -11,6 +11,7 @@ import (
 
 	featuregate "github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
 )
 
@@ -31,11 +32,11 @@ func testCatalog(t *testing.T) *catalogView {
 		`CREATE FEATURE VIEW item_fv (price numeric) ENTITY item SOURCE items`,
 		`CREATE FEATURE SERVICE churn_v1 AS subs_profile_fv.months_active, usage_fv.*`,
 	} {
-		d, ok, err := ParseDDL(stmt)
+		d, ok, err := ddl.Parse(stmt)
 		if !ok || err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
-		objs = append(objs, d.(*CreateStmt).Object)
+		objs = append(objs, d.(*ddl.CreateStmt).Object)
 	}
 	snap := &catalog.Snapshot{Project: "streamflow", Version: 1}
 	for _, o := range objs {

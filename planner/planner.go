@@ -15,6 +15,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
 )
 
@@ -106,7 +107,7 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan
 	for _, raw := range tree.Stmts {
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
-			if d, ok, err := ParseDDL(text); ok {
+			if d, ok, err := ddl.Parse(text); ok {
 				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
@@ -134,7 +135,7 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan
 // plans each piece. It reports false when no piece is a featuregate
 // statement.
 func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
-	pieces, err := splitStatements(sql)
+	pieces, err := ddl.SplitStatements(sql)
 	if err != nil {
 		return nil, false
 	}
@@ -143,27 +144,27 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogVie
 	var text strings.Builder // the rewritten query string
 	last := 0
 	for _, pc := range pieces {
-		text.WriteString(sql[last:pc.start])
-		last = pc.start + len(pc.text)
-		d, ok, err := ParseDDL(pc.text)
+		text.WriteString(sql[last:pc.Start])
+		last = pc.Start + len(pc.Text)
+		d, ok, err := ddl.Parse(pc.Text)
 		if ok {
 			found = true
-			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.text, d, err, charOffset(sql, pc.start)))
-			text.WriteString(pc.text)
+			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.Text, d, err, charOffset(sql, pc.Start)))
+			text.WriteString(pc.Text)
 			continue
 		}
-		st, ok := p.planAsOf(ctx, s, cv, pc.text, charOffset(sql, pc.start))
+		st, ok := p.planAsOf(ctx, s, cv, pc.Text, charOffset(sql, pc.Start))
 		if ok {
 			found = true
 			pl.Statements = append(pl.Statements, st)
 			text.WriteString(st.SQL)
 			continue
 		}
-		text.WriteString(pc.text)
-		if sub, parsed := p.planParsed(s, cv, pc.text); parsed {
+		text.WriteString(pc.Text)
+		if sub, parsed := p.planParsed(s, cv, pc.Text); parsed {
 			pl.Statements = append(pl.Statements, sub.Statements...)
 		} else { // PostgreSQL reports the syntax error
-			pl.Statements = append(pl.Statements, plan.Statement{SQL: pc.text})
+			pl.Statements = append(pl.Statements, plan.Statement{SQL: pc.Text})
 		}
 	}
 	text.WriteString(sql[last:])
@@ -208,7 +209,7 @@ func isExplain(sql string) bool {
 
 // ddlOrError makes the statement for a parsed featuregate statement, or
 // one refused with the parse error, its position moved to the whole string.
-func (p *Planner) ddlOrError(s plan.Session, text string, d DDL, err error, offset int) plan.Statement {
+func (p *Planner) ddlOrError(s plan.Session, text string, d ddl.Statement, err error, offset int) plan.Statement {
 	if err != nil {
 		var fe *featuregate.Error
 		if errors.As(err, &fe) && fe.Position > 0 {
@@ -217,36 +218,6 @@ func (p *Planner) ddlOrError(s plan.Session, text string, d DDL, err error, offs
 		return plan.Statement{SQL: text, Refusal: err}
 	}
 	return p.ddlStatement(s, text, d)
-}
-
-// piece is one statement of a query string and its byte offset.
-type piece struct {
-	text  string
-	start int
-}
-
-// splitStatements cuts sql at the semicolons PostgreSQL's scanner sees
-// (not those in strings, identifiers or comments), dropping empty pieces.
-func splitStatements(sql string) ([]piece, error) {
-	res, err := pg_query.Scan(sql)
-	if err != nil {
-		return nil, err
-	}
-	var out []piece
-	start := 0
-	add := func(end int) {
-		if t := sql[start:end]; strings.TrimSpace(t) != "" {
-			out = append(out, piece{text: t, start: start})
-		}
-	}
-	for _, tok := range res.Tokens {
-		if tok.Token == pg_query.Token_ASCII_59 {
-			add(int(tok.Start))
-			start = int(tok.End)
-		}
-	}
-	add(len(sql))
-	return out, nil
 }
 
 // charOffset converts a byte offset in sql into a count of characters.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
 )
 
@@ -26,7 +27,7 @@ type Registry interface {
 
 // ddlStatement turns a parsed featuregate statement into a local statement
 // of session s.
-func (p *Planner) ddlStatement(s plan.Session, sql string, stmt DDL) plan.Statement {
+func (p *Planner) ddlStatement(s plan.Session, sql string, stmt ddl.Statement) plan.Statement {
 	st := plan.Statement{SQL: sql}
 	if p.reg == nil {
 		st.Refusal = featuregate.Errorf(featuregate.KindUnsupported, "this gateway has no registry").
@@ -34,14 +35,14 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt DDL) plan.Statem
 		return st
 	}
 	switch d := stmt.(type) {
-	case *CreateStmt:
+	case *ddl.CreateStmt:
 		op := catalog.OpCreate
 		if d.OrReplace {
 			op = catalog.OpCreateOrReplace
 		}
 		st.Command = "CREATE " + string(d.Object.Kind())
 		st.Local = p.change(s, sql, st.Command, catalog.Change{Op: op, Object: d.Object})
-	case *DropStmt:
+	case *ddl.DropStmt:
 		st.Command = "DROP " + string(d.Kind)
 		op := catalog.OpDrop
 		if d.IfExists {
@@ -52,17 +53,17 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt DDL) plan.Statem
 			changes = append(changes, catalog.Change{Op: op, Kind: d.Kind, Name: name})
 		}
 		st.Local = p.change(s, sql, st.Command, changes...)
-	case *CommentStmt:
+	case *ddl.CommentStmt:
 		st.Command = "COMMENT"
 		st.Local = p.change(s, sql, st.Command, catalog.Change{Op: catalog.OpComment, Kind: d.Kind, Name: d.Name, Comment: d.Comment})
-	case *ShowStmt:
+	case *ddl.ShowStmt:
 		st.Command = "SHOW"
 		st.Local = p.show(s, d)
 		return st
-	case *MaterializeStmt:
+	case *ddl.MaterializeStmt:
 		st.Command = "MATERIALIZE"
 		st.Local = &materializeExec{p: p, s: s, stmt: d}
-	case *DropProjectStmt:
+	case *ddl.DropProjectStmt:
 		st.Command = "DROP PROJECT"
 		st.Local = &dropProjectExec{p: p, s: s, sql: strings.TrimSpace(sql), stmt: d}
 	}
@@ -172,7 +173,7 @@ func textCols(names ...string) []plan.Column {
 	return cols
 }
 
-func (p *Planner) show(s plan.Session, d *ShowStmt) plan.Local {
+func (p *Planner) show(s plan.Session, d *ddl.ShowStmt) plan.Local {
 	snap := func(ctx context.Context) (*catalog.Snapshot, error) { return p.reg.Snapshot(ctx, s.Database) }
 	switch d.What {
 	case "projects":
@@ -209,7 +210,7 @@ func (p *Planner) show(s plan.Session, d *ShowStmt) plan.Local {
 
 // showTable gives the columns and rows of SHOW ENTITIES, SOURCES, FEATURE
 // VIEWS, FEATURE SERVICES and FEATURES.
-func showTable(d *ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any, error)) {
+func showTable(d *ddl.ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any, error)) {
 	switch d.What {
 	case "entities":
 		return textCols("name", "join_keys", "comment"), func(sn *catalog.Snapshot) ([][]any, error) {

@@ -1,4 +1,4 @@
-package planner
+package ddl
 
 import (
 	"errors"
@@ -13,9 +13,9 @@ import (
 
 // ScriptStatement is one definition of a repo file and where it starts.
 type ScriptStatement struct {
-	DDL  DDL
-	Line int // 1-based line of the statement's first token
-	Col  int // 1-based column, in characters
+	Statement Statement
+	Line      int // 1-based line of the statement's first token
+	Col       int // 1-based column, in characters
 }
 
 // ScriptError is an error in a repo file, at a line and column.
@@ -45,14 +45,14 @@ func (e *ScriptError) Unwrap() error { return e.Err }
 // SOURCE | FEATURE VIEW | FEATURE SERVICE and COMMENT ON are allowed. Each
 // bad statement is a *ScriptError saying name:line:col: message; the error
 // returned joins them all.
-func ParseScript(name, text string) ([]DDL, error) {
+func ParseScript(name, text string) ([]Statement, error) {
 	stmts, err := ParseScriptStatements(name, text)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DDL, len(stmts))
+	out := make([]Statement, len(stmts))
 	for i, s := range stmts {
-		out[i] = s.DDL
+		out[i] = s.Statement
 	}
 	return out, nil
 }
@@ -60,7 +60,7 @@ func ParseScript(name, text string) ([]DDL, error) {
 // ParseScriptStatements is ParseScript, keeping where each statement
 // starts.
 func ParseScriptStatements(name, text string) ([]ScriptStatement, error) {
-	pieces, err := splitStatements(text)
+	pieces, err := SplitStatements(text)
 	if err != nil {
 		return nil, scanError(name, text, err)
 	}
@@ -81,33 +81,33 @@ func ParseScriptStatements(name, text string) ([]ScriptStatement, error) {
 }
 
 // parseScriptPiece parses one statement of a repo file.
-func parseScriptPiece(name, text string, pc piece) (ScriptStatement, error) {
-	lead := len(pc.text) - len(skipSpace(pc.text)) // bytes of blanks and comments
-	line, col := lineCol(text, pc.start+lead)
+func parseScriptPiece(name, text string, pc Piece) (ScriptStatement, error) {
+	lead := len(pc.Text) - len(skipSpace(pc.Text)) // bytes of blanks and comments
+	line, col := lineCol(text, pc.Start+lead)
 	at := func(err error) error {
 		return &ScriptError{File: name, Line: line, Col: col, Err: err}
 	}
-	d, ok, err := ParseDDL(pc.text)
+	d, ok, err := Parse(pc.Text)
 	switch {
 	case !ok:
-		return ScriptStatement{}, at(notDefinition(firstWords(pc.text[lead:])))
+		return ScriptStatement{}, at(notDefinition(firstWords(pc.Text[lead:])))
 	case err != nil:
 		return ScriptStatement{}, positioned(name, text, pc, err)
 	}
 	switch d.(type) {
 	case *CreateStmt, *CommentStmt:
-		return ScriptStatement{DDL: d, Line: line, Col: col}, nil
+		return ScriptStatement{Statement: d, Line: line, Col: col}, nil
 	}
-	return ScriptStatement{}, at(notDefinition(firstWords(pc.text[lead:])))
+	return ScriptStatement{}, at(notDefinition(firstWords(pc.Text[lead:])))
 }
 
 // positioned places a parse error of piece pc at its line and column in
 // the file; errors without a position are placed at the statement.
-func positioned(name, text string, pc piece, err error) error {
-	off := pc.start + len(pc.text) - len(skipSpace(pc.text))
+func positioned(name, text string, pc Piece, err error) error {
+	off := pc.Start + len(pc.Text) - len(skipSpace(pc.Text))
 	var fe *featuregate.Error
 	if errors.As(err, &fe) && fe.Position > 0 {
-		off = pc.start + byteOffset(pc.text, fe.Position)
+		off = pc.Start + byteOffset(pc.Text, fe.Position)
 	}
 	line, col := lineCol(text, off)
 	return &ScriptError{File: name, Line: line, Col: col, Err: err}

@@ -1,4 +1,4 @@
-package planner
+package ddl
 
 import (
 	"errors"
@@ -19,7 +19,7 @@ type parser struct {
 const kindHint = "ENTITY, SOURCE, FEATURE VIEW or FEATURE SERVICE"
 
 // statement parses the whole statement.
-func (p *parser) statement() (DDL, error) {
+func (p *parser) statement() (Statement, error) {
 	switch p.peek().word {
 	case "create":
 		return p.create()
@@ -34,7 +34,7 @@ func (p *parser) statement() (DDL, error) {
 }
 
 // materialize parses MATERIALIZE [INCREMENTAL] [view, …] [FROM t] TO t.
-func (p *parser) materialize() (DDL, error) {
+func (p *parser) materialize() (Statement, error) {
 	p.next()
 	stmt := &MaterializeStmt{Incremental: p.accept("incremental")}
 	for !p.is("from") && !p.is("to") && !p.atEnd() {
@@ -91,7 +91,7 @@ func (p *parser) timeValue() (string, error) {
 	return p.str(hint)
 }
 
-func (p *parser) create() (DDL, error) {
+func (p *parser) create() (Statement, error) {
 	p.next()
 	stmt := &CreateStmt{}
 	if p.accept("or") {
@@ -123,7 +123,7 @@ func (p *parser) object(kind catalog.Kind) (catalog.Object, error) {
 	return p.featureService()
 }
 
-func (p *parser) drop() (DDL, error) {
+func (p *parser) drop() (Statement, error) {
 	p.next()
 	if p.accept("project") {
 		stmt := &DropProjectStmt{}
@@ -156,7 +156,7 @@ func (p *parser) drop() (DDL, error) {
 	}
 }
 
-func (p *parser) comment() (DDL, error) {
+func (p *parser) comment() (Statement, error) {
 	p.i += 2 // COMMENT ON
 	kind, err := p.kind()
 	if err != nil {
@@ -179,7 +179,7 @@ func (p *parser) comment() (DDL, error) {
 	return stmt, p.end()
 }
 
-func (p *parser) show() (DDL, error) {
+func (p *parser) show() (Statement, error) {
 	p.next()
 	what := p.next().word
 	stmt := &ShowStmt{What: what}
@@ -203,7 +203,7 @@ func (p *parser) show() (DDL, error) {
 	return stmt, p.end()
 }
 
-func (p *parser) showFeature() (DDL, error) {
+func (p *parser) showFeature() (Statement, error) {
 	switch {
 	case p.accept("views"):
 		return &ShowStmt{What: "feature views"}, p.end()

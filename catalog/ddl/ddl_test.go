@@ -1,4 +1,4 @@
-package planner
+package ddl
 
 import (
 	"errors"
@@ -27,7 +27,7 @@ func TestDDL(t *testing.T) {
 }
 
 func parseCase(t *testing.T, sql string) string {
-	stmt, ok, err := ParseDDL(sql)
+	stmt, ok, err := Parse(sql)
 	switch {
 	case err != nil:
 		return describeError(err)
@@ -41,10 +41,10 @@ func parseCase(t *testing.T, sql string) string {
 }
 
 // checkRoundTrip asserts that parsing stmt's rendering gives stmt again.
-func checkRoundTrip(t *testing.T, stmt DDL) {
+func checkRoundTrip(t *testing.T, stmt Statement) {
 	t.Helper()
 	sql := stmt.SQL()
-	again, ok, err := ParseDDL(sql)
+	again, ok, err := Parse(sql)
 	if err != nil || !ok || !reflect.DeepEqual(stmt, again) {
 		t.Errorf("round trip of %s: ok=%v err=%v\nwant %#v\ngot  %#v", sql, ok, err, stmt, again)
 	}
@@ -131,8 +131,8 @@ func TestMayBeDDL(t *testing.T) {
 			t.Errorf("mayBeDDL(%q) = %v, want %v", sql, got, want)
 		}
 	}
-	stmt, ok, err := ParseDDL("-- comment\rSHOW ENTITIES")
+	stmt, ok, err := Parse("-- comment\rSHOW ENTITIES")
 	if !ok || err != nil || stmt.SQL() != "SHOW ENTITIES" {
-		t.Errorf("ParseDDL after a comment ending in CR: %v %v %v", stmt, ok, err)
+		t.Errorf("Parse after a comment ending in CR: %v %v %v", stmt, ok, err)
 	}
 }

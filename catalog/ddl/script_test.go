@@ -1,4 +1,4 @@
-package planner
+package ddl
 
 import (
 	"errors"
@@ -35,8 +35,8 @@ COMMENT ON ENTITY user IS 'customer';
 	}
 	for i, w := range want {
 		s := stmts[i]
-		if s.Line != w.line || s.Col != w.col || s.DDL.SQL() != w.sql {
-			t.Errorf("statement %d: got %d:%d %q, want %d:%d %q", i, s.Line, s.Col, s.DDL.SQL(), w.line, w.col, w.sql)
+		if s.Line != w.line || s.Col != w.col || s.Statement.SQL() != w.sql {
+			t.Errorf("statement %d: got %d:%d %q, want %d:%d %q", i, s.Line, s.Col, s.Statement.SQL(), w.line, w.col, w.sql)
 		}
 	}
 	ddl, err := ParseScript("entities.sql", text)

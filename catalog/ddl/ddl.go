@@ -1,4 +1,4 @@
-package planner
+package ddl
 
 import (
 	"strings"
@@ -6,10 +6,11 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 )
 
-// DDL is a parsed featuregate statement: one of *CreateStmt, *DropStmt,
-// *CommentStmt, *ShowStmt. Its SQL method renders it back, canonically.
-type DDL interface {
-	ddl()
+// Statement is a parsed featuregate statement: one of *CreateStmt,
+// *DropStmt, *CommentStmt, *ShowStmt, *MaterializeStmt and
+// *DropProjectStmt. Its SQL method renders it back, canonically.
+type Statement interface {
+	isStatement()
 	// SQL renders the statement on one line, without a trailing semicolon;
 	// parsing it gives an equal statement.
 	SQL() string
@@ -53,7 +54,7 @@ type MaterializeStmt struct {
 	From, To    string   // times as written in their string constants; "now" for now()
 }
 
-// SQL implements DDL.
+// SQL implements Statement.
 func (m *MaterializeStmt) SQL() string {
 	var b strings.Builder
 	b.WriteString("MATERIALIZE")
@@ -73,7 +74,7 @@ func (m *MaterializeStmt) SQL() string {
 	return b.String()
 }
 
-func (*MaterializeStmt) ddl() {}
+func (*MaterializeStmt) isStatement() {}
 
 // DropProjectStmt is DROP PROJECT [IF EXISTS] name: every definition of
 // the project and its online values (featuregate teardown).
@@ -82,7 +83,7 @@ type DropProjectStmt struct {
 	Name     string
 }
 
-// SQL implements DDL.
+// SQL implements Statement.
 func (d *DropProjectStmt) SQL() string {
 	if d.IfExists {
 		return "DROP PROJECT IF EXISTS " + catalog.QuoteIdent(d.Name)
@@ -90,11 +91,11 @@ func (d *DropProjectStmt) SQL() string {
 	return "DROP PROJECT " + catalog.QuoteIdent(d.Name)
 }
 
-func (*DropProjectStmt) ddl() {}
-func (*CreateStmt) ddl()      {}
-func (*DropStmt) ddl()        {}
-func (*CommentStmt) ddl()     {}
-func (*ShowStmt) ddl()        {}
+func (*DropProjectStmt) isStatement() {}
+func (*CreateStmt) isStatement()      {}
+func (*DropStmt) isStatement()        {}
+func (*CommentStmt) isStatement()     {}
+func (*ShowStmt) isStatement()        {}
 
 // SQL renders the statement: the object's CREATE statement, with OR
 // REPLACE when asked.
@@ -145,7 +146,7 @@ func (s *ShowStmt) SQL() string {
 	return "SHOW " + strings.ToUpper(s.What)
 }
 
-// ParseDDL parses one featuregate statement: no trailing text other than
+// Parse parses one featuregate statement: no trailing text other than
 // an optional ';' and whitespace or comments.
 //
 // It returns ok=false, with no error, when sql is not a featuregate
@@ -155,7 +156,7 @@ func (s *ShowStmt) SQL() string {
 // SOURCES | FEATURE | FEATURES | PROJECTS or SHOW CREATE ENTITY | SOURCE |
 // FEATURE) but is malformed, it returns ok=true and a *featuregate.Error
 // whose Position is the 1-based character position of the offending token.
-func ParseDDL(sql string) (stmt DDL, ok bool, err error) {
+func Parse(sql string) (stmt Statement, ok bool, err error) {
 	if !mayBeDDL(sql) {
 		return nil, false, nil
 	}

@@ -1,4 +1,4 @@
-package planner
+package ddl
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 	featuregate "github.com/featuregate/featuregate"
 )
 
-// FuzzParseDDL checks that ParseDDL never panics, that its errors are
+// FuzzParseDDL checks that Parse never panics, that its errors are
 // *featuregate.Error with a position inside the statement, and that what
 // it parses renders to SQL that parses back to an equal statement.
 func FuzzParseDDL(f *testing.F) {
@@ -20,7 +20,7 @@ func FuzzParseDDL(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, sql string) {
-		stmt, ok, err := ParseDDL(sql)
+		stmt, ok, err := Parse(sql)
 		if err != nil {
 			checkDDLError(t, sql, ok, err)
 			return
@@ -29,7 +29,7 @@ func FuzzParseDDL(f *testing.F) {
 			return
 		}
 		rendered := stmt.SQL()
-		again, ok, err := ParseDDL(rendered)
+		again, ok, err := Parse(rendered)
 		if err != nil || !ok || !reflect.DeepEqual(stmt, again) {
 			t.Fatalf("round trip of %q\nrendered %q\nok=%v err=%v\nwant %#v\ngot  %#v", sql, rendered, ok, err, stmt, again)
 		}
@@ -43,10 +43,10 @@ func checkDDLError(t *testing.T, sql string, ok bool, err error) {
 	t.Helper()
 	var fe *featuregate.Error
 	if !ok || !errors.As(err, &fe) {
-		t.Fatalf("ParseDDL(%q): ok=%v err=%#v", sql, ok, err)
+		t.Fatalf("Parse(%q): ok=%v err=%#v", sql, ok, err)
 	}
 	if fe.Position < 1 || fe.Position > utf8.RuneCountInString(sql)+1 {
-		t.Fatalf("ParseDDL(%q): position %d out of range: %v", sql, fe.Position, err)
+		t.Fatalf("Parse(%q): position %d out of range: %v", sql, fe.Position, err)
 	}
 }
 
