@@ -10,14 +10,16 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/pit"
+	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // rewriteAsOf replaces each AS OF clause of sql (one statement) with the
 // point-in-time subquery that computes it. It reports false when sql has
 // no AS OF clause over a feature relation. The notices explain the plan
 // for EXPLAIN.
-func rewriteAsOf(cv *catalogView, sql string, columns func(table string) []string) (out string, notices []string, found bool, err error) {
-	clauses, err := findAsOf(sql, func(name string) bool { return cv.relation(name) != nil })
+func rewriteAsOf(cv *catalogview.View, sql string, columns func(table string) []string) (out string, notices []string, found bool, err error) {
+	clauses, err := findAsOf(sql, func(name string) bool { return cv.Relation(name) != nil })
 	if err != nil || len(clauses) == 0 {
 		return "", nil, err != nil, err
 	}
@@ -75,11 +77,11 @@ func splice(sql string, clauses []asOf, subs []string) string {
 
 // planClause writes the subquery of one clause and the notices that
 // explain it.
-func planClause(cv *catalogView, sql string, a *asOf, refs []colRef) (string, []string, *spineWant, error) {
-	rel := cv.relation(a.rel.name)
+func planClause(cv *catalogview.View, sql string, a *asOf, refs []colRef) (string, []string, *spineWant, error) {
+	rel := cv.Relation(a.rel.name)
 	cols, err := usedColumns(rel, a, refs)
 	if err != nil {
-		return "", nil, nil, err.At(charOffset(sql, a.rel.pos) + 1)
+		return "", nil, nil, err.At(pgtree.CharOffset(sql, a.rel.pos) + 1)
 	}
 	views := pitViews(cv, rel, cols)
 	var sub string
@@ -90,13 +92,13 @@ func planClause(cv *catalogView, sql string, a *asOf, refs []colRef) (string, []
 		sub, want, err = joinSQL(sql, rel, a, views, cols)
 	}
 	if err != nil {
-		return "", nil, nil, err.At(charOffset(sql, a.rel.pos) + 1)
+		return "", nil, nil, err.At(pgtree.CharOffset(sql, a.rel.pos) + 1)
 	}
 	return "LATERAL " + sub + " AS " + a.alias, explainNotes(a, views, sub), want, nil
 }
 
 // atTimeSQL is the subquery of `FROM rel AS OF time`: every entity.
-func atTimeSQL(cv *catalogView, rel *catalog.Relation, a *asOf, views []pit.View, cols []pit.Column) (string, *featuregate.Error) {
+func atTimeSQL(cv *catalogview.View, rel *catalog.Relation, a *asOf, views []pit.View, cols []pit.Column) (string, *featuregate.Error) {
 	if len(views) == 0 { // no feature read (count(*)): the entities of every view
 		views = pitViewsAll(cv, rel)
 	}

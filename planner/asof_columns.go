@@ -2,8 +2,6 @@ package planner
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -11,6 +9,8 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/pit"
+	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // colRef is a column reference of a query: its names, and whether it ends
@@ -25,7 +25,7 @@ type colRef struct {
 // columnRefs collects every column reference of a parsed query.
 func columnRefs(tree *pg_query.ParseResult) []colRef {
 	var out []colRef
-	walk(tree.ProtoReflect(), func(m protoreflect.Message) bool {
+	pgtree.Walk(tree.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch n := m.Interface().(type) {
 		case *pg_query.SelectStmt:
 			out = append(out, selectStars(n)...)
@@ -92,11 +92,11 @@ func usedColumns(rel *catalog.Relation, a *asOf, refs []colRef) ([]pit.Column, *
 			r.star && len(r.names) == 1 && r.names[0] == a.aliasName:
 			all = true
 		case !r.star && len(r.names) == 1:
-			if err := resolveColumn(rel, r.names[0], wanted); err != nil {
+			if err := catalogview.ResolveColumn(rel, r.names[0], wanted); err != nil {
 				return nil, err
 			}
 		case !r.star && len(r.names) == 2 && r.names[0] == a.aliasName:
-			if err := resolveColumn(rel, r.names[1], wanted); err != nil {
+			if err := catalogview.ResolveColumn(rel, r.names[1], wanted); err != nil {
 				return nil, err
 			}
 		}
@@ -115,34 +115,14 @@ func usedColumns(rel *catalog.Relation, a *asOf, refs []colRef) ([]pit.Column, *
 	return cols, nil
 }
 
-// resolveColumn marks the feature column called name as wanted.
-func resolveColumn(rel *catalog.Relation, name string, wanted map[string]bool) *featuregate.Error {
-	var candidates []string
-	for _, f := range rel.Features {
-		switch {
-		case f.Column == name || f.FullName() == name:
-			wanted[name] = true
-			return nil
-		case f.Feature == name:
-			candidates = append(candidates, f.FullName())
-		}
-	}
-	if len(candidates) > 1 {
-		return featuregate.Errorf(featuregate.KindAmbiguous, "column reference %q is ambiguous in %s: it may be %s",
-			name, rel.Name, strings.Join(candidates, " or ")).
-			WithHint("name the feature by its full name, %s", candidates[0])
-	}
-	return nil
-}
-
 // pitViews describes, for pit, the views that hold cols.
-func pitViews(cv *catalogView, rel *catalog.Relation, cols []pit.Column) []pit.View {
+func pitViews(cv *catalogview.View, rel *catalog.Relation, cols []pit.Column) []pit.View {
 	var views []pit.View
 	index := map[string]int{}
 	for _, c := range cols {
 		i, ok := index[c.View]
 		if !ok {
-			v := pitView(cv, c.View)
+			v := cv.PitView(c.View)
 			if v == nil {
 				continue
 			}
@@ -159,50 +139,18 @@ func pitViews(cv *catalogView, rel *catalog.Relation, cols []pit.Column) []pit.V
 }
 
 // pitViewsAll describes every view of rel, reading no features.
-func pitViewsAll(cv *catalogView, rel *catalog.Relation) []pit.View {
+func pitViewsAll(cv *catalogview.View, rel *catalog.Relation) []pit.View {
 	var views []pit.View
 	seen := map[string]bool{}
 	for _, f := range rel.Features {
 		if !seen[f.View] {
 			seen[f.View] = true
-			if v := pitView(cv, f.View); v != nil {
+			if v := cv.PitView(f.View); v != nil {
 				views = append(views, *v)
 			}
 		}
 	}
 	return views
-}
-
-// pitView describes feature view name, without features.
-func pitView(cv *catalogView, name string) *pit.View {
-	fv, _ := cv.snap.Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
-	if fv == nil {
-		return nil
-	}
-	src, _ := cv.snap.Find(catalog.KindSource, fv.Source).(*catalog.Source)
-	ent, _ := cv.snap.Find(catalog.KindEntity, fv.Entity).(*catalog.Entity)
-	if src == nil || ent == nil {
-		return nil
-	}
-	v := &pit.View{Name: fv.Name, TTL: absoluteTTL(fv), Indexed: cv.indexed[fv.Name],
-		Source: pit.Source{From: sourceFrom(src), TS: src.TimestampColumn, Created: src.CreatedColumn}}
-	for _, k := range ent.Keys {
-		v.Keys = append(v.Keys, k.Name)
-	}
-	for _, f := range fv.Features {
-		if f.Check != "" {
-			v.Checks = append(v.Checks, f.Check)
-		}
-	}
-	return v
-}
-
-// sourceFrom is a source as a FROM item.
-func sourceFrom(src *catalog.Source) string {
-	if src.Table != "" {
-		return src.Table
-	}
-	return "(" + src.Query + ")"
 }
 
 func containsFeature(fs []pit.Feature, name string) bool {
@@ -221,16 +169,4 @@ func featureType(rel *catalog.Relation, c pit.Column) string {
 		}
 	}
 	return "text"
-}
-
-// absoluteTTL writes a view's TTL as an exact duration in seconds, so that
-// a TTL of days means the same in every session time zone (PostgreSQL
-// subtracts '1 day' as a calendar day, 23 or 25 hours across a daylight
-// saving change); months count 30 days, as in the online store.
-func absoluteTTL(fv *catalog.FeatureView) string {
-	d, err := ttlOf(fv)
-	if err != nil || d == 0 {
-		return fv.TTL // checked at CREATE; kept as written otherwise
-	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds"
 }

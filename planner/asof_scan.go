@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // PostgreSQL's grammar has no AS OF, so a query that reads features AS OF
@@ -236,7 +237,7 @@ func (sc *scanner) condition(a *asOf, i int) error {
 		a.onStart, a.onEnd = int(sc.toks[i+1].Start), int(sc.toks[end-1].End)
 	case a.join != fromItem:
 		return featuregate.Errorf(featuregate.KindSyntax, "a feature relation joined AS OF needs USING (join keys) or ON alias.key = spine.key").
-			At(charOffset(sc.sql, a.start) + 1)
+			At(pgtree.CharOffset(sc.sql, a.start) + 1)
 	}
 	return nil
 }
@@ -266,9 +267,9 @@ func (sc *scanner) onEnd(t0 int) int {
 
 func (sc *scanner) pos(i int) int {
 	if i >= len(sc.toks) {
-		return charOffset(sc.sql, len(sc.sql)) + 1
+		return pgtree.CharOffset(sc.sql, len(sc.sql)) + 1
 	}
-	return charOffset(sc.sql, int(sc.toks[i].Start)) + 1
+	return pgtree.CharOffset(sc.sql, int(sc.toks[i].Start)) + 1
 }
 
 func (sc *scanner) errAt(i int, format string, args ...any) error {

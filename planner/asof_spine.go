@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/featuregate/featuregate/pit"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // A per-row AS OF join probes each view once per spine row. When the spine
@@ -81,7 +82,7 @@ func spineOrder(sql string, tree *pg_query.ParseResult, before int, want spineWa
 func spineTable(tree *pg_query.ParseResult, alias string) (*pg_query.RangeVar, map[string]bool) {
 	var found []*pg_query.RangeVar
 	ctes := map[string]bool{}
-	walk(tree.ProtoReflect(), func(m protoreflect.Message) bool {
+	pgtree.Walk(tree.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch n := m.Interface().(type) {
 		case *pg_query.CommonTableExpr:
 			ctes[n.Ctename] = true

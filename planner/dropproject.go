@@ -42,7 +42,7 @@ func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (s
 	}
 	if len(changes) > 0 {
 		_, err = e.p.reg.Apply(ctx, e.stmt.Name, e.s.User, e.sql, changes)
-		e.p.catalogs.invalidate(e.stmt.Name)
+		e.p.catalogs.Invalidate(e.stmt.Name)
 		if err != nil {
 			return "", err
 		}

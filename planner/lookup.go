@@ -13,6 +13,7 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
 // Lookup reads the latest values of features for entity keys from the
@@ -37,20 +38,20 @@ func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.Loo
 	if err != nil {
 		return nil, err
 	}
-	return p.runLookup(ctx, cv.snap.Project, lp, req.Rows)
+	return p.runLookup(ctx, cv.Snapshot().Project, lp, req.Rows)
 }
 
 // lookupColumns resolves the request's features into relation columns.
-func lookupColumns(cv *catalogView, req plan.LookupRequest) ([]catalog.RelationFeature, error) {
+func lookupColumns(cv *catalogview.View, req plan.LookupRequest) ([]catalog.RelationFeature, error) {
 	var feats []catalog.RelationFeature
 	if req.Relation != "" {
-		rel := cv.relation(req.Relation)
+		rel := cv.Relation(req.Relation)
 		if rel == nil {
-			return nil, featuregate.Errorf(featuregate.KindUndefined, "feature relation %q does not exist in project %q", req.Relation, cv.snap.Project).
+			return nil, featuregate.Errorf(featuregate.KindUndefined, "feature relation %q does not exist in project %q", req.Relation, cv.Snapshot().Project).
 				WithHint("SHOW FEATURE VIEWS and SHOW FEATURE SERVICES list them")
 		}
 		feats = rel.Features
-		if req.Relation == catalog.AllFeatures && cv.snap.Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
+		if req.Relation == catalog.AllFeatures && cv.Snapshot().Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
 			feats = onlineOnly(cv, feats) // every online feature
 		}
 	} else {
@@ -76,10 +77,10 @@ func lookupColumns(cv *catalogView, req plan.LookupRequest) ([]catalog.RelationF
 }
 
 // onlineOnly drops the features of OFFLINE views.
-func onlineOnly(cv *catalogView, feats []catalog.RelationFeature) []catalog.RelationFeature {
+func onlineOnly(cv *catalogview.View, feats []catalog.RelationFeature) []catalog.RelationFeature {
 	var out []catalog.RelationFeature
 	for _, f := range feats {
-		if v, _ := cv.snap.Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView); v != nil && v.Online {
+		if v, _ := cv.Snapshot().Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView); v != nil && v.Online {
 			out = append(out, f)
 		}
 	}
@@ -87,12 +88,12 @@ func onlineOnly(cv *catalogView, feats []catalog.RelationFeature) []catalog.Rela
 }
 
 // featureRef resolves Feast's "view:feature".
-func featureRef(cv *catalogView, ref string) (catalog.RelationFeature, error) {
+func featureRef(cv *catalogview.View, ref string) (catalog.RelationFeature, error) {
 	view, feature, ok := strings.Cut(ref, ":")
 	if !ok {
 		return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindInvalid, "feature reference %q is not view:feature", ref)
 	}
-	rel := cv.relation(view)
+	rel := cv.Relation(view)
 	if rel == nil || rel.Kind != catalog.KindFeatureView {
 		return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q does not exist", view)
 	}
@@ -123,7 +124,7 @@ type lookupPlan struct {
 
 // planLookup resolves views, keys and value positions once; a prepared
 // statement keeps the plan for all its executions.
-func planLookup(cv *catalogView, keyNames []string, feats []catalog.RelationFeature) (*lookupPlan, error) {
+func planLookup(cv *catalogview.View, keyNames []string, feats []catalog.RelationFeature) (*lookupPlan, error) {
 	lp := &lookupPlan{features: feats}
 	views := map[string]int{}
 	for _, f := range feats {
@@ -150,11 +151,11 @@ func planLookup(cv *catalogView, keyNames []string, feats []catalog.RelationFeat
 }
 
 // lookupViewOf resolves one view and checks the request gives its keys.
-func lookupViewOf(cv *catalogView, name string, keyNames []string, lp *lookupPlan) (lookupView, error) {
-	fv, _ := cv.snap.Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
+func lookupViewOf(cv *catalogview.View, name string, keyNames []string, lp *lookupPlan) (lookupView, error) {
+	fv, _ := cv.Snapshot().Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
 	var ent *catalog.Entity
 	if fv != nil {
-		ent, _ = cv.snap.Find(catalog.KindEntity, fv.Entity).(*catalog.Entity)
+		ent, _ = cv.Snapshot().Find(catalog.KindEntity, fv.Entity).(*catalog.Entity)
 	}
 	if fv == nil || ent == nil {
 		return lookupView{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q is not defined", name)
@@ -163,11 +164,11 @@ func lookupViewOf(cv *catalogView, name string, keyNames []string, lp *lookupPla
 		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s is OFFLINE: it has no online values", fv.Name).
 			WithHint("read it AS OF a time, or make it ONLINE and MATERIALIZE it")
 	}
-	ttl, err := ttlOf(fv)
+	ttl, err := catalogview.TTL(fv)
 	if err != nil {
 		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s: %v", fv.Name, err)
 	}
-	lv := lookupView{view: fv, name: onlineName(cv.snap, fv), ttl: ttl}
+	lv := lookupView{view: fv, name: catalogview.OnlineName(cv.Snapshot(), fv), ttl: ttl}
 	for _, k := range ent.Keys {
 		i := slices.Index(keyNames, k.Name)
 		if i < 0 {

@@ -9,12 +9,13 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
 // parseLookup checks that sel is a key lookup of the feature relation
 // named relName and plans it.
-func (p *Planner) parseLookup(cv *catalogView, sel *pg_query.SelectStmt, relName string) (*lookupExec, error) {
-	r := cv.relation(relName)
+func (p *Planner) parseLookup(cv *catalogview.View, sel *pg_query.SelectStmt, relName string) (*lookupExec, error) {
+	r := cv.Relation(relName)
 	if sel == nil || sel.Op != pg_query.SetOperation_SETOP_NONE || len(sel.FromClause) != 1 || sel.FromClause[0].GetRangeVar() == nil {
 		return nil, refuseRead(relName, "this statement reads it in another way", r.Keys)
 	}
@@ -27,7 +28,7 @@ func (p *Planner) parseLookup(cv *catalogView, sel *pg_query.SelectStmt, relName
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
-	e := &lookupExec{p: p, project: cv.snap.Project}
+	e := &lookupExec{p: p, project: cv.Snapshot().Project}
 	keyed := *r // the relation as the lookup sees it: the keys it gives
 	if e.empty = isLimitZero(sel.LimitCount); !e.empty {
 		if sel.LimitCount != nil {
@@ -40,7 +41,7 @@ func (p *Planner) parseLookup(cv *catalogView, sel *pg_query.SelectStmt, relName
 		keyed.Keys = e.onlyKeys(r.Keys, given)
 	}
 	starFeatures := keyed.Features
-	if keyed.Name == catalog.AllFeatures && cv.snap.Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
+	if keyed.Name == catalog.AllFeatures && cv.Snapshot().Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
 		starFeatures = servable(cv, keyed.Features, keyed.Keys) // * of features: what these keys can serve
 	}
 	feats, err := e.targets(&keyed, starFeatures, alias, sel.TargetList)
@@ -140,7 +141,7 @@ func (e *lookupExec) column(r *catalog.Relation, name, out string, addFeature fu
 		return nil
 	}
 	wanted := map[string]bool{}
-	if err := resolveColumn(r, name, wanted); err != nil {
+	if err := catalogview.ResolveColumn(r, name, wanted); err != nil {
 		return err
 	}
 	for _, f := range r.Features {
@@ -371,11 +372,11 @@ func oneKey(n, k int, vs valueSource) []valueSource {
 
 // servable keeps the features of online views whose entity keys are all
 // among keys: what `SELECT * FROM features WHERE …` can answer.
-func servable(cv *catalogView, feats []catalog.RelationFeature, keys []catalog.Column) []catalog.RelationFeature {
+func servable(cv *catalogview.View, feats []catalog.RelationFeature, keys []catalog.Column) []catalog.RelationFeature {
 	var out []catalog.RelationFeature
 	for _, f := range onlineOnly(cv, feats) {
-		v, _ := cv.snap.Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView)
-		ent, _ := cv.snap.Find(catalog.KindEntity, v.Entity).(*catalog.Entity)
+		v, _ := cv.Snapshot().Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView)
+		ent, _ := cv.Snapshot().Find(catalog.KindEntity, v.Entity).(*catalog.Entity)
 		if ent != nil && !slices.ContainsFunc(ent.Keys, func(k catalog.Column) bool { return !slices.Contains(keys, k) }) {
 			out = append(out, f)
 		}

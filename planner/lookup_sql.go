@@ -15,6 +15,8 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // A SELECT that reads a feature relation without AS OF is a lookup of the
@@ -28,7 +30,7 @@ import (
 
 // featureRead plans a parsed statement that reads a feature relation
 // without AS OF; it reports false when the statement reads none.
-func (p *Planner) featureRead(s plan.Session, cv *catalogView, stmt *pg_query.Node, text string) (plan.Statement, bool) {
+func (p *Planner) featureRead(s plan.Session, cv *catalogview.View, stmt *pg_query.Node, text string) (plan.Statement, bool) {
 	rel := readsRelation(cv, stmt)
 	if rel == "" {
 		return plan.Statement{}, false
@@ -40,7 +42,7 @@ func (p *Planner) featureRead(s plan.Session, cv *catalogView, stmt *pg_query.No
 	}
 	lk, err := p.parseLookup(cv, stmt.GetSelectStmt(), rel)
 	if err == nil {
-		lk.text, lk.gen = text, cv.gen
+		lk.text, lk.gen = text, cv.Generation()
 	}
 	switch {
 	case err != nil:
@@ -55,19 +57,19 @@ func (p *Planner) featureRead(s plan.Session, cv *catalogView, stmt *pg_query.No
 }
 
 // readsRelation returns the name of a feature relation stmt reads, or "".
-func readsRelation(cv *catalogView, stmt *pg_query.Node) string {
-	if cv == nil || len(cv.words) == 0 {
+func readsRelation(cv *catalogview.View, stmt *pg_query.Node) string {
+	if cv == nil || len(cv.RelationWords()) == 0 {
 		return ""
 	}
 	ctes := map[string]bool{}
 	var found string
-	walk(stmt.ProtoReflect(), func(m protoreflect.Message) bool {
+	pgtree.Walk(stmt.ProtoReflect(), func(m protoreflect.Message) bool {
 		switch n := m.Interface().(type) {
 		case *pg_query.CommonTableExpr:
 			ctes[n.Ctename] = true
 		case *pg_query.RangeVar:
-			if found == "" && (n.Schemaname == "" || n.Schemaname == catalog.RelationSchema(cv.snap.Project)) &&
-				!ctes[n.Relname] && cv.relation(n.Relname) != nil {
+			if found == "" && (n.Schemaname == "" || n.Schemaname == catalog.RelationSchema(cv.Snapshot().Project)) &&
+				!ctes[n.Relname] && cv.Relation(n.Relname) != nil {
 				found = n.Relname
 			}
 		}
@@ -281,7 +283,7 @@ func firstOr(names []string, all string) string {
 // change; like PostgreSQL, it refuses a new plan with other columns.
 func (e *lookupExec) replan(ctx context.Context) error {
 	cv, err := e.p.catalog(ctx, plan.Session{Database: e.project})
-	if err != nil || cv == nil || cv.gen == e.gen || e.text == "" {
+	if err != nil || cv == nil || cv.Generation() == e.gen || e.text == "" {
 		return err
 	}
 	tree, err := pg_query.Parse(e.text)
@@ -302,7 +304,7 @@ func (e *lookupExec) replan(ctx context.Context) error {
 		return featuregate.Errorf(featuregate.KindUnsupported, "cached plan must not change result type").
 			WithHint("the feature relation changed since the statement was prepared: prepare it again")
 	}
-	ne.text, ne.gen = e.text, cv.gen
+	ne.text, ne.gen = e.text, cv.Generation()
 	*e = *ne
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/pit"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
 // Materialization (SURFACE.md §3): for each online view, PostgreSQL
@@ -108,7 +109,7 @@ func (e *materializeExec) views(snap *catalog.Snapshot) ([]*catalog.FeatureView,
 // view materializes one view and returns its result row.
 func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *catalog.FeatureView, to time.Time, w plan.RowWriter) ([]any, error) {
 	started := time.Now()
-	name := onlineName(snap, v)
+	name := catalogview.OnlineName(snap, v)
 	unlock := e.p.lockView(e.s.Database, name)
 	defer unlock()
 	from, err := e.from(ctx, name)
@@ -180,7 +181,7 @@ func (p *Planner) timeOf(s string) (time.Time, error) {
 
 // materializeView describes v for pit with all its features, in order.
 func materializeView(snap *catalog.Snapshot, v *catalog.FeatureView) *pit.View {
-	pv := pitView(&catalogView{snap: snap}, v.Name)
+	pv := catalogview.New(snap, nil, 0).PitView(v.Name)
 	if pv == nil {
 		return nil
 	}

@@ -13,12 +13,13 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
 // testCatalog is the catalog of the golden files of testdata/plan: the
 // StreamFlow views (two indexed, one not), a view of another entity, and
 // a service.
-func testCatalog(t *testing.T) *catalogView {
+func testCatalog(t *testing.T) *catalogview.View {
 	t.Helper()
 	var objs []catalog.Object
 	for _, stmt := range []string{
@@ -51,7 +52,7 @@ func testCatalog(t *testing.T) *catalogView {
 			snap.Services = append(snap.Services, o)
 		}
 	}
-	return newCatalogView(snap, map[string]bool{"subs_profile_fv": true, "item_fv": true}, 1)
+	return catalogview.New(snap, map[string]bool{"subs_profile_fv": true, "item_fv": true}, 1)
 }
 
 // TestPlanGolden runs testdata/plan: "plan" shows how each statement of a

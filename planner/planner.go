@@ -10,19 +10,20 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
 	cache         planCache
-	catalogs      catalogCache
+	catalogs      catalogview.Cache
 	reg           Registry
 	opts          options
 	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
@@ -56,10 +57,10 @@ func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.P
 	if err != nil && !quickForward(sql, nil) {
 		return nil, err // plain SQL still goes upstream, which reports its own state
 	}
-	if quickForward(sql, cv.relationWords()) {
+	if quickForward(sql, cv.RelationWords()) {
 		return &plan.Plan{Text: sql, Statements: []plan.Statement{{SQL: sql}}}, nil
 	}
-	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.generation(), sql: sql}
+	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.Generation(), sql: sql}
 	if pl, ok := p.cache.get(key); ok {
 		return pl, nil
 	}
@@ -71,11 +72,11 @@ func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.P
 }
 
 // catalog returns the session's project catalog; nil without a registry.
-func (p *Planner) catalog(ctx context.Context, s plan.Session) (*catalogView, error) {
+func (p *Planner) catalog(ctx context.Context, s plan.Session) (*catalogview.View, error) {
 	if p.reg == nil || s.Database == "" {
 		return nil, nil
 	}
-	cv, err := p.catalogs.get(ctx, p.reg, s.Database)
+	cv, err := p.catalogs.Get(ctx, p.reg, s.Database)
 	if err != nil {
 		return nil, featuregate.Errorf(featuregate.KindUnavailable, "cannot read the registry of project %q: %v", s.Database, err)
 	}
@@ -85,7 +86,7 @@ func (p *Planner) catalog(ctx context.Context, s plan.Session) (*catalogView, er
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
 // featuregate's own statements or point-in-time clauses; if it does not,
 // it is forwarded whole so that PostgreSQL reports the syntax error.
-func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogView, sql string) *plan.Plan {
+func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogview.View, sql string) *plan.Plan {
 	pl, parsed := p.planParsed(s, cv, sql)
 	if parsed {
 		return pl
@@ -98,7 +99,7 @@ func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogView, sql
 
 // planParsed plans sql if PostgreSQL's grammar accepts it, and reports
 // whether it did.
-func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
+func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (*plan.Plan, bool) {
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
 		return nil, false
@@ -108,7 +109,7 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
 			if d, ok, err := ddl.Parse(text); ok {
-				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
+				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, pgtree.CharOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
 		}
@@ -134,7 +135,7 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan
 // planPieces splits sql at its semicolons with PostgreSQL's scanner and
 // plans each piece. It reports false when no piece is a featuregate
 // statement.
-func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
+func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogview.View, sql string) (*plan.Plan, bool) {
 	pieces, err := ddl.SplitStatements(sql)
 	if err != nil {
 		return nil, false
@@ -149,11 +150,11 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogVie
 		d, ok, err := ddl.Parse(pc.Text)
 		if ok {
 			found = true
-			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.Text, d, err, charOffset(sql, pc.Start)))
+			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.Text, d, err, pgtree.CharOffset(sql, pc.Start)))
 			text.WriteString(pc.Text)
 			continue
 		}
-		st, ok := p.planAsOf(ctx, s, cv, pc.Text, charOffset(sql, pc.Start))
+		st, ok := p.planAsOf(ctx, s, cv, pc.Text, pgtree.CharOffset(sql, pc.Start))
 		if ok {
 			found = true
 			pl.Statements = append(pl.Statements, st)
@@ -174,7 +175,7 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogVie
 
 // planAsOf plans a statement with point-in-time clauses, and reports false
 // when it has none.
-func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogView, text string, offset int) (plan.Statement, bool) {
+func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.View, text string, offset int) (plan.Statement, bool) {
 	if cv == nil {
 		return plan.Statement{}, false
 	}
@@ -218,14 +219,6 @@ func (p *Planner) ddlOrError(s plan.Session, text string, d ddl.Statement, err e
 		return plan.Statement{SQL: text, Refusal: err}
 	}
 	return p.ddlStatement(s, text, d)
-}
-
-// charOffset converts a byte offset in sql into a count of characters.
-func charOffset(sql string, byteOff int) int {
-	if byteOff > len(sql) {
-		byteOff = len(sql)
-	}
-	return utf8.RuneCountInString(sql[:byteOff])
 }
 
 // statementText cuts one statement out of the query string. pg_query gives

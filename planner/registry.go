@@ -12,6 +12,7 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
 // Registry stores the definitions; *catalog.Store implements it.
@@ -84,7 +85,7 @@ type changeExec struct {
 }
 
 func (p *Planner) change(s plan.Session, sql, tag string, changes ...catalog.Change) plan.Local {
-	return &changeExec{reg: p.reg, online: p.opts.online, log: p.opts.log, invalidate: p.catalogs.invalidate,
+	return &changeExec{reg: p.reg, online: p.opts.online, log: p.opts.log, invalidate: p.catalogs.Invalidate,
 		s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
 }
 
@@ -124,7 +125,7 @@ func (e *changeExec) onlineNames(ctx context.Context) map[string]bool {
 	}
 	names := make(map[string]bool, len(snap.Views))
 	for _, v := range snap.Views {
-		names[onlineName(snap, v)] = true
+		names[catalogview.OnlineName(snap, v)] = true
 	}
 	return names
 }
