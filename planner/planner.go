@@ -16,6 +16,7 @@ import (
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/asof"
 	"github.com/featuregate/featuregate/planner/catalogview"
 	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
@@ -27,7 +28,7 @@ type Planner struct {
 	reg           Registry
 	opts          options
 	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
-	columns       tableColumns
+	columns       asof.TableColumns
 }
 
 // columnsFunc reads the columns of offline tables, for ordering spines;
@@ -36,7 +37,7 @@ func (p *Planner) columnsFunc(ctx context.Context) func(string) []string {
 	if p.opts.offline == nil {
 		return nil
 	}
-	return func(table string) []string { return p.columns.get(ctx, p.opts.offline, table) }
+	return func(table string) []string { return p.columns.Get(ctx, p.opts.offline, table) }
 }
 
 // New returns a Planner whose feature statements use reg; with a nil reg
@@ -179,7 +180,7 @@ func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.
 	if cv == nil {
 		return plan.Statement{}, false
 	}
-	out, notices, found, err := rewriteAsOf(cv, text, p.columnsFunc(ctx))
+	out, notices, found, err := asof.Rewrite(cv, text, p.columnsFunc(ctx))
 	if !found {
 		return plan.Statement{}, false
 	}

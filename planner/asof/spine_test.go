@@ -1,15 +1,17 @@
-package planner
+package asof
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/featuregate/featuregate/planner/internal/plantest"
 )
 
 // TestSpineOrder checks which spines are read in (keys, time) order: a
 // table of the query named by the time's qualifier, whose columns include
 // the keys and the time; never a CTE, a subquery, or a table lacking them.
 func TestSpineOrder(t *testing.T) {
-	cv := testCatalog(t)
+	cv := plantest.Catalog(t)
 	columns := func(table string) []string {
 		switch table {
 		case `"spine"`, `"public"."spine"`:
@@ -37,7 +39,7 @@ func TestSpineOrder(t *testing.T) {
 		{"SELECT f.months_active FROM spine s JOIN subs_profile_fv AS OF s.t f ON f.user_id = other.user_id, other",
 			"FROM spine s JOIN LATERAL"},
 	} {
-		out, _, found, err := rewriteAsOf(cv, c.sql, columns)
+		out, _, found, err := Rewrite(cv, c.sql, columns)
 		if err != nil || !found {
 			t.Errorf("%s: found=%v err=%v", c.sql, found, err)
 			continue

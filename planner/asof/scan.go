@@ -1,4 +1,4 @@
-package planner
+package asof
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 )
 
 // PostgreSQL's grammar has no AS OF, so a query that reads features AS OF
-// a time does not parse. The planner finds each `<relation> AS OF <time>
+// a time does not parse. Rewrite finds each `<relation> AS OF <time>
 // [[AS] alias]` with PostgreSQL's scanner, replaces it with a subquery
 // written by package pit, and lets the grammar check the result.
 

@@ -1,4 +1,4 @@
-package planner
+package asof
 
 import (
 	"fmt"
@@ -14,11 +14,11 @@ import (
 	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
-// rewriteAsOf replaces each AS OF clause of sql (one statement) with the
+// Rewrite replaces each AS OF clause of sql (one statement) with the
 // point-in-time subquery that computes it. It reports false when sql has
 // no AS OF clause over a feature relation. The notices explain the plan
 // for EXPLAIN.
-func rewriteAsOf(cv *catalogview.View, sql string, columns func(table string) []string) (out string, notices []string, found bool, err error) {
+func Rewrite(cv *catalogview.View, sql string, columns func(table string) []string) (out string, notices []string, found bool, err error) {
 	clauses, err := findAsOf(sql, func(name string) bool { return cv.Relation(name) != nil })
 	if err != nil || len(clauses) == 0 {
 		return "", nil, err != nil, err

@@ -1,4 +1,4 @@
-package planner
+package asof
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -145,10 +146,16 @@ func timeColumn(expr string) (q, col string, ok bool) {
 	return f[0], f[1], true
 }
 
-// tableColumns reads and caches the columns of offline tables, for
-// spineOrder. A table it cannot see (a client's temporary table, a view
+// Querier runs a query on the offline PostgreSQL; *pgxpool.Pool
+// implements it.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// TableColumns reads and caches the columns of offline tables, for the
+// columns function of Rewrite, which orders spines by them. A table it cannot see (a client's temporary table, a view
 // it may not read) has none, and its spine is left as it is.
-type tableColumns struct {
+type TableColumns struct {
 	mu    sync.Mutex
 	cache map[string]cachedColumns
 }
@@ -162,7 +169,8 @@ type cachedColumns struct {
 
 const columnsTTL = 10 * time.Second
 
-func (tc *tableColumns) get(ctx context.Context, q Offline, table string) []string {
+// Get returns the columns of table, read with q at most every columnsTTL.
+func (tc *TableColumns) Get(ctx context.Context, q Querier, table string) []string {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	if c, ok := tc.cache[table]; ok && time.Since(c.at) < columnsTTL {
