@@ -172,7 +172,7 @@ func (p *Planner) timeOf(s string) (time.Time, error) {
 		}
 		return time.Now().UTC(), nil
 	}
-	t, err := parseTime(s)
+	t, err := ddl.ParseTime(s)
 	if err != nil {
 		return t, featuregate.Errorf(featuregate.KindInvalid, "%v", err)
 	}

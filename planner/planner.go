@@ -19,16 +19,18 @@ import (
 	"github.com/featuregate/featuregate/planner/asof"
 	"github.com/featuregate/featuregate/planner/catalogview"
 	"github.com/featuregate/featuregate/planner/internal/pgtree"
+	"github.com/featuregate/featuregate/planner/lookup"
 )
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
 	cache         planCache
-	catalogs      catalogview.Cache
+	catalogs      *catalogview.Cache
 	reg           Registry
 	opts          options
 	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
 	columns       asof.TableColumns
+	lookups       *lookup.Reader
 }
 
 // columnsFunc reads the columns of offline tables, for ordering spines;
@@ -43,18 +45,25 @@ func (p *Planner) columnsFunc(ctx context.Context) func(string) []string {
 // New returns a Planner whose feature statements use reg; with a nil reg
 // they are refused.
 func New(reg Registry, opts ...Option) *Planner {
-	p := &Planner{cache: planCache{max: 4096}, reg: reg}
+	p := &Planner{cache: planCache{max: 4096}, catalogs: catalogview.NewCache(reg), reg: reg}
 	for _, o := range opts {
 		o(&p.opts)
 	}
+	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now}
 	return p
+}
+
+// Lookup reads the latest values of features for entity keys from the
+// online store, one result row per requested key, in request order.
+func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
+	return p.lookups.Lookup(ctx, req)
 }
 
 // Plan splits sql into statements and decides how each runs. A string that
 // PostgreSQL's grammar rejects is forwarded whole, so that the offline
 // PostgreSQL reports the syntax error with its exact message and position.
 func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.Plan, error) {
-	cv, err := p.catalog(ctx, s)
+	cv, err := p.catalogs.View(ctx, s.Database)
 	if err != nil && !quickForward(sql, nil) {
 		return nil, err // plain SQL still goes upstream, which reports its own state
 	}
@@ -70,18 +79,6 @@ func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.P
 		p.cache.put(key, pl) // local statements are bound to their session
 	}
 	return pl, nil
-}
-
-// catalog returns the session's project catalog; nil without a registry.
-func (p *Planner) catalog(ctx context.Context, s plan.Session) (*catalogview.View, error) {
-	if p.reg == nil || s.Database == "" {
-		return nil, nil
-	}
-	cv, err := p.catalogs.Get(ctx, p.reg, s.Database)
-	if err != nil {
-		return nil, featuregate.Errorf(featuregate.KindUnavailable, "cannot read the registry of project %q: %v", s.Database, err)
-	}
-	return cv, nil
 }
 
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
@@ -114,7 +111,7 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (
 				continue
 			}
 		}
-		if st, ok := p.featureRead(s, cv, raw.Stmt, text); ok {
+		if st, ok := p.lookups.Statement(cv, raw.Stmt, text); ok {
 			pl.Statements = append(pl.Statements, st)
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
 )
 
@@ -28,12 +29,31 @@ type Registry interface {
 	IndexedViews(ctx context.Context, sn *catalog.Snapshot) (map[string]bool, error)
 }
 
-// Cache keeps one View per project. Every statement and every lookup asks
-// it, so a fresh view is read without a lock; only a refresh takes the
-// project's mutex. The zero Cache is empty and ready to use.
+// Cache keeps one View per project of a registry. Every statement and
+// every lookup asks it, so a fresh view is read without a lock; only a
+// refresh takes the project's mutex.
 type Cache struct {
+	reg      Registry      // nil: no project has a catalog
 	projects sync.Map      // project -> *projectCatalog
 	gen      atomic.Uint64 // last generation handed out
+}
+
+// NewCache returns an empty cache of the catalogs of reg's projects; with
+// a nil reg, no project has one.
+func NewCache(reg Registry) *Cache { return &Cache{reg: reg} }
+
+// View returns project's catalog view; nil, without an error, when the
+// cache has no registry or project is "". A registry that cannot be read
+// is a KindUnavailable error.
+func (c *Cache) View(ctx context.Context, project string) (*View, error) {
+	if c.reg == nil || project == "" {
+		return nil, nil
+	}
+	cv, err := c.get(ctx, project)
+	if err != nil {
+		return nil, featuregate.Errorf(featuregate.KindUnavailable, "cannot read the registry of project %q: %v", project, err)
+	}
+	return cv, nil
 }
 
 // projectCatalog is one project's entry; its mutex serializes refreshes.
@@ -52,7 +72,7 @@ func (c *Cache) entry(project string) *projectCatalog {
 	return e.(*projectCatalog)
 }
 
-// Invalidate makes the next Get of project read the registry again.
+// Invalidate makes the next View of project read the registry again.
 func (c *Cache) Invalidate(project string) {
 	c.entry(project).checked.Store(0)
 }
@@ -66,10 +86,11 @@ func (e *projectCatalog) fresh(now time.Time) *View {
 	return nil
 }
 
-// Get returns project's catalog, refreshed from reg when it may be stale.
+// get returns project's catalog, refreshed from the registry when it may
+// be stale.
 // When the registry cannot be read it returns the last good view, or an
 // error when there is none.
-func (c *Cache) Get(ctx context.Context, reg Registry, project string) (*View, error) {
+func (c *Cache) get(ctx context.Context, project string) (*View, error) {
 	e := c.entry(project)
 	if v := e.fresh(time.Now()); v != nil {
 		return v, nil
@@ -81,7 +102,7 @@ func (c *Cache) Get(ctx context.Context, reg Registry, project string) (*View, e
 		return v, nil
 	}
 	last := e.view.Load()
-	v, err := reg.Version(ctx, project)
+	v, err := c.reg.Version(ctx, project)
 	if err != nil {
 		return last, errOrNil(last, err)
 	}
@@ -91,11 +112,11 @@ func (c *Cache) Get(ctx context.Context, reg Registry, project string) (*View, e
 	}
 	snap := last.snapshotIfVersion(v)
 	if snap == nil {
-		if snap, err = reg.Snapshot(ctx, project); err != nil {
+		if snap, err = c.reg.Snapshot(ctx, project); err != nil {
 			return last, errOrNil(last, err)
 		}
 	}
-	indexed, err := reg.IndexedViews(ctx, snap)
+	indexed, err := c.reg.IndexedViews(ctx, snap)
 	if err != nil {
 		return last, errOrNil(last, err)
 	}

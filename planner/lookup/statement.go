@@ -1,4 +1,4 @@
-package planner
+package lookup
 
 import (
 	"context"
@@ -28,9 +28,11 @@ import (
 // per key joined by AND. Anything else that reads a feature relation
 // without AS OF is refused with a hint.
 
-// featureRead plans a parsed statement that reads a feature relation
-// without AS OF; it reports false when the statement reads none.
-func (p *Planner) featureRead(s plan.Session, cv *catalogview.View, stmt *pg_query.Node, text string) (plan.Statement, bool) {
+// Statement plans a parsed statement that reads a feature relation
+// without AS OF; it reports false when the statement reads none. text is
+// the statement's text, which a prepared lookup plans again when the
+// catalog changes.
+func (rd *Reader) Statement(cv *catalogview.View, stmt *pg_query.Node, text string) (plan.Statement, bool) {
 	rel := readsRelation(cv, stmt)
 	if rel == "" {
 		return plan.Statement{}, false
@@ -40,7 +42,7 @@ func (p *Planner) featureRead(s plan.Session, cv *catalogview.View, stmt *pg_que
 	if e := stmt.GetExplainStmt(); e != nil {
 		stmt, explain = e.Query, true
 	}
-	lk, err := p.parseLookup(cv, stmt.GetSelectStmt(), rel)
+	lk, err := rd.parseLookup(cv, stmt.GetSelectStmt(), rel)
 	if err == nil {
 		lk.text, lk.gen = text, cv.Generation()
 	}
@@ -80,7 +82,7 @@ func readsRelation(cv *catalogview.View, stmt *pg_query.Node) string {
 
 // lookupExec is a planned lookup statement.
 type lookupExec struct {
-	p       *Planner
+	r       *Reader
 	project string
 	text    string // the statement, planned again when the catalog changes
 	gen     uint64 // the catalog generation it was planned in
@@ -126,7 +128,7 @@ func (e *lookupExec) Run(ctx context.Context, args []any, w plan.RowWriter) (str
 	if err != nil {
 		return "", err
 	}
-	res, err := e.p.runLookup(ctx, e.project, e.plan, rows)
+	res, err := e.r.runLookup(ctx, e.project, e.plan, rows)
 	if err != nil {
 		return "", err
 	}
@@ -247,7 +249,25 @@ func (e *lookupExec) explain() plan.Local {
 		}
 		lines = append(lines, []any{fmt.Sprintf("  -> Get feature view %s (online name %s, keys %s, TTL %s)", v.view.Name, v.name, keyList(e.plan.keys, v.keyIdx), ttl)})
 	}
-	return &rowsExec{cols: textCols("QUERY PLAN"), rows: func(context.Context) ([][]any, error) { return lines, nil }, tag: "EXPLAIN"}
+	return &explainExec{lines: lines}
+}
+
+// explainExec answers the EXPLAIN of a lookup: its plan, a line a row.
+type explainExec struct{ lines [][]any }
+
+func (e *explainExec) Params() []uint32 { return nil }
+
+func (e *explainExec) Columns() []plan.Column {
+	return []plan.Column{{Name: "QUERY PLAN", OID: pgtype.TextOID}}
+}
+
+func (e *explainExec) Run(_ context.Context, _ []any, w plan.RowWriter) (string, error) {
+	for _, r := range e.lines {
+		if err := w.WriteRow(r); err != nil {
+			return "", err
+		}
+	}
+	return "EXPLAIN", nil
 }
 
 func keyList(keys []catalog.Column, idx []int) string {
@@ -282,7 +302,7 @@ func firstOr(names []string, all string) string {
 // it was planned, as PostgreSQL does for a prepared statement whose tables
 // change; like PostgreSQL, it refuses a new plan with other columns.
 func (e *lookupExec) replan(ctx context.Context) error {
-	cv, err := e.p.catalog(ctx, plan.Session{Database: e.project})
+	cv, err := e.r.Catalogs.View(ctx, e.project)
 	if err != nil || cv == nil || cv.Generation() == e.gen || e.text == "" {
 		return err
 	}
@@ -296,7 +316,7 @@ func (e *lookupExec) replan(ctx context.Context) error {
 		return featuregate.Errorf(featuregate.KindUndefined, "the feature relation of this prepared statement no longer exists").
 			WithHint("prepare the statement again")
 	}
-	ne, err := e.p.parseLookup(cv, stmt.GetSelectStmt(), rel)
+	ne, err := e.r.parseLookup(cv, stmt.GetSelectStmt(), rel)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package planner
+package lookup
 
 import (
 	"slices"
@@ -14,7 +14,7 @@ import (
 
 // parseLookup checks that sel is a key lookup of the feature relation
 // named relName and plans it.
-func (p *Planner) parseLookup(cv *catalogview.View, sel *pg_query.SelectStmt, relName string) (*lookupExec, error) {
+func (rd *Reader) parseLookup(cv *catalogview.View, sel *pg_query.SelectStmt, relName string) (*lookupExec, error) {
 	r := cv.Relation(relName)
 	if sel == nil || sel.Op != pg_query.SetOperation_SETOP_NONE || len(sel.FromClause) != 1 || sel.FromClause[0].GetRangeVar() == nil {
 		return nil, refuseRead(relName, "this statement reads it in another way", r.Keys)
@@ -28,7 +28,7 @@ func (p *Planner) parseLookup(cv *catalogview.View, sel *pg_query.SelectStmt, re
 	if rv.Alias != nil {
 		alias = rv.Alias.Aliasname
 	}
-	e := &lookupExec{p: p, project: cv.Snapshot().Project}
+	e := &lookupExec{r: rd, project: cv.Snapshot().Project}
 	keyed := *r // the relation as the lookup sees it: the keys it gives
 	if e.empty = isLimitZero(sel.LimitCount); !e.empty {
 		if sel.LimitCount != nil {

@@ -1,4 +1,4 @@
-package planner
+package lookup
 
 import (
 	"context"
@@ -11,19 +11,32 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
+// Store is the online store as lookups read it.
+type Store interface {
+	Get(ctx context.Context, project, view string, keys [][]any, now time.Time, ttl time.Duration) ([]online.Result, error)
+}
+
+// Reader plans and answers online lookups. It is safe for concurrent use.
+type Reader struct {
+	Catalogs *catalogview.Cache // the projects' catalogs
+	Online   Store              // nil without an online store: lookups are refused
+	Now      func() time.Time   // the time TTLs are measured at; nil: the wall clock
+}
+
 // Lookup reads the latest values of features for entity keys from the
 // online store, one result row per requested key, in request order.
-func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
-	if p.opts.online == nil {
+func (rd *Reader) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
+	if rd.Online == nil {
 		return nil, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
 			WithHint("start featuregate serve with a data directory or online.type: postgres")
 	}
-	cv, err := p.catalog(ctx, plan.Session{Database: req.Project})
+	cv, err := rd.Catalogs.View(ctx, req.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +51,7 @@ func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.Loo
 	if err != nil {
 		return nil, err
 	}
-	return p.runLookup(ctx, cv.Snapshot().Project, lp, req.Rows)
+	return rd.runLookup(ctx, cv.Snapshot().Project, lp, req.Rows)
 }
 
 // lookupColumns resolves the request's features into relation columns.
@@ -193,7 +206,7 @@ func entityKeys(e *catalog.Entity) string {
 }
 
 // runLookup reads every view for rows and assembles the columns.
-func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*plan.LookupResult, error) {
+func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*plan.LookupResult, error) {
 	res := &plan.LookupResult{KeyRows: make([][]any, len(rows))}
 	for _, k := range lp.keys {
 		res.Keys = append(res.Keys, k.Name)
@@ -206,8 +219,8 @@ func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan,
 		res.KeyRows[i] = typed
 	}
 	now := time.Now()
-	if p.opts.now != nil {
-		now = p.opts.now()
+	if rd.Now != nil {
+		now = rd.Now()
 	}
 	for _, f := range lp.features {
 		res.Features = append(res.Features, plan.LookupFeature{Name: f.Column, View: f.View, Feature: f.Feature, Type: f.Type,
@@ -221,7 +234,7 @@ func (p *Planner) runLookup(ctx context.Context, project string, lp *lookupPlan,
 				keys[i][j] = r[k]
 			}
 		}
-		got, err := p.opts.online.Get(ctx, project, v.name, keys, now, v.ttl)
+		got, err := rd.Online.Get(ctx, project, v.name, keys, now, v.ttl)
 		if err != nil {
 			return nil, featuregate.Errorf(featuregate.KindUnavailable, "online store: %v", err)
 		}
@@ -321,20 +334,7 @@ func toTime(v any) (any, error) {
 	case time.Time:
 		return x.UTC(), nil
 	case string:
-		return parseTime(x)
+		return ddl.ParseTime(x)
 	}
 	return nil, fmt.Errorf("%v is not a time", v)
-}
-
-// parseTime reads a timestamp as featuregate accepts it in statements and
-// requests: RFC 3339, or without an offset (then UTC), or a date.
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00",
-		"2006-01-02 15:04:05.999999999Z07", "2006-01-02 15:04:05.999999999", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a timestamp (write 2024-01-31T00:00:00Z)", s)
 }
