@@ -18,19 +18,20 @@ import (
 	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner/asof"
 	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/exec"
 	"github.com/featuregate/featuregate/planner/internal/pgtree"
 	"github.com/featuregate/featuregate/planner/lookup"
 )
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
-	cache         planCache
-	catalogs      *catalogview.Cache
-	reg           Registry
-	opts          options
-	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
-	columns       asof.TableColumns
-	lookups       *lookup.Reader
+	cache    planCache
+	catalogs *catalogview.Cache
+	reg      Registry
+	opts     options
+	columns  asof.TableColumns
+	lookups  *lookup.Reader
+	env      *exec.Env
 }
 
 // columnsFunc reads the columns of offline tables, for ordering spines;
@@ -50,6 +51,8 @@ func New(reg Registry, opts ...Option) *Planner {
 		o(&p.opts)
 	}
 	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now}
+	p.env = &exec.Env{Registry: reg, Online: p.opts.online, Offline: p.opts.offline, Log: p.opts.log, Now: p.opts.now,
+		Invalidate: p.catalogs.Invalidate}
 	return p
 }
 

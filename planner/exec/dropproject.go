@@ -1,4 +1,4 @@
-package planner
+package exec
 
 import (
 	"context"
@@ -13,10 +13,16 @@ import (
 // dropProjectExec runs DROP PROJECT: it drops every definition of the
 // session's project in one registry change, then its online values.
 type dropProjectExec struct {
-	p    *Planner
+	env  *Env
 	s    plan.Session
 	sql  string
 	stmt *ddl.DropProjectStmt
+}
+
+// DropProject returns the DROP PROJECT statement stmt of session s, whose
+// text is sql.
+func DropProject(env *Env, s plan.Session, sql string, stmt *ddl.DropProjectStmt) plan.Local {
+	return &dropProjectExec{env: env, s: s, sql: sql, stmt: stmt}
 }
 
 func (e *dropProjectExec) Params() []uint32       { return nil }
@@ -27,7 +33,7 @@ func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (s
 		return "", featuregate.Errorf(featuregate.KindInvalid, "DROP PROJECT drops the project of the session, %q, not %q", e.s.Database, e.stmt.Name).
 			WithHint("connect to database %s to drop it", e.stmt.Name)
 	}
-	snap, err := e.p.reg.Snapshot(ctx, e.stmt.Name)
+	snap, err := e.env.Registry.Snapshot(ctx, e.stmt.Name)
 	if err != nil {
 		return "", err
 	}
@@ -41,14 +47,14 @@ func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (s
 		changes = append(changes, catalog.Change{Op: catalog.OpDrop, Kind: o.Kind(), Name: o.ObjectName()})
 	}
 	if len(changes) > 0 {
-		_, err = e.p.reg.Apply(ctx, e.stmt.Name, e.s.User, e.sql, changes)
-		e.p.catalogs.Invalidate(e.stmt.Name)
+		_, err = e.env.Registry.Apply(ctx, e.stmt.Name, e.s.User, e.sql, changes)
+		e.env.Invalidate(e.stmt.Name)
 		if err != nil {
 			return "", err
 		}
 	}
-	if e.p.opts.online != nil {
-		if err := e.p.opts.online.DropProject(ctx, e.stmt.Name); err != nil {
+	if e.env.Online != nil {
+		if err := e.env.Online.DropProject(ctx, e.stmt.Name); err != nil {
 			return "", featuregate.Errorf(featuregate.KindUnavailable, "drop the online values of %s: %v", e.stmt.Name, err)
 		}
 	}

@@ -1,10 +1,9 @@
-package planner
+package exec
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,10 +18,10 @@ import (
 	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
-// Materialization (SURFACE.md §3): for each online view, PostgreSQL
-// computes the newest row per entity in the window (package pit) and
-// streams it; rows are written to the online store in batches, each one
-// durable before the next is read, newer-wins. A view's watermark moves to
+// Materialization: for each online view, PostgreSQL computes the newest
+// row per entity in the window (package pit) and streams it; rows are
+// written to the online store in batches, each one durable before the
+// next is read, newer-wins. A view's watermark moves to
 // the window's end only after all its rows are durable, so a crash
 // loses nothing a watermark vouches for, and a re-run redoes the rest.
 // Rows that break a CHECK rule are counted as rejected and not written:
@@ -33,9 +32,14 @@ const materializeBatch = 8192
 
 // materializeExec runs MATERIALIZE.
 type materializeExec struct {
-	p    *Planner
+	env  *Env
 	s    plan.Session
 	stmt *ddl.MaterializeStmt
+}
+
+// Materialize returns the MATERIALIZE statement stmt of session s.
+func Materialize(env *Env, s plan.Session, stmt *ddl.MaterializeStmt) plan.Local {
+	return &materializeExec{env: env, s: s, stmt: stmt}
 }
 
 func (e *materializeExec) Params() []uint32 { return nil }
@@ -51,12 +55,11 @@ func (e *materializeExec) Columns() []plan.Column {
 
 // Run materializes each view in turn and writes one row per view.
 func (e *materializeExec) Run(ctx context.Context, _ []any, w plan.RowWriter) (string, error) {
-	o := e.p.opts
-	if o.online == nil || o.offline == nil {
+	if e.env.Online == nil || e.env.Offline == nil {
 		return "", featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
 			WithHint("start featuregate serve with a data directory, or online.type: postgres")
 	}
-	snap, err := e.p.reg.Snapshot(ctx, e.s.Database)
+	snap, err := e.env.Registry.Snapshot(ctx, e.s.Database)
 	if err != nil {
 		return "", err
 	}
@@ -64,7 +67,7 @@ func (e *materializeExec) Run(ctx context.Context, _ []any, w plan.RowWriter) (s
 	if err != nil {
 		return "", err
 	}
-	to, err := e.p.timeOf(e.stmt.To)
+	to, err := e.env.timeOf(e.stmt.To)
 	if err != nil {
 		return "", err
 	}
@@ -110,7 +113,7 @@ func (e *materializeExec) views(snap *catalog.Snapshot) ([]*catalog.FeatureView,
 func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *catalog.FeatureView, to time.Time, w plan.RowWriter) ([]any, error) {
 	started := time.Now()
 	name := catalogview.OnlineName(snap, v)
-	unlock := e.p.lockView(e.s.Database, name)
+	unlock := e.env.Locks.Lock(e.s.Database, name)
 	defer unlock()
 	from, err := e.from(ctx, name)
 	if err != nil {
@@ -122,7 +125,7 @@ func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *c
 		if pv == nil {
 			return nil, featuregate.Errorf(featuregate.KindUndefined, "feature view %s has no source or entity", v.Name)
 		}
-		if st, err = e.p.copyLatest(ctx, e.s.Database, name, pv, from, to, w); err != nil {
+		if st, err = e.env.copyLatest(ctx, e.s.Database, name, pv, from, to, w); err != nil {
 			return nil, err
 		}
 		if err := e.advance(ctx, name, to); err != nil {
@@ -143,9 +146,9 @@ var beginning = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 // from is the window's start: the statement's, or the view's watermark.
 func (e *materializeExec) from(ctx context.Context, name string) (time.Time, error) {
 	if !e.stmt.Incremental {
-		return e.p.timeOf(e.stmt.From)
+		return e.env.timeOf(e.stmt.From)
 	}
-	wm, ok, err := e.p.opts.online.Watermark(ctx, e.s.Database, name)
+	wm, ok, err := e.env.Online.Watermark(ctx, e.s.Database, name)
 	if err != nil || !ok {
 		return beginning, err
 	}
@@ -154,21 +157,21 @@ func (e *materializeExec) from(ctx context.Context, name string) (time.Time, err
 
 // advance moves the view's watermark to to, never back.
 func (e *materializeExec) advance(ctx context.Context, name string, to time.Time) error {
-	wm, ok, err := e.p.opts.online.Watermark(ctx, e.s.Database, name)
+	wm, ok, err := e.env.Online.Watermark(ctx, e.s.Database, name)
 	if err != nil {
 		return err
 	}
 	if ok && !wm.Before(to) {
 		return nil
 	}
-	return e.p.opts.online.SetWatermark(ctx, e.s.Database, name, to)
+	return e.env.Online.SetWatermark(ctx, e.s.Database, name, to)
 }
 
 // timeOf reads a time of a MATERIALIZE statement.
-func (p *Planner) timeOf(s string) (time.Time, error) {
+func (env *Env) timeOf(s string) (time.Time, error) {
 	if s == "now" {
-		if p.opts.now != nil {
-			return p.opts.now().UTC(), nil
+		if env.Now != nil {
+			return env.Now().UTC(), nil
 		}
 		return time.Now().UTC(), nil
 	}
@@ -202,18 +205,18 @@ type materializeStats struct{ read, written, rejected int64 }
 // the online store under name. Reading PostgreSQL and writing batches
 // overlap: one goroutine decodes rows while another commits the previous
 // batch, so the synced writes do not stall the stream.
-func (p *Planner) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w plan.RowWriter) (materializeStats, error) {
+func (env *Env) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w plan.RowWriter) (materializeStats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var st materializeStats
-	rows, err := p.opts.offline.Query(ctx, pv.Latest(), from, to)
+	rows, err := env.Offline.Query(ctx, pv.Latest(), from, to)
 	if err != nil {
 		return st, featuregate.Errorf(featuregate.KindUnavailable, "read the source of %s: %v", pv.Name, err)
 	}
 	defer rows.Close()
 	batches := make(chan readBatch, 1)
 	done := make(chan writeOutcome, 1)
-	go func() { done <- p.writeBatches(ctx, cancel, pv.Name, batches, w) }()
+	go func() { done <- env.writeBatches(ctx, cancel, pv.Name, batches, w) }()
 	st.read, st.rejected, err = readLatest(rows, project, name, pv, batches)
 	close(batches)
 	out := <-done
@@ -275,13 +278,13 @@ func readLatest(rows pgx.Rows, project, name string, pv *pit.View, out chan<- re
 
 // writeBatches writes each batch durably, in order, and reports progress.
 // On the first error it stops the read (cancel) and drains the rest.
-func (p *Planner) writeBatches(ctx context.Context, cancel func(), view string, in <-chan readBatch, w plan.RowWriter) writeOutcome {
+func (env *Env) writeBatches(ctx context.Context, cancel func(), view string, in <-chan readBatch, w plan.RowWriter) writeOutcome {
 	var out writeOutcome
 	for b := range in {
 		if out.err != nil {
 			continue
 		}
-		n, err := p.opts.online.Write(ctx, b.rows)
+		n, err := env.Online.Write(ctx, b.rows)
 		out.written += int64(n)
 		if err != nil {
 			out.err = err
@@ -318,13 +321,4 @@ func storable(v any) any {
 		return b
 	}
 	return fmt.Sprint(v)
-}
-
-// lockView serializes the materializations of one view in this gateway,
-// so that two runs never interleave reading and advancing its watermark.
-func (p *Planner) lockView(project, view string) (unlock func()) {
-	m, _ := p.materializing.LoadOrStore(project+"\x00"+view, &sync.Mutex{})
-	mu := m.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
 }
