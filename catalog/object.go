@@ -1,6 +1,9 @@
 // Package catalog holds the feature store's definitions: entities, sources,
-// feature views and feature services, as the CREATE statements of
-// SURFACE.md §1 describe them, and their storage in the registry.
+// feature views and feature services, as the CREATE statements that
+// package catalog/ddl parses define them; their rendering as those
+// statements (Object.SQL); the changes that turn the registry into a
+// repo's definitions (Diff); and their storage in the registry, which
+// validates each change against the offline store.
 package catalog
 
 // Kind is the kind of a catalog object.

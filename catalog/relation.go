@@ -3,7 +3,7 @@ package catalog
 // A feature view or a feature service is, to the user, a relation: the
 // entity join keys, event_timestamp, then the features. A feature's column
 // is its bare name when that is unique in the relation, and its full name
-// <view>__<feature> otherwise (SURFACE.md §2).
+// <view>__<feature> otherwise.
 
 // Relation is the shape of a feature view or service as a relation.
 type Relation struct {

@@ -1,8 +1,3 @@
-// Package planner classifies the statements a client sends and decides how
-// each one runs: forwarded unchanged to the offline PostgreSQL, or refused
-// with an error the user can act on. Statements are inspected with
-// PostgreSQL's own grammar (pg_query); the original text is what is
-// forwarded, never a re-printed tree.
 package planner
 
 import (

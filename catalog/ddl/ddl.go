@@ -152,10 +152,11 @@ func (s *ShowStmt) SQL() string {
 // It returns ok=false, with no error, when sql is not a featuregate
 // statement at all (ordinary SQL for PostgreSQL). When sql is one (it
 // starts with CREATE [OR REPLACE] ENTITY | SOURCE | FEATURE, DROP ENTITY |
-// SOURCE | FEATURE, COMMENT ON ENTITY | SOURCE | FEATURE, SHOW ENTITIES |
-// SOURCES | FEATURE | FEATURES | PROJECTS or SHOW CREATE ENTITY | SOURCE |
-// FEATURE) but is malformed, it returns ok=true and a *featuregate.Error
-// whose Position is the 1-based character position of the offending token.
+// SOURCE | FEATURE | PROJECT, COMMENT ON ENTITY | SOURCE | FEATURE, SHOW
+// ENTITIES | SOURCES | FEATURE | FEATURES | PROJECTS, SHOW CREATE ENTITY |
+// SOURCE | FEATURE, or MATERIALIZE) but is malformed, it returns ok=true
+// and a *featuregate.Error whose Position is the 1-based character
+// position of the offending token.
 func Parse(sql string) (stmt Statement, ok bool, err error) {
 	if !mayBeDDL(sql) {
 		return nil, false, nil
@@ -176,7 +177,8 @@ func Parse(sql string) (stmt Statement, ok bool, err error) {
 }
 
 // mayBeDDL is a quick test, before scanning: whether sql starts, after
-// whitespace and comments, with CREATE, DROP, COMMENT or SHOW.
+// whitespace and comments, with CREATE, DROP, COMMENT, SHOW or
+// MATERIALIZE.
 func mayBeDDL(sql string) bool {
 	s := skipSpace(sql)
 	for _, w := range []string{"create", "drop", "comment", "show", "materialize"} {

@@ -16,7 +16,6 @@ import (
 type rowsExec struct {
 	cols []plan.Column
 	rows func(ctx context.Context) ([][]any, error)
-	tag  string // the command tag; SHOW when empty
 }
 
 func (e *rowsExec) Params() []uint32       { return nil }
@@ -30,9 +29,6 @@ func (e *rowsExec) Run(ctx context.Context, _ []any, w plan.RowWriter) (string, 
 		if err := w.WriteRow(r); err != nil {
 			return "", err
 		}
-	}
-	if e.tag != "" {
-		return e.tag, nil
 	}
 	return "SHOW", nil
 }
