@@ -153,8 +153,9 @@ type Querier interface {
 }
 
 // TableColumns reads and caches the columns of offline tables, for the
-// columns function of Rewrite, which orders spines by them. A table it cannot see (a client's temporary table, a view
-// it may not read) has none, and its spine is left as it is.
+// columns function of Rewrite, which orders spines by them. A table it
+// cannot see (a client's temporary table, a view it may not read) has
+// none, and its spine is left as it is. The zero value is ready to use.
 type TableColumns struct {
 	mu    sync.Mutex
 	cache map[string]cachedColumns
