@@ -19,9 +19,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/examples"
 	"github.com/featuregate/featuregate/internal/gatewaytest"
-	"github.com/featuregate/featuregate/planner"
 )
 
 // The clients the READMEs use: PostgreSQL 15's psql and Debian's python3
@@ -73,21 +73,21 @@ func applyRepo(t *testing.T, dsn, name string) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("%s/repo has no *.sql files (%v)", name, err)
 	}
-	var stmts []planner.DDL
+	var stmts []ddl.Statement
 	for _, f := range files {
 		text, err := examples.FS.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		parsed, err := planner.ParseScriptStatements(f, string(text))
+		parsed, err := ddl.ParseScriptStatements(f, string(text))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, st := range parsed {
-			stmts = append(stmts, st.DDL)
+			stmts = append(stmts, st.Statement)
 		}
 	}
-	slices.SortStableFunc(stmts, func(a, b planner.DDL) int { return rank(a) - rank(b) })
+	slices.SortStableFunc(stmts, func(a, b ddl.Statement) int { return rank(a) - rank(b) })
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +101,8 @@ func applyRepo(t *testing.T, dsn, name string) {
 }
 
 // rank orders definitions so that each comes after what it uses.
-func rank(d planner.DDL) int {
-	c, ok := d.(*planner.CreateStmt)
+func rank(d ddl.Statement) int {
+	c, ok := d.(*ddl.CreateStmt)
 	if !ok {
 		return 4 // COMMENT ON, after its object
 	}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // A read-only session runs on the offline PostgreSQL as a role that may
@@ -49,7 +50,7 @@ func refuse(format string, args ...any) error {
 // PREPARE bodies).
 func findSetConfig(n *pg_query.Node) *pg_query.FuncCall {
 	var found *pg_query.FuncCall
-	walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+	pgtree.Walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
 		fc, ok := m.Interface().(*pg_query.FuncCall)
 		if ok && isSetConfig(fc) && setConfigTarget(fc) != "a constant setting" {
 			found = fc
@@ -84,25 +85,4 @@ func setConfigTarget(fc *pg_query.FuncCall) string {
 		return name
 	}
 	return "a constant setting"
-}
-
-// walk visits m and every message below it, depth first, while fn returns true.
-func walk(m protoreflect.Message, fn func(protoreflect.Message) bool) bool {
-	if !fn(m) {
-		return false
-	}
-	cont := true
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.IsList() && fd.Message() != nil:
-			l := v.List()
-			for i := 0; i < l.Len() && cont; i++ {
-				cont = walk(l.Get(i).Message(), fn)
-			}
-		case fd.Message() != nil && !fd.IsMap():
-			cont = walk(v.Message(), fn)
-		}
-		return cont
-	})
-	return cont
 }

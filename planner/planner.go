@@ -1,8 +1,3 @@
-// Package planner classifies the statements a client sends and decides how
-// each one runs: forwarded unchanged to the offline PostgreSQL, or refused
-// with an error the user can act on. Statements are inspected with
-// PostgreSQL's own grammar (pg_query); the original text is what is
-// forwarded, never a re-printed tree.
 package planner
 
 import (
@@ -10,22 +5,28 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/asof"
+	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/exec"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
+	"github.com/featuregate/featuregate/planner/lookup"
 )
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
-	cache         planCache
-	catalogs      catalogCache
-	reg           Registry
-	opts          options
-	materializing sync.Map // project\x00view -> *sync.Mutex, see lockView
-	columns       tableColumns
+	cache    planCache
+	catalogs *catalogview.Cache
+	reg      Registry
+	opts     options
+	columns  asof.TableColumns
+	lookups  *lookup.Reader
+	env      *exec.Env
 }
 
 // columnsFunc reads the columns of offline tables, for ordering spines;
@@ -34,31 +35,40 @@ func (p *Planner) columnsFunc(ctx context.Context) func(string) []string {
 	if p.opts.offline == nil {
 		return nil
 	}
-	return func(table string) []string { return p.columns.get(ctx, p.opts.offline, table) }
+	return func(table string) []string { return p.columns.Get(ctx, p.opts.offline, table) }
 }
 
 // New returns a Planner whose feature statements use reg; with a nil reg
 // they are refused.
 func New(reg Registry, opts ...Option) *Planner {
-	p := &Planner{cache: planCache{max: 4096}, reg: reg}
+	p := &Planner{cache: planCache{max: 4096}, catalogs: catalogview.NewCache(reg), reg: reg}
 	for _, o := range opts {
 		o(&p.opts)
 	}
+	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now}
+	p.env = &exec.Env{Registry: reg, Online: p.opts.online, Offline: p.opts.offline, Log: p.opts.log, Now: p.opts.now,
+		Invalidate: p.catalogs.Invalidate}
 	return p
+}
+
+// Lookup reads the latest values of features for entity keys from the
+// online store, one result row per requested key, in request order.
+func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
+	return p.lookups.Lookup(ctx, req)
 }
 
 // Plan splits sql into statements and decides how each runs. A string that
 // PostgreSQL's grammar rejects is forwarded whole, so that the offline
 // PostgreSQL reports the syntax error with its exact message and position.
 func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.Plan, error) {
-	cv, err := p.catalog(ctx, s)
+	cv, err := p.catalogs.View(ctx, s.Database)
 	if err != nil && !quickForward(sql, nil) {
 		return nil, err // plain SQL still goes upstream, which reports its own state
 	}
-	if quickForward(sql, cv.relationWords()) {
+	if quickForward(sql, cv.RelationWords()) {
 		return &plan.Plan{Text: sql, Statements: []plan.Statement{{SQL: sql}}}, nil
 	}
-	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.generation(), sql: sql}
+	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.Generation(), sql: sql}
 	if pl, ok := p.cache.get(key); ok {
 		return pl, nil
 	}
@@ -69,22 +79,10 @@ func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.P
 	return pl, nil
 }
 
-// catalog returns the session's project catalog; nil without a registry.
-func (p *Planner) catalog(ctx context.Context, s plan.Session) (*catalogView, error) {
-	if p.reg == nil || s.Database == "" {
-		return nil, nil
-	}
-	cv, err := p.catalogs.get(ctx, p.reg, s.Database)
-	if err != nil {
-		return nil, featuregate.Errorf(featuregate.KindUnavailable, "cannot read the registry of project %q: %v", s.Database, err)
-	}
-	return cv, nil
-}
-
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
 // featuregate's own statements or point-in-time clauses; if it does not,
 // it is forwarded whole so that PostgreSQL reports the syntax error.
-func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogView, sql string) *plan.Plan {
+func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogview.View, sql string) *plan.Plan {
 	pl, parsed := p.planParsed(s, cv, sql)
 	if parsed {
 		return pl
@@ -97,7 +95,7 @@ func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogView, sql
 
 // planParsed plans sql if PostgreSQL's grammar accepts it, and reports
 // whether it did.
-func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
+func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (*plan.Plan, bool) {
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
 		return nil, false
@@ -106,12 +104,12 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan
 	for _, raw := range tree.Stmts {
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
-			if d, ok, err := ParseDDL(text); ok {
-				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, charOffset(sql, int(raw.StmtLocation))))
+			if d, ok, err := ddl.Parse(text); ok {
+				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, pgtree.CharOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
 		}
-		if st, ok := p.featureRead(s, cv, raw.Stmt, text); ok {
+		if st, ok := p.lookups.Statement(cv, raw.Stmt, text); ok {
 			pl.Statements = append(pl.Statements, st)
 			continue
 		}
@@ -133,8 +131,8 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogView, sql string) (*plan
 // planPieces splits sql at its semicolons with PostgreSQL's scanner and
 // plans each piece. It reports false when no piece is a featuregate
 // statement.
-func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogView, sql string) (*plan.Plan, bool) {
-	pieces, err := splitStatements(sql)
+func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogview.View, sql string) (*plan.Plan, bool) {
+	pieces, err := ddl.SplitStatements(sql)
 	if err != nil {
 		return nil, false
 	}
@@ -143,27 +141,27 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogVie
 	var text strings.Builder // the rewritten query string
 	last := 0
 	for _, pc := range pieces {
-		text.WriteString(sql[last:pc.start])
-		last = pc.start + len(pc.text)
-		d, ok, err := ParseDDL(pc.text)
+		text.WriteString(sql[last:pc.Start])
+		last = pc.Start + len(pc.Text)
+		d, ok, err := ddl.Parse(pc.Text)
 		if ok {
 			found = true
-			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.text, d, err, charOffset(sql, pc.start)))
-			text.WriteString(pc.text)
+			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.Text, d, err, pgtree.CharOffset(sql, pc.Start)))
+			text.WriteString(pc.Text)
 			continue
 		}
-		st, ok := p.planAsOf(ctx, s, cv, pc.text, charOffset(sql, pc.start))
+		st, ok := p.planAsOf(ctx, s, cv, pc.Text, pgtree.CharOffset(sql, pc.Start))
 		if ok {
 			found = true
 			pl.Statements = append(pl.Statements, st)
 			text.WriteString(st.SQL)
 			continue
 		}
-		text.WriteString(pc.text)
-		if sub, parsed := p.planParsed(s, cv, pc.text); parsed {
+		text.WriteString(pc.Text)
+		if sub, parsed := p.planParsed(s, cv, pc.Text); parsed {
 			pl.Statements = append(pl.Statements, sub.Statements...)
 		} else { // PostgreSQL reports the syntax error
-			pl.Statements = append(pl.Statements, plan.Statement{SQL: pc.text})
+			pl.Statements = append(pl.Statements, plan.Statement{SQL: pc.Text})
 		}
 	}
 	text.WriteString(sql[last:])
@@ -173,11 +171,11 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogVie
 
 // planAsOf plans a statement with point-in-time clauses, and reports false
 // when it has none.
-func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogView, text string, offset int) (plan.Statement, bool) {
+func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.View, text string, offset int) (plan.Statement, bool) {
 	if cv == nil {
 		return plan.Statement{}, false
 	}
-	out, notices, found, err := rewriteAsOf(cv, text, p.columnsFunc(ctx))
+	out, notices, found, err := asof.Rewrite(cv, text, p.columnsFunc(ctx))
 	if !found {
 		return plan.Statement{}, false
 	}
@@ -208,7 +206,7 @@ func isExplain(sql string) bool {
 
 // ddlOrError makes the statement for a parsed featuregate statement, or
 // one refused with the parse error, its position moved to the whole string.
-func (p *Planner) ddlOrError(s plan.Session, text string, d DDL, err error, offset int) plan.Statement {
+func (p *Planner) ddlOrError(s plan.Session, text string, d ddl.Statement, err error, offset int) plan.Statement {
 	if err != nil {
 		var fe *featuregate.Error
 		if errors.As(err, &fe) && fe.Position > 0 {
@@ -217,44 +215,6 @@ func (p *Planner) ddlOrError(s plan.Session, text string, d DDL, err error, offs
 		return plan.Statement{SQL: text, Refusal: err}
 	}
 	return p.ddlStatement(s, text, d)
-}
-
-// piece is one statement of a query string and its byte offset.
-type piece struct {
-	text  string
-	start int
-}
-
-// splitStatements cuts sql at the semicolons PostgreSQL's scanner sees
-// (not those in strings, identifiers or comments), dropping empty pieces.
-func splitStatements(sql string) ([]piece, error) {
-	res, err := pg_query.Scan(sql)
-	if err != nil {
-		return nil, err
-	}
-	var out []piece
-	start := 0
-	add := func(end int) {
-		if t := sql[start:end]; strings.TrimSpace(t) != "" {
-			out = append(out, piece{text: t, start: start})
-		}
-	}
-	for _, tok := range res.Tokens {
-		if tok.Token == pg_query.Token_ASCII_59 {
-			add(int(tok.Start))
-			start = int(tok.End)
-		}
-	}
-	add(len(sql))
-	return out, nil
-}
-
-// charOffset converts a byte offset in sql into a count of characters.
-func charOffset(sql string, byteOff int) int {
-	if byteOff > len(sql) {
-		byteOff = len(sql)
-	}
-	return utf8.RuneCountInString(sql[:byteOff])
 }
 
 // statementText cuts one statement out of the query string. pg_query gives

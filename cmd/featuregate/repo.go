@@ -14,7 +14,7 @@ import (
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
-	"github.com/featuregate/featuregate/planner"
+	"github.com/featuregate/featuregate/catalog/ddl"
 )
 
 // repoHelp is what plan and apply say about a repo.
@@ -96,7 +96,7 @@ type repo struct {
 	files   []repoFile
 	objects []catalog.Object
 	// at is where each object is defined.
-	at map[nameKey]planner.ScriptStatement
+	at map[nameKey]ddl.ScriptStatement
 	// file names the file of each object.
 	file map[nameKey]string
 }
@@ -134,7 +134,7 @@ func loadRepo(dir string) (*repo, error) {
 		return nil, fmt.Errorf("%s holds no *.sql files: a feature repo holds CREATE ENTITY | SOURCE | FEATURE VIEW | FEATURE SERVICE statements in *.sql files", dir)
 	}
 	sort.Strings(names)
-	r := &repo{dir: dir, at: map[nameKey]planner.ScriptStatement{}, file: map[nameKey]string{}}
+	r := &repo{dir: dir, at: map[nameKey]ddl.ScriptStatement{}, file: map[nameKey]string{}}
 	var comments []located
 	var errs []error
 	for _, name := range names {
@@ -143,13 +143,13 @@ func loadRepo(dir string) (*repo, error) {
 			return nil, err
 		}
 		r.files = append(r.files, repoFile{name, string(text)})
-		stmts, err := planner.ParseScriptStatements(name, string(text))
+		stmts, err := ddl.ParseScriptStatements(name, string(text))
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		for _, st := range stmts {
-			if c, ok := st.DDL.(*planner.CommentStmt); ok {
+			if c, ok := st.Statement.(*ddl.CommentStmt); ok {
 				comments = append(comments, located{name, st, c})
 			} else if err := r.add(name, st); err != nil {
 				errs = append(errs, err)
@@ -167,16 +167,16 @@ func loadRepo(dir string) (*repo, error) {
 // located is a COMMENT ON statement and where it is.
 type located struct {
 	file string
-	st   planner.ScriptStatement
-	c    *planner.CommentStmt
+	st   ddl.ScriptStatement
+	c    *ddl.CommentStmt
 }
 
 // add adds the object of a CREATE statement, refusing a second definition.
-func (r *repo) add(file string, st planner.ScriptStatement) error {
-	obj := st.DDL.(*planner.CreateStmt).Object
+func (r *repo) add(file string, st ddl.ScriptStatement) error {
+	obj := st.Statement.(*ddl.CreateStmt).Object
 	k := keyOf(obj.Kind(), obj.ObjectName())
 	if prev, dup := r.at[k]; dup {
-		return &planner.ScriptError{File: file, Line: st.Line, Col: st.Col, Err: featuregate.Errorf(featuregate.KindDuplicate,
+		return &ddl.ScriptError{File: file, Line: st.Line, Col: st.Col, Err: featuregate.Errorf(featuregate.KindDuplicate,
 			"%s %q is defined twice: also at %s:%d:%d", noun(obj.Kind()), obj.ObjectName(), r.file[k], prev.Line, prev.Col).
 			WithHint("Keep one definition; feature views and feature services share one namespace.")}
 	}
@@ -191,10 +191,10 @@ func (r *repo) comment(l located) error {
 	st, ok := r.at[k]
 	var obj catalog.Object
 	if ok {
-		obj = st.DDL.(*planner.CreateStmt).Object
+		obj = st.Statement.(*ddl.CreateStmt).Object
 	}
 	if obj == nil || obj.Kind() != l.c.Kind {
-		return &planner.ScriptError{File: l.file, Line: l.st.Line, Col: l.st.Col, Err: featuregate.Errorf(featuregate.KindUndefined,
+		return &ddl.ScriptError{File: l.file, Line: l.st.Line, Col: l.st.Col, Err: featuregate.Errorf(featuregate.KindUndefined,
 			"COMMENT ON %s %q: no file of the repo defines it", l.c.Kind, l.c.Name)}
 	}
 	text := ""
@@ -320,7 +320,7 @@ func (r *repo) explain(ctx context.Context, reg *catalog.Store, project string, 
 	}
 	k := keyOf(c.Object.Kind(), c.Object.ObjectName())
 	st := r.at[k]
-	return &planner.ScriptError{File: r.file[k], Line: st.Line, Col: st.Col, Err: err}
+	return &ddl.ScriptError{File: r.file[k], Line: st.Line, Col: st.Col, Err: err}
 }
 
 // changeSummary is how plan and apply print changes.

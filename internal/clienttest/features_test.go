@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/examples"
-	"github.com/featuregate/featuregate/planner"
 )
 
 // The feature statements through every client of the extended protocol:
@@ -39,26 +39,26 @@ func featureFixture(t *testing.T, db string) (*fixture, string, string) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no repo files: %v", err)
 	}
-	var stmts []planner.ScriptStatement
+	var stmts []ddl.ScriptStatement
 	for _, name := range files {
 		text, err := examples.FS.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := planner.ParseScriptStatements(name, string(text))
+		s, err := ddl.ParseScriptStatements(name, string(text))
 		if err != nil {
 			t.Fatal(err)
 		}
 		stmts = append(stmts, s...)
 	}
-	sort.SliceStable(stmts, func(i, j int) bool { return kindOrder(stmts[i].DDL) < kindOrder(stmts[j].DDL) })
+	sort.SliceStable(stmts, func(i, j int) bool { return kindOrder(stmts[i].Statement) < kindOrder(stmts[j].Statement) })
 	{
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, st := range stmts {
-			if _, err := conn.Exec(ctx, st.DDL.SQL()); err != nil {
-				t.Fatalf("%s: %v", st.DDL.SQL(), err)
+			if _, err := conn.Exec(ctx, st.Statement.SQL()); err != nil {
+				t.Fatalf("%s: %v", st.Statement.SQL(), err)
 			}
 		}
 	}
@@ -198,8 +198,8 @@ func TestFeaturesPgx(t *testing.T) {
 }
 
 // kindOrder sorts definitions so that each comes after what it names.
-func kindOrder(d planner.DDL) int {
-	c, ok := d.(*planner.CreateStmt)
+func kindOrder(d ddl.Statement) int {
+	c, ok := d.(*ddl.CreateStmt)
 	if !ok {
 		return 4
 	}

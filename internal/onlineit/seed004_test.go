@@ -15,10 +15,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/examples"
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/plan"
-	"github.com/featuregate/featuregate/planner"
 )
 
 // Seed 004 (the StreamFlow course lab) materializes January 2024 with
@@ -132,12 +132,12 @@ func applySeedRepo(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmts, err := planner.ParseScriptStatements(name, string(text))
+		stmts, err := ddl.ParseScriptStatements(name, string(text))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range stmts {
-			e.define(t, s.DDL.SQL())
+			e.define(t, s.Statement.SQL())
 		}
 	}
 }

@@ -17,9 +17,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/examples"
 	"github.com/featuregate/featuregate/internal/gatewaytest"
-	"github.com/featuregate/featuregate/planner"
 )
 
 // Seed 004 (the StreamFlow course lab) builds its churn training set with
@@ -141,7 +141,7 @@ func applyExampleRepo(t *testing.T, gw *gatewaytest.Gateway) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stmts, err := planner.ParseScript(name, string(text))
+		stmts, err := ddl.ParseScript(name, string(text))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

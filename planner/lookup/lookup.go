@@ -1,0 +1,340 @@
+package lookup
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/catalog/ddl"
+	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/catalogview"
+)
+
+// Store is the online store as lookups read it.
+type Store interface {
+	Get(ctx context.Context, project, view string, keys [][]any, now time.Time, ttl time.Duration) ([]online.Result, error)
+}
+
+// Reader plans and answers online lookups. It is safe for concurrent use.
+type Reader struct {
+	Catalogs *catalogview.Cache // the projects' catalogs
+	Online   Store              // nil without an online store: lookups are refused
+	Now      func() time.Time   // the time TTLs are measured at; nil: the wall clock
+}
+
+// Lookup reads the latest values of features for entity keys from the
+// online store, one result row per requested key, in request order.
+func (rd *Reader) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
+	if rd.Online == nil {
+		return nil, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
+			WithHint("start featuregate serve with a data directory or online.type: postgres")
+	}
+	cv, err := rd.Catalogs.View(ctx, req.Project)
+	if err != nil {
+		return nil, err
+	}
+	if cv == nil {
+		return nil, featuregate.Errorf(featuregate.KindUndefined, "no project given")
+	}
+	cols, err := lookupColumns(cv, req)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := planLookup(cv, req.Keys, cols)
+	if err != nil {
+		return nil, err
+	}
+	return rd.runLookup(ctx, cv.Snapshot().Project, lp, req.Rows)
+}
+
+// lookupColumns resolves the request's features into relation columns.
+func lookupColumns(cv *catalogview.View, req plan.LookupRequest) ([]catalog.RelationFeature, error) {
+	var feats []catalog.RelationFeature
+	if req.Relation != "" {
+		rel := cv.Relation(req.Relation)
+		if rel == nil {
+			return nil, featuregate.Errorf(featuregate.KindUndefined, "feature relation %q does not exist in project %q", req.Relation, cv.Snapshot().Project).
+				WithHint("SHOW FEATURE VIEWS and SHOW FEATURE SERVICES list them")
+		}
+		feats = rel.Features
+		if req.Relation == catalog.AllFeatures && cv.Snapshot().Find(catalog.KindFeatureView, catalog.AllFeatures) == nil {
+			feats = onlineOnly(cv, feats) // every online feature
+		}
+	} else {
+		for _, ref := range req.Features {
+			f, err := featureRef(cv, ref)
+			if err != nil {
+				return nil, err
+			}
+			feats = append(feats, f)
+		}
+	}
+	if len(feats) == 0 {
+		return nil, featuregate.Errorf(featuregate.KindInvalid, "no feature requested")
+	}
+	for i := range feats {
+		if req.FullNames {
+			feats[i].Column = feats[i].FullName()
+		} else if req.Relation == "" {
+			feats[i].Column = feats[i].Feature
+		}
+	}
+	return feats, nil
+}
+
+// onlineOnly drops the features of OFFLINE views.
+func onlineOnly(cv *catalogview.View, feats []catalog.RelationFeature) []catalog.RelationFeature {
+	var out []catalog.RelationFeature
+	for _, f := range feats {
+		if v, _ := cv.Snapshot().Find(catalog.KindFeatureView, f.View).(*catalog.FeatureView); v != nil && v.Online {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// featureRef resolves Feast's "view:feature".
+func featureRef(cv *catalogview.View, ref string) (catalog.RelationFeature, error) {
+	view, feature, ok := strings.Cut(ref, ":")
+	if !ok {
+		return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindInvalid, "feature reference %q is not view:feature", ref)
+	}
+	rel := cv.Relation(view)
+	if rel == nil || rel.Kind != catalog.KindFeatureView {
+		return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q does not exist", view)
+	}
+	for _, f := range rel.Features {
+		if f.Feature == feature {
+			return f, nil
+		}
+	}
+	return catalog.RelationFeature{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q has no feature %q", view, feature)
+}
+
+// lookupView is one feature view a lookup reads.
+type lookupView struct {
+	view   *catalog.FeatureView
+	name   string        // its name in the online store
+	ttl    time.Duration // 0 for none
+	keyIdx []int         // positions of its entity's keys among the request's keys
+}
+
+// lookupPlan is a resolved lookup: which views, which columns.
+type lookupPlan struct {
+	keys     []catalog.Column // the request's keys, typed
+	views    []lookupView
+	features []catalog.RelationFeature
+	viewOf   []int // per feature, its view's index in views
+	valueIdx []int // per feature, its position in the view's stored values
+}
+
+// planLookup resolves views, keys and value positions once; a prepared
+// statement keeps the plan for all its executions.
+func planLookup(cv *catalogview.View, keyNames []string, feats []catalog.RelationFeature) (*lookupPlan, error) {
+	lp := &lookupPlan{features: feats}
+	views := map[string]int{}
+	for _, f := range feats {
+		i, ok := views[f.View]
+		if !ok {
+			v, err := lookupViewOf(cv, f.View, keyNames, lp)
+			if err != nil {
+				return nil, err
+			}
+			i = len(lp.views)
+			views[f.View] = i
+			lp.views = append(lp.views, v)
+		}
+		lp.viewOf = append(lp.viewOf, i)
+		lp.valueIdx = append(lp.valueIdx, slices.IndexFunc(lp.views[i].view.Features, func(x catalog.Feature) bool { return x.Name == f.Feature }))
+	}
+	for i, k := range lp.keys {
+		if k.Name == "" {
+			return nil, featuregate.Errorf(featuregate.KindInvalid, "%s is not a join key of any requested feature view", keyNames[i]).
+				WithHint("give only the join keys of the views requested")
+		}
+	}
+	return lp, nil
+}
+
+// lookupViewOf resolves one view and checks the request gives its keys.
+func lookupViewOf(cv *catalogview.View, name string, keyNames []string, lp *lookupPlan) (lookupView, error) {
+	fv, _ := cv.Snapshot().Find(catalog.KindFeatureView, name).(*catalog.FeatureView)
+	var ent *catalog.Entity
+	if fv != nil {
+		ent, _ = cv.Snapshot().Find(catalog.KindEntity, fv.Entity).(*catalog.Entity)
+	}
+	if fv == nil || ent == nil {
+		return lookupView{}, featuregate.Errorf(featuregate.KindUndefined, "feature view %q is not defined", name)
+	}
+	if !fv.Online {
+		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s is OFFLINE: it has no online values", fv.Name).
+			WithHint("read it AS OF a time, or make it ONLINE and MATERIALIZE it")
+	}
+	ttl, err := catalogview.TTL(fv)
+	if err != nil {
+		return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s: %v", fv.Name, err)
+	}
+	lv := lookupView{view: fv, name: catalogview.OnlineName(cv.Snapshot(), fv), ttl: ttl}
+	for _, k := range ent.Keys {
+		i := slices.Index(keyNames, k.Name)
+		if i < 0 {
+			return lookupView{}, featuregate.Errorf(featuregate.KindInvalid, "feature view %s needs the entity key %s", fv.Name, k.Name).
+				WithHint("give a value of every join key of %s: %s", ent.Name, entityKeys(ent))
+		}
+		lv.keyIdx = append(lv.keyIdx, i)
+		if lp.keys == nil {
+			lp.keys = make([]catalog.Column, len(keyNames))
+		}
+		lp.keys[i] = k
+	}
+	return lv, nil
+}
+
+func entityKeys(e *catalog.Entity) string {
+	var names []string
+	for _, k := range e.Keys {
+		names = append(names, k.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// runLookup reads every view for rows and assembles the columns.
+func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*plan.LookupResult, error) {
+	res := &plan.LookupResult{KeyRows: make([][]any, len(rows))}
+	for _, k := range lp.keys {
+		res.Keys = append(res.Keys, k.Name)
+	}
+	for i, r := range rows {
+		typed, err := typedKey(lp.keys, r)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: %w", i+1, err)
+		}
+		res.KeyRows[i] = typed
+	}
+	now := time.Now()
+	if rd.Now != nil {
+		now = rd.Now()
+	}
+	for _, f := range lp.features {
+		res.Features = append(res.Features, plan.LookupFeature{Name: f.Column, View: f.View, Feature: f.Feature, Type: f.Type,
+			Values: make([]any, len(rows)), Status: make([]plan.Status, len(rows)), EventTS: make([]time.Time, len(rows))})
+	}
+	for vi, v := range lp.views {
+		keys := make([][]any, len(rows))
+		for i, r := range res.KeyRows {
+			keys[i] = make([]any, len(v.keyIdx))
+			for j, k := range v.keyIdx {
+				keys[i][j] = r[k]
+			}
+		}
+		got, err := rd.Online.Get(ctx, project, v.name, keys, now, v.ttl)
+		if err != nil {
+			return nil, featuregate.Errorf(featuregate.KindUnavailable, "online store: %v", err)
+		}
+		for fi := range lp.features {
+			if lp.viewOf[fi] == vi {
+				fillFeature(&res.Features[fi], got, lp.valueIdx[fi])
+			}
+		}
+	}
+	return res, nil
+}
+
+// fillFeature copies one feature's values out of a view's results.
+func fillFeature(f *plan.LookupFeature, got []online.Result, idx int) {
+	for i, r := range got {
+		switch {
+		case !r.Found:
+			f.Status[i] = plan.StatusNotFound
+		case r.Expired:
+			f.Status[i], f.EventTS[i] = plan.StatusOutsideMaxAge, r.TS
+		default:
+			f.Status[i], f.EventTS[i] = plan.StatusPresent, r.TS
+			if idx >= 0 && idx < len(r.Values) {
+				f.Values[i] = r.Values[idx]
+			}
+		}
+	}
+}
+
+// typedKey converts one requested key to the keys' types.
+func typedKey(keys []catalog.Column, r []any) ([]any, error) {
+	if len(r) != len(keys) {
+		return nil, featuregate.Errorf(featuregate.KindInvalid, "%d key values for %d join keys", len(r), len(keys))
+	}
+	out := make([]any, len(r))
+	for i, v := range r {
+		c, err := convertKey(v, keys[i].Type)
+		if err != nil {
+			return nil, featuregate.Errorf(featuregate.KindDatatypeMismatch, "join key %s: %v", keys[i].Name, err)
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// convertKey converts v to the Go type the online store keys a column of
+// type typ with.
+func convertKey(v any, typ string) (any, error) {
+	if v == nil {
+		return nil, fmt.Errorf("a join key cannot be NULL")
+	}
+	switch typ {
+	case "text":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+	case "bigint", "integer", "smallint":
+		return toInt(v)
+	case "boolean":
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+	case "bytea":
+		if b, ok := v.([]byte); ok {
+			return b, nil
+		}
+	case "date", "timestamp without time zone", "timestamp with time zone":
+		return toTime(v)
+	}
+	return nil, fmt.Errorf("%v (%T) is not a %s", v, v, typ)
+}
+
+func toInt(v any) (any, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int16:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x), nil
+		}
+	case string:
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	return nil, fmt.Errorf("%v is not an integer", v)
+}
+
+func toTime(v any) (any, error) {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC(), nil
+	case string:
+		return ddl.ParseTime(x)
+	}
+	return nil, fmt.Errorf("%v is not a time", v)
+}
