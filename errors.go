@@ -28,6 +28,7 @@ const (
 	KindDatatypeMismatch              // a value or column has the wrong type
 	KindCheckViolation                // a value breaks a CHECK rule
 	KindActiveTransaction             // the statement cannot run inside a transaction block
+	KindUndefinedProject              // the project a session or request names does not exist
 )
 
 // Error is an error a user can act on: what went wrong, a hint on what to do,

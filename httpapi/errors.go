@@ -41,7 +41,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // statusOf maps an error's kind to an HTTP status code.
 func statusOf(err error) int {
 	switch featuregate.KindOf(err) {
-	case featuregate.KindUndefined:
+	case featuregate.KindUndefined, featuregate.KindUndefinedProject:
 		return http.StatusNotFound
 	case featuregate.KindInvalid, featuregate.KindSyntax, featuregate.KindAmbiguous,
 		featuregate.KindDatatypeMismatch, featuregate.KindUnsupported:

@@ -16,6 +16,8 @@ type Identity struct {
 	User  string
 	Roles []string
 	Admin bool
+	// Projects are the projects the user may open; nil means every one.
+	Projects []string
 }
 
 // Session is what the planner needs to know about the session a statement
@@ -30,10 +32,14 @@ type Session struct {
 	Roles []string
 	// Admin users may change everything featuregate holds.
 	Admin bool
+	// Projects are the projects the user may open; nil means every one.
+	Projects []string
 }
 
 // Who returns the session's identity.
-func (s Session) Who() Identity { return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin} }
+func (s Session) Who() Identity {
+	return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin, Projects: s.Projects}
+}
 
 // Statement is one statement of a query string and how it runs.
 type Statement struct {

@@ -9,8 +9,10 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
+	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/access"
 	"github.com/featuregate/featuregate/planner/asof"
 	"github.com/featuregate/featuregate/planner/catalogview"
 	"github.com/featuregate/featuregate/planner/exec"
@@ -51,9 +53,24 @@ func New(reg Registry, opts ...Option) *Planner {
 	return p
 }
 
+// Open checks that session s may open its project: one the user is bound
+// to, and one that exists (administrators may open a new one, to create
+// it).
+func (p *Planner) Open(ctx context.Context, s plan.Session) error {
+	if p.reg == nil || s.Database == "" {
+		return nil
+	}
+	return access.Open(ctx, p.reg, s.Who(), s.Database)
+}
+
 // Lookup reads the latest values of features for entity keys from the
 // online store, one result row per requested key, in request order.
 func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
+	if p.reg != nil && req.Project != "" {
+		if err := access.Open(ctx, p.reg, req.Who, req.Project); err != nil {
+			return nil, err
+		}
+	}
 	return p.lookups.Lookup(ctx, req)
 }
 
@@ -68,7 +85,9 @@ func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.P
 	if quickForward(sql, cv.RelationWords()) {
 		return &plan.Plan{Text: sql, Statements: []plan.Statement{{SQL: sql}}}, nil
 	}
-	key := cacheKey{readOnly: s.ReadOnly, project: s.Database, gen: cv.Generation(), sql: sql}
+	// Plans are checked against the user's permissions: a cached plan is
+	// the user's own.
+	key := cacheKey{readOnly: s.ReadOnly, user: s.User, project: s.Database, gen: cv.Generation(), sql: sql}
 	if pl, ok := p.cache.get(key); ok {
 		return pl, nil
 	}
@@ -105,11 +124,11 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
 			if d, ok, err := ddl.Parse(text); ok {
-				pl.Statements = append(pl.Statements, p.ddlOrError(s, text, d, err, pgtree.CharOffset(sql, int(raw.StmtLocation))))
+				pl.Statements = append(pl.Statements, p.ddlOrError(s, cv, text, d, err, pgtree.CharOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
 		}
-		if st, ok := p.lookups.Statement(cv, raw.Stmt, text); ok {
+		if st, ok := p.lookups.Statement(cv, s.Who(), raw.Stmt, text); ok {
 			pl.Statements = append(pl.Statements, st)
 			continue
 		}
@@ -146,7 +165,7 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogvie
 		d, ok, err := ddl.Parse(pc.Text)
 		if ok {
 			found = true
-			pl.Statements = append(pl.Statements, p.ddlOrError(s, pc.Text, d, err, pgtree.CharOffset(sql, pc.Start)))
+			pl.Statements = append(pl.Statements, p.ddlOrError(s, cv, pc.Text, d, err, pgtree.CharOffset(sql, pc.Start)))
 			text.WriteString(pc.Text)
 			continue
 		}
@@ -175,9 +194,12 @@ func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.
 	if cv == nil {
 		return plan.Statement{}, false
 	}
-	out, notices, found, err := asof.Rewrite(cv, text, p.columnsFunc(ctx))
+	res, found, err := asof.Rewrite(cv, text, p.columnsFunc(ctx))
 	if !found {
 		return plan.Statement{}, false
+	}
+	if err == nil {
+		err = access.Check(cv.Snapshot(), s.Who(), catalog.ActionReadOffline, catalog.KindFeatureView, res.Views...)
 	}
 	if err != nil {
 		var fe *featuregate.Error
@@ -186,12 +208,12 @@ func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.
 		}
 		return plan.Statement{SQL: text, Refusal: err}, true
 	}
-	st := plan.Statement{SQL: out}
-	if isExplain(out) {
-		st.Notices = notices
+	st := plan.Statement{SQL: res.SQL}
+	if isExplain(res.SQL) {
+		st.Notices = res.Notices
 	}
 	if s.ReadOnly {
-		if tree, err := pg_query.Parse(out); err == nil && len(tree.Stmts) == 1 {
+		if tree, err := pg_query.Parse(res.SQL); err == nil && len(tree.Stmts) == 1 {
 			st.Refusal = guardReadOnly(tree.Stmts[0].Stmt)
 		}
 	}
@@ -206,12 +228,15 @@ func isExplain(sql string) bool {
 
 // ddlOrError makes the statement for a parsed featuregate statement, or
 // one refused with the parse error, its position moved to the whole string.
-func (p *Planner) ddlOrError(s plan.Session, text string, d ddl.Statement, err error, offset int) plan.Statement {
+func (p *Planner) ddlOrError(s plan.Session, cv *catalogview.View, text string, d ddl.Statement, err error, offset int) plan.Statement {
 	if err != nil {
 		var fe *featuregate.Error
 		if errors.As(err, &fe) && fe.Position > 0 {
 			fe.Position += offset
 		}
+		return plan.Statement{SQL: text, Refusal: err}
+	}
+	if err := authorize(access.ViewOf(cv), s, d); err != nil {
 		return plan.Statement{SQL: text, Refusal: err}
 	}
 	return p.ddlStatement(s, text, d)
@@ -233,6 +258,7 @@ func statementText(sql string, raw *pg_query.RawStmt) string {
 
 type cacheKey struct {
 	readOnly bool
+	user     string // the plan passed the user's permission checks
 	project  string
 	gen      uint64 // the catalog's generation: plans of AS OF depend on it
 	sql      string

@@ -26,6 +26,7 @@ var sqlstates = map[featuregate.Kind]string{
 	featuregate.KindDatatypeMismatch:  "42804", // datatype_mismatch
 	featuregate.KindCheckViolation:    "23514", // check_violation
 	featuregate.KindActiveTransaction: "25001", // active_sql_transaction
+	featuregate.KindUndefinedProject:  "3D000", // invalid_catalog_name
 }
 
 // errorResponse turns any error into the ErrorResponse a client sees.

@@ -14,42 +14,53 @@ import (
 	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
+// Result is a statement whose AS OF clauses were rewritten.
+type Result struct {
+	SQL     string   // the statement as the offline store runs it
+	Notices []string // explain the plan, for EXPLAIN
+	Views   []string // the feature views it reads, each once
+}
+
 // Rewrite replaces each AS OF clause of sql (one statement) with the
 // point-in-time subquery that computes it. It reports false when sql has
-// no AS OF clause over a feature relation. The notices explain the plan
-// for EXPLAIN.
-func Rewrite(cv *catalogview.View, sql string, columns func(table string) []string) (out string, notices []string, found bool, err error) {
+// no AS OF clause over a feature relation.
+func Rewrite(cv *catalogview.View, sql string, columns func(table string) []string) (res Result, found bool, err error) {
 	clauses, err := findAsOf(sql, func(name string) bool { return cv.Relation(name) != nil })
 	if err != nil || len(clauses) == 0 {
-		return "", nil, err != nil, err
+		return Result{}, err != nil, err
 	}
 	tree, err := pg_query.Parse(placeholders(sql, clauses))
 	if err != nil {
-		return "", nil, false, nil // PostgreSQL reports the syntax error
+		return Result{}, false, nil // PostgreSQL reports the syntax error
 	}
 	refs := columnRefs(tree)
 	var edits []edit
 	sorted := map[string]bool{}
 	for i := range clauses {
-		sub, note, want, err := planClause(cv, sql, &clauses[i], refs)
+		sub, note, want, views, err := planClause(cv, sql, &clauses[i], refs)
 		if err != nil {
-			return "", nil, true, err
+			return Result{}, true, err
 		}
 		edits = append(edits, edit{start: clauses[i].start, end: clauses[i].end, text: sub})
-		notices = append(notices, note...)
+		res.Notices = append(res.Notices, note...)
+		for _, v := range views {
+			if !slices.Contains(res.Views, v.Name) {
+				res.Views = append(res.Views, v.Name)
+			}
+		}
 		if want != nil && !sorted[want.alias] {
 			if e, ok := spineOrder(sql, tree, clauses[0].start, *want, columns); ok {
 				sorted[want.alias] = true
 				edits = append(edits, e)
-				notices = append(notices, "featuregate: the spine "+want.alias+" is read in ("+strings.Join(want.cols, ", ")+") order, so that consecutive probes read neighbouring index pages")
+				res.Notices = append(res.Notices, "featuregate: the spine "+want.alias+" is read in ("+strings.Join(want.cols, ", ")+") order, so that consecutive probes read neighbouring index pages")
 			}
 		}
 	}
-	out = applyEdits(sql, edits)
-	if _, err := pg_query.Parse(out); err != nil {
-		return "", nil, true, featuregate.Errorf(featuregate.KindInternal, "the point-in-time rewrite does not parse: %v", err)
+	res.SQL = applyEdits(sql, edits)
+	if _, err := pg_query.Parse(res.SQL); err != nil {
+		return Result{}, true, featuregate.Errorf(featuregate.KindInternal, "the point-in-time rewrite does not parse: %v", err)
 	}
-	return out, notices, true, nil
+	return res, true, nil
 }
 
 // placeholders replaces each clause with `<relation> AS <alias>`, which
@@ -76,12 +87,12 @@ func splice(sql string, clauses []asOf, subs []string) string {
 }
 
 // planClause writes the subquery of one clause and the notices that
-// explain it.
-func planClause(cv *catalogview.View, sql string, a *asOf, refs []colRef) (string, []string, *spineWant, error) {
+// explain it, and tells which views it reads.
+func planClause(cv *catalogview.View, sql string, a *asOf, refs []colRef) (string, []string, *spineWant, []pit.View, error) {
 	rel := cv.Relation(a.rel.name)
 	cols, err := usedColumns(rel, a, refs)
 	if err != nil {
-		return "", nil, nil, err.At(pgtree.CharOffset(sql, a.rel.pos) + 1)
+		return "", nil, nil, nil, err.At(pgtree.CharOffset(sql, a.rel.pos) + 1)
 	}
 	views := pitViews(cv, rel, cols)
 	var sub string
@@ -92,9 +103,9 @@ func planClause(cv *catalogview.View, sql string, a *asOf, refs []colRef) (strin
 		sub, want, err = joinSQL(sql, rel, a, views, cols)
 	}
 	if err != nil {
-		return "", nil, nil, err.At(pgtree.CharOffset(sql, a.rel.pos) + 1)
+		return "", nil, nil, nil, err.At(pgtree.CharOffset(sql, a.rel.pos) + 1)
 	}
-	return "LATERAL " + sub + " AS " + a.alias, explainNotes(a, views, sub), want, nil
+	return "LATERAL " + sub + " AS " + a.alias, explainNotes(a, views, sub), want, views, nil
 }
 
 // atTimeSQL is the subquery of `FROM rel AS OF time`: every entity.

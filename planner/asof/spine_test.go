@@ -39,7 +39,8 @@ func TestSpineOrder(t *testing.T) {
 		{"SELECT f.months_active FROM spine s JOIN subs_profile_fv AS OF s.t f ON f.user_id = other.user_id, other",
 			"FROM spine s JOIN LATERAL"},
 	} {
-		out, _, found, err := Rewrite(cv, c.sql, columns)
+		res, found, err := Rewrite(cv, c.sql, columns)
+		out := res.SQL
 		if err != nil || !found {
 			t.Errorf("%s: found=%v err=%v", c.sql, found, err)
 			continue

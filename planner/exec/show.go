@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -10,6 +11,7 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/access"
 )
 
 // rowsExec answers a SHOW from a snapshot of the registry.
@@ -42,16 +44,21 @@ func textCols(names ...string) []plan.Column {
 }
 
 // Show returns the SHOW statement d of session s, answered from the
-// registry when it runs.
+// registry when it runs. Lists hold only what the session's user may
+// describe (every permission is listed, so that users can see what they
+// are allowed), and SHOW PROJECTS only the projects the user may open.
 func Show(reg Registry, s plan.Session, d *ddl.ShowStmt) plan.Local {
+	who := s.Who()
 	snap := func(ctx context.Context) (*catalog.Snapshot, error) { return reg.Snapshot(ctx, s.Database) }
 	switch d.What {
 	case "projects":
 		return &rowsExec{cols: textCols("project"), rows: func(ctx context.Context) ([][]any, error) {
 			names, err := reg.Projects(ctx)
-			rows := make([][]any, len(names))
-			for i, n := range names {
-				rows[i] = []any{n}
+			var rows [][]any
+			for _, n := range names {
+				if who.Projects == nil || slices.Contains(who.Projects, n) {
+					rows = append(rows, []any{n})
+				}
 			}
 			return rows, err
 		}}
@@ -65,6 +72,11 @@ func Show(reg Registry, s plan.Session, d *ddl.ShowStmt) plan.Local {
 			if obj == nil {
 				return nil, featuregate.Errorf(featuregate.KindUndefined, "%s %q does not exist", strings.ToLower(string(d.Kind)), d.Name)
 			}
+			if d.Kind != catalog.KindPermission {
+				if err := access.CheckObject(sn, who, catalog.ActionDescribe, obj); err != nil {
+					return nil, err
+				}
+			}
 			return [][]any{{d.Name, obj.SQL() + ";"}}, nil
 		}}
 	}
@@ -74,8 +86,32 @@ func Show(reg Registry, s plan.Session, d *ddl.ShowStmt) plan.Local {
 		if err != nil {
 			return nil, err
 		}
-		return render(sn)
+		return render(describable(sn, who))
 	}}
+}
+
+// describable is sn without the entities, sources, views and services who
+// may not describe.
+func describable(sn *catalog.Snapshot, who plan.Identity) *catalog.Snapshot {
+	if who.Admin {
+		return sn
+	}
+	out := *sn
+	out.Entities = keep(sn, who, sn.Entities)
+	out.Sources = keep(sn, who, sn.Sources)
+	out.Views = keep(sn, who, sn.Views)
+	out.Services = keep(sn, who, sn.Services)
+	return &out
+}
+
+func keep[T catalog.Object](sn *catalog.Snapshot, who plan.Identity, objs []T) []T {
+	var out []T
+	for _, o := range objs {
+		if access.Describable(sn, who, o) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // showTable gives the columns and rows of SHOW ENTITIES, SOURCES, FEATURE
@@ -132,6 +168,8 @@ func showTable(d *ddl.ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any
 			}
 			return rows, nil
 		}
+	case "permissions":
+		return textCols("name", "kinds", "pattern", "tags", "actions", "roles", "comment"), showPermissions
 	default: // features
 		return textCols("feature_view", "feature", "type", "full_name", "check"), func(sn *catalog.Snapshot) ([][]any, error) {
 			var rows [][]any
@@ -158,4 +196,22 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// showPermissions renders SHOW PERMISSIONS.
+func showPermissions(sn *catalog.Snapshot) ([][]any, error) {
+	var rows [][]any
+	for _, p := range sn.Permissions {
+		kinds := make([]string, len(p.Kinds))
+		for i, k := range p.Kinds {
+			kinds[i] = string(k)
+		}
+		var tags []string
+		for _, t := range p.Tags {
+			tags = append(tags, t.Key+"="+t.Value)
+		}
+		rows = append(rows, []any{p.Name, strings.Join(kinds, ", "), nullIfEmpty(p.Pattern), strings.Join(tags, ", "),
+			strings.Join(p.Actions, ", "), strings.Join(p.Roles, ", "), p.Comment})
+	}
+	return rows, nil
 }

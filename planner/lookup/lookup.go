@@ -14,6 +14,7 @@ import (
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/plan"
+	"github.com/featuregate/featuregate/planner/access"
 	"github.com/featuregate/featuregate/planner/catalogview"
 )
 
@@ -49,6 +50,9 @@ func (rd *Reader) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.Loo
 	}
 	lp, err := planLookup(cv, req.Keys, cols)
 	if err != nil {
+		return nil, err
+	}
+	if err := lp.allowed(cv, req.Who); err != nil {
 		return nil, err
 	}
 	return rd.runLookup(ctx, cv.Snapshot().Project, lp, req.Rows)
@@ -133,6 +137,16 @@ type lookupPlan struct {
 	features []catalog.RelationFeature
 	viewOf   []int // per feature, its view's index in views
 	valueIdx []int // per feature, its position in the view's stored values
+}
+
+// allowed checks that who may read every view of the plan online.
+func (lp *lookupPlan) allowed(cv *catalogview.View, who plan.Identity) error {
+	for _, v := range lp.views {
+		if err := access.Check(cv.Snapshot(), who, catalog.ActionReadOnline, catalog.KindFeatureView, v.view.Name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // planLookup resolves views, keys and value positions once; a prepared

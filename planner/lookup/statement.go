@@ -29,10 +29,11 @@ import (
 // without AS OF is refused with a hint.
 
 // Statement plans a parsed statement that reads a feature relation
-// without AS OF; it reports false when the statement reads none. text is
-// the statement's text, which a prepared lookup plans again when the
-// catalog changes.
-func (rd *Reader) Statement(cv *catalogview.View, stmt *pg_query.Node, text string) (plan.Statement, bool) {
+// without AS OF, for who, who must be allowed to read every view it reads
+// online; it reports false when the statement reads none. text is the
+// statement's text, which a prepared lookup plans again when the catalog
+// changes.
+func (rd *Reader) Statement(cv *catalogview.View, who plan.Identity, stmt *pg_query.Node, text string) (plan.Statement, bool) {
 	rel := readsRelation(cv, stmt)
 	if rel == "" {
 		return plan.Statement{}, false
@@ -44,7 +45,8 @@ func (rd *Reader) Statement(cv *catalogview.View, stmt *pg_query.Node, text stri
 	}
 	lk, err := rd.parseLookup(cv, stmt.GetSelectStmt(), rel)
 	if err == nil {
-		lk.text, lk.gen = text, cv.Generation()
+		lk.text, lk.gen, lk.who = text, cv.Generation(), who
+		err = lk.plan.allowed(cv, who)
 	}
 	switch {
 	case err != nil:
@@ -91,7 +93,8 @@ type lookupExec struct {
 	cols    []plan.Column
 	keys    []keySource // one per requested key tuple, or a parameter array
 	params  []uint32
-	empty   bool // LIMIT 0: the columns only
+	empty   bool          // LIMIT 0: the columns only
+	who     plan.Identity // the session's user, whose permissions the plan passed
 }
 
 // lookupOutput is one output column: a key, event_timestamp or a feature.
@@ -324,7 +327,10 @@ func (e *lookupExec) replan(ctx context.Context) error {
 		return featuregate.Errorf(featuregate.KindUnsupported, "cached plan must not change result type").
 			WithHint("the feature relation changed since the statement was prepared: prepare it again")
 	}
-	ne.text, ne.gen = e.text, cv.Generation()
+	if err := ne.plan.allowed(cv, e.who); err != nil {
+		return err
+	}
+	ne.text, ne.gen, ne.who = e.text, cv.Generation(), e.who
 	*e = *ne
 	return nil
 }
