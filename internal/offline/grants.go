@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -86,12 +87,21 @@ func sourceSchemas(ctx context.Context, tx pgx.Tx, w owner) ([]string, error) {
 // relations there now, and by default privileges those the owner or the
 // writer create later. Relations the owner may not grant are left out.
 func grantSchema(ctx context.Context, tx pgx.Tx, w owner, o Options, s string) error {
-	var ok bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)
-		AND has_schema_privilege(current_user, $1, 'USAGE WITH GRANT OPTION')
-		AND has_schema_privilege(current_user, $1, 'CREATE WITH GRANT OPTION')`, s).Scan(&ok)
-	if err != nil || !ok {
-		return err // a missing schema, or one the owner cannot grant: nothing to do
+	var ok, publicCreate bool
+	err := tx.QueryRow(ctx, `SELECT has_schema_privilege(current_user, oid, 'USAGE WITH GRANT OPTION')
+			AND has_schema_privilege(current_user, oid, 'CREATE WITH GRANT OPTION'),
+		has_schema_privilege('public', oid, 'CREATE')
+		FROM pg_namespace WHERE nspname = $1`, s).Scan(&ok, &publicCreate)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !ok) {
+		o.Logger.Warn("offline store: a schema to read is missing, or not the gateway's to grant: skipped", "schema", s)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if publicCreate {
+		o.Logger.Warn("offline store: every role may create objects in this schema, read-only sessions too; "+
+			"an administrator can run REVOKE CREATE ON SCHEMA … FROM PUBLIC", "schema", s)
 	}
 	sch, r, wr := ident(s), ident(o.Roles.Reader), ident(o.Roles.Writer)
 	err = execAll(ctx, tx,

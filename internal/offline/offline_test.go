@@ -315,7 +315,7 @@ func TestSchemas(t *testing.T) {
 			('p', 'SOURCE', 'a', '{"table": "raw.clicks"}'),
 			('p', 'SOURCE', 'b', '{"table": "featuregate_registry.objects"}'),
 			('p', 'SOURCE', 'c', '{"query": "SELECT * FROM hr.salaries"}')`)
-	up := prepare(t, dsn, roles("schemas"), "analytics")
+	up := prepare(t, dsn, roles("schemas"), "analytics", "missing")
 	c := login(t, up, ReadOnly)
 	for sql, want := range map[string]string{
 		"SELECT * FROM analytics.events":             "",
