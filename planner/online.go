@@ -24,8 +24,9 @@ type OnlineStore interface {
 	DropProject(ctx context.Context, project string) error
 }
 
-// Offline runs queries on the offline PostgreSQL for materialization, as
-// the gateway's own user; *pgxpool.Pool implements it.
+// Offline runs queries on the offline PostgreSQL for materialization. The
+// gateway gives it a pool that logs in as the read-only role, in read-only
+// transactions (internal/offline.Pool); *pgxpool.Pool implements it too.
 type Offline interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }

@@ -2,13 +2,10 @@ package securitytest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/featuregate/featuregate/internal/gatewaytest"
 	"github.com/featuregate/featuregate/internal/localpg"
@@ -152,28 +149,8 @@ func (e *env) state(t *testing.T) string {
 	return s
 }
 
-func sqlstate(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	return ""
-}
-
 // exec runs sql in the simple protocol, every statement of it.
 func exec(conn *pgx.Conn, sql string) error {
 	_, err := conn.PgConn().Exec(context.Background(), sql).ReadAll()
 	return err
-}
-
-func contains(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }
