@@ -37,6 +37,12 @@ func syncRelations(ctx context.Context, tx pgx.Tx, st *state) error {
 	if _, taken := st.services[AllFeatures]; len(st.views) > 0 && !taken && st.views[AllFeatures] == nil {
 		stmts = append(stmts, relationView(schema, relationOf(allFeatures(sortedViews(st.views)), entity, view)))
 	}
+	if len(st.views)+len(st.services) > 0 {
+		// Every role may use the schema and its views, which hold no data:
+		// the roles of client sessions list them (\d, JDBC metadata).
+		stmts = append(stmts, "GRANT USAGE ON SCHEMA "+schema+" TO PUBLIC",
+			"GRANT SELECT ON ALL TABLES IN SCHEMA "+schema+" TO PUBLIC")
+	}
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return dbError(err, "registry: update the relations of project %q", st.project)

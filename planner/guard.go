@@ -10,10 +10,11 @@ import (
 	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
-// A read-only session runs on the offline PostgreSQL as a role that may
-// read every table and create temporary ones, and nothing more: PostgreSQL
-// itself refuses writes, with its own messages. The guard refuses the few
-// statements that could switch that role off.
+// A read-only session logs in to the offline PostgreSQL as a role that may
+// read the granted schemas and create temporary tables, and nothing more:
+// PostgreSQL itself refuses writes, with its own messages. The guard
+// refuses the few statements that could change the session's role: defence
+// in depth, since that role is a member of no other.
 
 // protectedSettings are the settings that would change who the session is.
 var protectedSettings = map[string]bool{

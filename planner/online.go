@@ -8,8 +8,9 @@ import (
 	"github.com/featuregate/featuregate/online"
 )
 
-// Offline runs queries on the offline PostgreSQL for materialization, as
-// the gateway's own user; *pgxpool.Pool implements it.
+// Offline runs queries on the offline PostgreSQL for materialization. The
+// gateway gives it a pool that logs in as the read-only role, in read-only
+// transactions (internal/offline.Pool); *pgxpool.Pool implements it too.
 type Offline interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/featuregate/featuregate/internal/gatewaytest"
+	"github.com/featuregate/featuregate/internal/offline"
 	"github.com/featuregate/featuregate/planner"
 	"github.com/featuregate/featuregate/wire"
 )
@@ -70,7 +71,7 @@ func TestAuthentication(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer admin.Close(ctx)
-			if err := admin.QueryRow(ctx, "SELECT current_user").Scan(&user); err != nil || user != "postgres" {
+			if err := admin.QueryRow(ctx, "SELECT current_user").Scan(&user); err != nil || user != "featuregate_writer" {
 				t.Fatalf("read-write user runs as %q: %v", user, err)
 			}
 		})
@@ -81,11 +82,8 @@ func TestAuthentication(t *testing.T) {
 // authentication is configured, with a message that says what to do.
 func TestNoAuthOnlyOnLoopback(t *testing.T) {
 	gw := gatewaytest.Start(t, pg, "loopback")
-	up, err := pgconn.ParseConfig(gw.OffDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := wire.NewServer(wire.Config{Upstream: up}, planner.New(nil))
+	srv, err := wire.NewServer(wire.Config{Upstream: gw.Upstream.Base(),
+		DefaultLogin: wire.UpstreamLogin(gw.Upstream.Login(offline.ReadOnly))}, planner.New(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +94,25 @@ func TestNoAuthOnlyOnLoopback(t *testing.T) {
 	err = srv.Serve(context.Background(), ln)
 	if err == nil || !strings.Contains(err.Error(), "auth.method") {
 		t.Fatalf("want a refusal naming auth.method, got %v", err)
+	}
+}
+
+// TestLoginsRequired: every user needs an upstream login, and trust a
+// default one; the gateway's own login is never a session's.
+func TestLoginsRequired(t *testing.T) {
+	gw := gatewaytest.Start(t, pg, "logins")
+	login := wire.UpstreamLogin(gw.Upstream.Login(offline.ReadOnly))
+	for name, cfg := range map[string]wire.Config{
+		"trust, no default": {Upstream: gw.Upstream.Base()},
+		"user without login": {Upstream: gw.Upstream.Base(), AuthMethod: wire.AuthSCRAM,
+			Users: []wire.User{{Name: "alice", Password: "x"}}},
+	} {
+		if _, err := wire.NewServer(cfg, planner.New(nil)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := wire.NewServer(wire.Config{Upstream: gw.Upstream.Base(), DefaultLogin: login}, planner.New(nil)); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -178,7 +178,9 @@ func checkStartup(m *pgproto3.StartupMessage) (startup, *startupError) {
 				return st, &startupError{"0A000", "featuregate does not support replication connections", ""}
 			}
 		default:
-			st.params[k] = v
+			if !identityParam(k) { // dropped: the session's role is its user's login
+				st.params[k] = v
+			}
 		}
 	}
 	if st.user == "" {
@@ -198,7 +200,7 @@ func checkStartup(m *pgproto3.StartupMessage) (startup, *startupError) {
 // string (-c name=value or --name=value) that would change the session's
 // identity upstream, or "".
 func protectedOption(options string) string {
-	fields := strings.Fields(options)
+	fields := splitOptions(options)
 	for i := 0; i < len(fields); i++ {
 		f := fields[i]
 		var kv string
@@ -220,4 +222,35 @@ func protectedOption(options string) string {
 		}
 	}
 	return ""
+}
+
+// splitOptions splits a startup "options" string as PostgreSQL does
+// (pg_split_opts): at unescaped white space, a backslash taking the next
+// character literally.
+func splitOptions(options string) []string {
+	var fields []string
+	var cur strings.Builder
+	inField, escaped := false, false
+	for _, r := range options {
+		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped = false
+		case r == '\\':
+			escaped, inField = true, true
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v':
+			if inField {
+				fields = append(fields, cur.String())
+				cur.Reset()
+				inField = false
+			}
+		default:
+			cur.WriteRune(r)
+			inField = true
+		}
+	}
+	if inField {
+		fields = append(fields, cur.String())
+	}
+	return fields
 }

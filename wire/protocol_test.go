@@ -339,6 +339,9 @@ func TestStartupRefusals(t *testing.T) {
 		{map[string]string{"database": "refusals"}, "28000"},
 		{map[string]string{"user": "a", "options": "-c role=postgres"}, "42501"},
 		{map[string]string{"user": "a", "options": "--session_authorization=postgres"}, "42501"},
+		{map[string]string{"user": "a", "options": "-c ROLE=postgres"}, "42501"},
+		{map[string]string{"user": "a", "options": `-c ro\le=postgres`}, "42501"}, // PostgreSQL reads "role"
+		{map[string]string{"user": "a", "options": "--Session-Authorization=postgres"}, "42501"},
 		{map[string]string{"user": "a", "replication": "database"}, "0A000"},
 	} {
 		r := dialRaw(t, gw.Addr)
@@ -347,6 +350,23 @@ func TestStartupRefusals(t *testing.T) {
 		if !ok || e.Code != c.code || e.Severity != "FATAL" {
 			t.Errorf("%v: got %s, want FATAL %s", c.params, describe(msgs), c.code)
 		}
+	}
+}
+
+// TestIdentityStartupParams drops the startup parameters that would
+// change the session's role upstream, in any case: the session runs as its
+// user's login.
+func TestIdentityStartupParams(t *testing.T) {
+	gw := gatewaytest.Start(t, pg, "identity")
+	for _, p := range []map[string]string{
+		{"ROLE": "none"}, {"Role": "postgres"}, {"role": "postgres"},
+		{"SESSION_AUTHORIZATION": "postgres"}, {"Session_Authorization": "postgres"},
+	} {
+		p["user"], p["database"] = "bob", "identity"
+		r := dialRaw(t, gw.Addr)
+		r.startup(p)
+		r.send(&pgproto3.Query{String: "SELECT current_user || ' ' || session_user"})
+		expect(t, fmt.Sprint(p), r.ready(), `T D["featuregate_reader featuregate_reader"] C(SELECT 1) Z(I)`)
 	}
 }
 

@@ -41,14 +41,31 @@ const (
 type User struct {
 	Name     string
 	Password string
-	// ReadWrite users reach the offline store with the gateway's own
-	// privileges; the others read through Config.ReaderRole.
+	// ReadWrite users may write the offline store; the planner refuses the
+	// others the statements that could change who they are there (defence
+	// in depth: their upstream role holds no write privileges).
 	ReadWrite bool
+	// Upstream is the role the user's sessions log in as on the offline
+	// PostgreSQL.
+	Upstream UpstreamLogin
+}
+
+// UpstreamLogin is a role of the offline PostgreSQL and its password. Each
+// session logs in as its user's role over a connection of its own, so the
+// session holds that role's privileges and nothing more.
+type UpstreamLogin struct {
+	User string
+	// Password returns the role's password; renew asks again after the
+	// offline store refused the last one (the secret may have been
+	// rotated), before the login is tried once more.
+	Password func(ctx context.Context, renew bool) (string, error)
 }
 
 // Config configures a Server.
 type Config struct {
-	// Upstream is how sessions reach the offline PostgreSQL.
+	// Upstream is where sessions reach the offline PostgreSQL (host, port,
+	// database, TLS, parameters); its user and password are never used:
+	// each session logs in as its user's UpstreamLogin.
 	Upstream *pgconn.Config
 	// AuthMethod is AuthTrust, AuthPassword or AuthSCRAM. Empty means no
 	// authentication was configured: clients are trusted, and only on a
@@ -58,9 +75,9 @@ type Config struct {
 	Users []User
 	// TLS, when set, lets clients upgrade with SSLRequest.
 	TLS *tls.Config
-	// ReaderRole is the upstream role that read-only sessions assume. Empty
-	// means sessions run with the upstream user's own privileges.
-	ReaderRole string
+	// DefaultLogin is the upstream login of the users not in Users, whom
+	// AuthTrust (or no authentication) lets in; they are read-only.
+	DefaultLogin UpstreamLogin
 	// MaxConnections caps concurrent client sessions (0: 100).
 	MaxConnections int
 	// IdleSessionTimeout closes sessions idle outside a transaction (0: never).
@@ -96,6 +113,12 @@ type backendKey struct {
 func NewServer(cfg Config, p Planner) (*Server, error) {
 	if cfg.Upstream == nil {
 		return nil, errors.New("wire: no upstream configured")
+	}
+	up := cfg.Upstream.Copy()
+	up.User, up.Password = "", "" // the gateway's own login is never a session's
+	cfg.Upstream = up
+	if err := checkLogins(cfg); err != nil {
+		return nil, err
 	}
 	switch cfg.AuthMethod {
 	case "", AuthTrust, AuthPassword, AuthSCRAM:
@@ -152,6 +175,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			s.serveConn(ctx, nc)
 		}()
 	}
+}
+
+// checkLogins refuses a user without an upstream login, and trust without
+// a default login.
+func checkLogins(cfg Config) error {
+	for _, u := range cfg.Users {
+		if u.Upstream.User == "" || u.Upstream.Password == nil {
+			return fmt.Errorf("wire: user %q has no upstream login", u.Name)
+		}
+	}
+	trust := cfg.AuthMethod == "" || cfg.AuthMethod == AuthTrust
+	if trust && (cfg.DefaultLogin.User == "" || cfg.DefaultLogin.Password == nil) {
+		return errors.New("wire: trust authentication needs a default upstream login for users not configured")
+	}
+	return nil
 }
 
 func isLoopback(a net.Addr) bool {

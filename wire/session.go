@@ -50,7 +50,7 @@ func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 		srv: srv, c: c, st: st, user: u, txStatus: 'I', types: pgtype.NewMap(),
 		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{},
 		psess: plan.Session{User: u.Name, Database: st.database,
-			ReadOnly: !u.ReadWrite && srv.cfg.ReaderRole != ""},
+			ReadOnly: !u.ReadWrite},
 		log: srv.log.With("user", u.Name, "database", st.database),
 	}
 }
@@ -242,12 +242,11 @@ func (s *session) connect(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.srv.cfg.ConnectTimeout)
 	defer cancel()
-	role := ""
-	if s.psess.ReadOnly {
-		role = s.srv.cfg.ReaderRole
-	}
-	up, err := dialUpstream(ctx, s.srv.cfg.Upstream, s.srv.planner.UpstreamParams(s.psess, s.st.params), role)
+	up, err := dialUpstream(ctx, s.srv.cfg.Upstream, s.srv.planner.UpstreamParams(s.psess, s.st.params), s.user.Upstream)
 	if err != nil {
+		if isAuthFailure(err) {
+			s.log.Error("the offline store refused the upstream login", "role", s.user.Upstream.User, "err", err)
+		}
 		return &featuregate.Error{Kind: featuregate.KindUnavailable,
 			Message: "featuregate cannot reach the offline PostgreSQL", Err: err,
 			Hint: "check that the offline database is up; featuregate reconnects on the next statement"}

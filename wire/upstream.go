@@ -3,8 +3,10 @@ package wire
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,24 +25,49 @@ type upstream struct {
 	params map[string]string
 }
 
-// dialUpstream connects to the offline PostgreSQL with the client's startup
-// parameters (application_name, DateStyle, options, …) and, for read-only
-// sessions, the reader role.
-func dialUpstream(ctx context.Context, base *pgconn.Config, params map[string]string, role string) (*upstream, error) {
+// dialUpstream logs in to the offline PostgreSQL as login, with the
+// client's startup parameters (application_name, DateStyle, options, …)
+// but none that would change who the session is. When the offline store
+// refuses the password, the password is asked for again and the login
+// tried once more.
+func dialUpstream(ctx context.Context, base *pgconn.Config, params map[string]string, login UpstreamLogin) (*upstream, error) {
 	cfg := base.Copy()
-	cfg.RuntimeParams = make(map[string]string, len(base.RuntimeParams)+len(params)+1)
-	for k, v := range base.RuntimeParams {
-		cfg.RuntimeParams[k] = v
-	}
-	for k, v := range params {
-		if k == "role" || k == "session_authorization" {
-			continue
+	cfg.RuntimeParams = make(map[string]string, len(base.RuntimeParams)+len(params))
+	for _, m := range []map[string]string{base.RuntimeParams, params} {
+		for k, v := range m {
+			if !identityParam(k) {
+				cfg.RuntimeParams[k] = v
+			}
 		}
-		cfg.RuntimeParams[k] = v
 	}
-	if role != "" {
-		cfg.RuntimeParams["role"] = role
+	cfg.User = login.User
+	up, err := dialAs(ctx, cfg, login, false)
+	if isAuthFailure(err) {
+		up, err = dialAs(ctx, cfg, login, true)
 	}
+	return up, err
+}
+
+// identityParam reports whether a startup parameter would change the
+// session's identity or privileges upstream. PostgreSQL reads parameter
+// names without regard to case.
+func identityParam(name string) bool {
+	return strings.EqualFold(name, "role") || strings.EqualFold(name, "session_authorization")
+}
+
+// isAuthFailure reports whether err is the offline store refusing a password.
+func isAuthFailure(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "28P01"
+}
+
+// dialAs connects with cfg and login's password (asked anew when renew).
+func dialAs(ctx context.Context, cfg *pgconn.Config, login UpstreamLogin, renew bool) (*upstream, error) {
+	pw, err := login.Password(ctx, renew)
+	if err != nil {
+		return nil, fmt.Errorf("password of %s: %w", login.User, err)
+	}
+	cfg.Password = pw
 	conn, err := pgconn.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to offline store: %w", err)

@@ -22,7 +22,7 @@ func newConfigurationCmd(g *globalFlags) *cobra.Command {
 		Long: `Print the configuration the other commands would use, as YAML: the config file
 (--config FILE, or ./featuregate.yaml when present) over the defaults, ${NAME}
 replaced from the environment, and the flags over both. Passwords, in auth.users
-and in the DSNs, are printed as ` + masked + `.`,
+(and their upstream) and in the DSNs, are printed as ` + masked + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := f.config(g)
@@ -59,6 +59,9 @@ func maskConfig(cfg config.Config) config.Config {
 	for i, u := range cfg.Auth.Users {
 		if u.Password != "" {
 			u.Password = masked
+		}
+		if u.Upstream.Password != "" {
+			u.Upstream.Password = masked
 		}
 		users[i] = u
 	}

@@ -26,6 +26,7 @@ auth:
   method: scram-sha-256
   users:
     - {name: alice, password: "${FG_CONF_PW}"}
+    - {name: ana, password: x, upstream: {role: analyst, password: "${FG_CONF_PW}"}}
 limits:
   idle_session_timeout: 5m
 `)

@@ -8,19 +8,19 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/featuregate/featuregate/internal/config"
+	"github.com/featuregate/featuregate/internal/offline"
 	"github.com/featuregate/featuregate/online"
 	"github.com/featuregate/featuregate/online/pebblestore"
 	"github.com/featuregate/featuregate/online/pgstore"
 )
 
 // engine holds what the planner needs beyond the registry: the online
-// store and a pool to the offline store for materialization.
+// store and a pool to the offline store for materialization, as the
+// read-only role.
 type engine struct {
 	online online.Store
-	pool   *pgxpool.Pool
+	pool   *offline.Pool
 	closer func() error
 }
 
@@ -33,16 +33,12 @@ func (e *engine) Close() {
 }
 
 // openEngine opens the online store the config chooses and the offline
-// pool. The Pebble store lives in <data_dir>/online.
-func openEngine(ctx context.Context, cfg config.Config) (*engine, error) {
-	pc, err := pgxpool.ParseConfig(cfg.Offline.DSN)
+// pool. The Pebble store lives in <data_dir>/online; the PostgreSQL store
+// is the owner's.
+func openEngine(ctx context.Context, cfg config.Config, up *offline.Upstream) (*engine, error) {
+	pool, err := up.OpenReader(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("offline.dsn: %w", err)
-	}
-	pc.ConnConfig.RuntimeParams["timezone"] = "UTC" // naive timestamps are UTC, as in Feast
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("offline store: %w", err)
+		return nil, err
 	}
 	e := &engine{pool: pool}
 	switch cfg.Online.Type {

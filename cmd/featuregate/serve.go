@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
 	"github.com/featuregate/featuregate/catalog"
@@ -96,10 +95,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // unless it is "" or "off"; ready, when not nil, is called once the
 // gateway is set up, just before it accepts connections.
 func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, ready func()) error {
-	wcfg, err := wireConfig(ctx, cfg, log)
-	if err != nil {
+	if cfg.Offline.DSN == "" {
 		ln.Close()
-		return err
+		return errors.New("no offline store: pass --offline postgres://… or set offline.dsn in featuregate.yaml")
 	}
 	reg, err := catalog.Open(ctx, cfg.Offline.DSN)
 	if err != nil {
@@ -107,13 +105,24 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		return fmt.Errorf("registry: %w", err)
 	}
 	defer reg.Close()
-	eng, err := openEngine(ctx, cfg)
+	up, err := prepareRoles(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	wcfg, err := wireConfig(ctx, cfg, up, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	eng, err := openEngine(ctx, cfg, up)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer eng.Close()
-	pl := planner.New(reg, planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log))
+	pl := planner.New(&offline.Registry{Store: reg, Reader: eng.pool},
+		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log))
 	srv, err := wire.NewServer(wcfg, pl)
 	if err != nil {
 		ln.Close()
@@ -132,27 +141,42 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	return srv.Serve(ctx, ln)
 }
 
-func wireConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (wire.Config, error) {
-	if cfg.Offline.DSN == "" {
-		return wire.Config{}, errors.New("no offline store: pass --offline postgres://… or set offline.dsn in featuregate.yaml")
-	}
-	up, err := pgconn.ParseConfig(cfg.Offline.DSN)
-	if err != nil {
-		return wire.Config{}, fmt.Errorf("offline.dsn: %w", err)
-	}
+// prepareRoles creates or repairs the roles client sessions log in as.
+func prepareRoles(ctx context.Context, cfg config.Config, log *slog.Logger) (*offline.Upstream, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return offline.Prepare(ctx, cfg.Offline.DSN, offline.Options{
+		Roles:       offline.Roles{Reader: cfg.Offline.ReaderName(), Writer: cfg.Offline.WriterName()},
+		ReadSchemas: cfg.Offline.ReadSchemas,
+		Logger:      log,
+	})
+}
+
+// wireConfig is the wire configuration of cfg: each user logs in upstream
+// as the managed role of its access level, or as the role it names.
+func wireConfig(ctx context.Context, cfg config.Config, up *offline.Upstream, log *slog.Logger) (wire.Config, error) {
 	w := wire.Config{
-		Upstream:                 up,
+		Upstream:                 up.Base(),
 		AuthMethod:               cfg.Auth.Method,
+		DefaultLogin:             wire.UpstreamLogin(up.Login(offline.ReadOnly)),
 		MaxConnections:           cfg.Limits.MaxConnections,
 		IdleSessionTimeout:       time.Duration(cfg.Limits.IdleSessionTimeout),
 		IdleInTransactionTimeout: time.Duration(cfg.Limits.IdleInTransactionTimeout),
 		Logger:                   log,
 	}
-	anyReadOnly := len(cfg.Auth.Users) == 0
 	for _, u := range cfg.Auth.Users {
-		rw := u.Access == "read-write"
-		anyReadOnly = anyReadOnly || !rw
-		w.Users = append(w.Users, wire.User{Name: u.Name, Password: u.Password, ReadWrite: rw})
+		rw := u.Access == string(offline.ReadWrite)
+		login := wire.UpstreamLogin(up.Login(offline.ReadOnly))
+		switch {
+		case u.Upstream.Role != "":
+			if err := up.CheckRole(ctx, u.Upstream.Role); err != nil {
+				return wire.Config{}, fmt.Errorf("auth.users %q: upstream: %w", u.Name, err)
+			}
+			login = wire.UpstreamLogin{User: u.Upstream.Role, Password: offline.FixedPassword(u.Upstream.Password)}
+		case rw:
+			login = wire.UpstreamLogin(up.Login(offline.ReadWrite))
+		}
+		w.Users = append(w.Users, wire.User{Name: u.Name, Password: u.Password, ReadWrite: rw, Upstream: login})
 	}
 	if cfg.TLS.Cert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)
@@ -160,17 +184,6 @@ func wireConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (wire.
 			return wire.Config{}, fmt.Errorf("tls: %w", err)
 		}
 		w.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
-	if anyReadOnly {
-		w.ReaderRole = cfg.Offline.ReaderRole
-		if w.ReaderRole == "" {
-			w.ReaderRole = offline.DefaultReaderRole
-		}
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := offline.EnsureReaderRole(ctx, cfg.Offline.DSN, w.ReaderRole); err != nil {
-			return wire.Config{}, err
-		}
 	}
 	return w, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/featuregate/featuregate/internal/config"
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/internal/pgtest"
 )
@@ -173,5 +177,67 @@ func TestServeHTTPAddressInUse(t *testing.T) {
 	_, errOut, code := fgRun("", "serve", "--config", cfg, "--listen", freeAddr(t), "--http", l.Addr().String())
 	if code != 1 || !strings.Contains(errOut, "choose another address with --http ADDR, or --http off") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestServeUpstreamRoles: each user's sessions log in as the role of its
+// access level, or as the role auth.users[].upstream names;
+// offline.read_schemas are readable; a mapping to the owner is refused.
+func TestServeUpstreamRoles(t *testing.T) {
+	ctx := context.Background()
+	dsn, err := pg.CreateDB(ctx, "serveroles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP ROLE IF EXISTS analyst; CREATE ROLE analyst LOGIN;
+		CREATE SCHEMA analytics; CREATE TABLE analytics.t (a int); INSERT INTO analytics.t VALUES (5)`); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("FG_ANALYST_PW", "unused-under-trust")
+	dir := t.TempDir()
+	body := fmt.Sprintf(`project: serveroles
+http_listen: "off"
+data_dir: %s
+offline:
+  dsn: %s
+  read_schemas: [public, analytics]
+auth:
+  method: password
+  users:
+    - {name: alice, password: a}
+    - {name: etl, password: e, access: read-write}
+    - {name: ana, password: n, upstream: {role: analyst, password: "${FG_ANALYST_PW}"}}
+`, filepath.Join(dir, "data"), dsn)
+	writeFile(t, dir, "featuregate.yaml", body)
+	addr := startGateway(t, filepath.Join(dir, "featuregate.yaml"))
+	for user, want := range map[string]string{"alice:a": "featuregate_reader|5", "etl:e": "featuregate_writer|5"} {
+		name, pw, _ := strings.Cut(user, ":")
+		out, err := psqlWhenUp("postgres://"+name+"@"+addr+"/serveroles", pw, "SELECT current_user, sum(a) FROM analytics.t", 5*time.Second)
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("%s: %v %s", name, err, out)
+		}
+	}
+	out, err := psqlWhenUp("postgres://ana@"+addr+"/serveroles", "n", "SELECT current_user", 5*time.Second)
+	if err != nil || strings.TrimSpace(string(out)) != "analyst" {
+		t.Errorf("ana: %v %s", err, out)
+	}
+
+	cfg, err := config.Load(filepath.Join(dir, "featuregate.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Auth.Users[2].Upstream.Role = "postgres"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serveOn(ctx, cfg, slog.New(slog.DiscardHandler), ln, nil)
+	if err == nil || !strings.Contains(err.Error(), `auth.users "ana": upstream: role postgres is the gateway's own role`) {
+		t.Fatalf("a mapping to the owner: %v", err)
 	}
 }

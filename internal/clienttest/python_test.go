@@ -275,7 +275,7 @@ func TestPsycopg2ReadOnly(t *testing.T) {
 	out = run(t, pyTimeout, pythonBin, pyArgs("psycopg2_client.py", "readonly_refusals")(f.via)...)
 	pyMustContain(t, out,
 		"set role ERROR InsufficientPrivilege 42501\nset role INERROR\nset role then ERROR InFailedSqlTransaction 25P02\n",
-		"set role after rollback ('featuregate_reader', True) INTRANS",
+		"set role after rollback ('featuregate_reader', False) INTRANS", // logged in as the reader: no role to leave
 		"set session authorization ERROR InsufficientPrivilege 42501\nset session authorization INERROR\n",
 		"reset role ERROR InsufficientPrivilege 42501",
 		"set_config ERROR InsufficientPrivilege 42501\nset_config INERROR\nset_config then ERROR InFailedSqlTransaction 25P02\n",

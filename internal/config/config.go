@@ -33,11 +33,44 @@ type Config struct {
 // Offline is the offline PostgreSQL.
 type Offline struct {
 	Type string `yaml:"type"` // postgres
-	DSN  string `yaml:"dsn"`
-	// ReaderRole is the role read-only sessions assume on the offline
-	// store: it may read every table and create temporary ones. Empty
-	// means featuregate_reader.
+	// DSN is how the gateway logs in as itself (the owner): the registry,
+	// the PostgreSQL online store, and keeping the roles of Roles.
+	DSN string `yaml:"dsn"`
+	// Roles names the roles client sessions log in as, one per access
+	// level; the gateway creates and keeps them.
+	Roles Roles `yaml:"roles"`
+	// ReaderRole is the older name of roles.reader, still accepted.
 	ReaderRole string `yaml:"reader_role"`
+	// ReadSchemas are the schemas both roles may use: read-only sessions
+	// read their tables, read-write sessions write them too. Empty means
+	// public. The schemas of table sources are added on start.
+	ReadSchemas []string `yaml:"read_schemas"`
+}
+
+// Roles names the managed roles of the offline store.
+type Roles struct {
+	Reader string `yaml:"reader"` // read-only sessions and materialization (default featuregate_reader)
+	Writer string `yaml:"writer"` // read-write sessions (default featuregate_writer)
+}
+
+// ReaderName is the read-only role: roles.reader, else reader_role, else
+// featuregate_reader.
+func (o Offline) ReaderName() string {
+	switch {
+	case o.Roles.Reader != "":
+		return o.Roles.Reader
+	case o.ReaderRole != "":
+		return o.ReaderRole
+	}
+	return "featuregate_reader"
+}
+
+// WriterName is the read-write role: roles.writer, else featuregate_writer.
+func (o Offline) WriterName() string {
+	if o.Roles.Writer != "" {
+		return o.Roles.Writer
+	}
+	return "featuregate_writer"
 }
 
 // Online is the online store.
@@ -59,6 +92,15 @@ type User struct {
 	Name     string `yaml:"name"`
 	Password string `yaml:"password"`
 	Access   string `yaml:"access"` // read-only (default) or read-write
+	// Upstream, when its role is set, is an existing role the user's
+	// sessions log in as instead of the managed role of its access level.
+	Upstream Upstream `yaml:"upstream"`
+}
+
+// Upstream is a role of the offline store that an administrator manages.
+type Upstream struct {
+	Role     string `yaml:"role"`
+	Password string `yaml:"password"`
 }
 
 // TLS names the server certificate and key.
@@ -155,9 +197,31 @@ func (c Config) Validate() error {
 		if u.Access != "" && u.Access != "read-only" && u.Access != "read-write" {
 			return fmt.Errorf("config: auth.users %q: access %q is not read-only or read-write", u.Name, u.Access)
 		}
+		if u.Upstream.Password != "" && u.Upstream.Role == "" {
+			return fmt.Errorf("config: auth.users %q: upstream has a password but no role", u.Name)
+		}
+	}
+	if err := c.Offline.validateRoles(); err != nil {
+		return err
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("config: tls needs both cert and key")
+	}
+	return nil
+}
+
+func (o Offline) validateRoles() error {
+	if o.ReaderRole != "" && o.Roles.Reader != "" && o.ReaderRole != o.Roles.Reader {
+		return fmt.Errorf("config: offline.reader_role %q and offline.roles.reader %q differ (reader_role is the older name: keep one)",
+			o.ReaderRole, o.Roles.Reader)
+	}
+	if o.ReaderName() == o.WriterName() {
+		return fmt.Errorf("config: offline.roles: the reader and the writer must be two roles, not %q twice", o.ReaderName())
+	}
+	for _, s := range o.ReadSchemas {
+		if s == "" {
+			return errors.New("config: offline.read_schemas: an empty schema name")
+		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,10 +54,36 @@ func TestLoadErrors(t *testing.T) {
 		{"auth:\n  users: [{name: a, access: admin}]\n", `access "admin"`},
 		{"online:\n  type: redis\n", `online.type "redis"`},
 		{"tls:\n  cert: a.pem\n", "tls needs both cert and key"},
+		{"offline:\n  reader_role: a\n  roles: {reader: b}\n", "offline.reader_role \"a\" and offline.roles.reader \"b\" differ"},
+		{"offline:\n  roles: {reader: x, writer: x}\n", "the reader and the writer must be two roles"},
+		{"auth:\n  users: [{name: a, upstream: {password: p}}]\n", "upstream has a password but no role"},
 	} {
 		_, err := Load(write(t, c.body))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: want error containing %q, got %v", c.body, c.want, err)
 		}
+	}
+}
+
+// TestRoles: the roles' names default, reader_role is the older name of
+// roles.reader, and users may name an upstream role.
+func TestRoles(t *testing.T) {
+	for body, want := range map[string]string{
+		"project: x\n":                          "featuregate_reader featuregate_writer []",
+		"offline:\n  reader_role: old_reader\n": "old_reader featuregate_writer []",
+		"offline:\n  roles: {reader: r, writer: w}\n  read_schemas: [public, raw]\n": "r w [public raw]",
+	} {
+		cfg, err := Load(write(t, body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Offline.ReaderName() + " " + cfg.Offline.WriterName() + " " + fmt.Sprint(cfg.Offline.ReadSchemas); got != want {
+			t.Errorf("%q: got %q, want %q", body, got, want)
+		}
+	}
+	t.Setenv("FG_TEST_ANALYST_PW", "s3")
+	cfg, err := Load(write(t, "auth:\n  users: [{name: a, upstream: {role: analyst, password: \"${FG_TEST_ANALYST_PW}\"}}]\n"))
+	if err != nil || cfg.Auth.Users[0].Upstream != (Upstream{Role: "analyst", Password: "s3"}) {
+		t.Fatalf("%+v %v", cfg.Auth.Users, err)
 	}
 }

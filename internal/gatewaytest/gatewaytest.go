@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/internal/offline"
@@ -27,16 +24,17 @@ import (
 
 // Gateway is a running gateway.
 type Gateway struct {
-	Addr    string // host:port
-	Host    string
-	Port    int
-	OffDSN  string // the offline database it serves
-	Planner *planner.Planner
-	Online  online.Store
-	cancel  context.CancelFunc
-	done    chan error
-	stopped bool
-	onStop  func() // run by Stop once the server ended; may be nil
+	Addr     string // host:port
+	Host     string
+	Port     int
+	OffDSN   string            // the offline database it serves, as its owner
+	Upstream *offline.Upstream // the roles sessions log in as
+	Planner  *planner.Planner
+	Online   online.Store
+	cancel   context.CancelFunc
+	done     chan error
+	stopped  bool
+	onStop   func() // run by Stop once the server ended; may be nil
 }
 
 // DSN returns a client URL for user and database (the project).
@@ -48,8 +46,9 @@ func (g *Gateway) DSN(user, db string) string {
 type Option func(*wire.Config)
 
 // Start creates database db on pg if needed and runs a gateway over it on
-// a free loopback port until the test ends. Sessions are read-only through
-// the featuregate_reader role unless an option changes that.
+// a free loopback port until the test ends. Sessions log in upstream as
+// featuregate_reader (read-only), unless an option configures users: a
+// user with no upstream login gets the managed role of its access level.
 func Start(tb testing.TB, pg *localpg.Server, db string, opts ...Option) *Gateway {
 	tb.Helper()
 	return StartOnline(tb, pg, db, Pebble, opts...)
@@ -85,8 +84,9 @@ func StartOnlineDir(tb testing.TB, pg *localpg.Server, db, dir string, opts ...O
 	}, opts)
 }
 
-// start runs a gateway over database db with the store open gives for the
-// database's DSN; the store's closer, if any, runs when the gateway stops.
+// start creates database db on pg if needed and runs a gateway over it
+// with the store open gives for the database's DSN; the store's closer, if
+// any, runs when the gateway stops.
 func start(tb testing.TB, pg *localpg.Server, db string, open func(dsn string) (online.Store, func()), opts []Option) *Gateway {
 	tb.Helper()
 	ctx := context.Background()
@@ -94,25 +94,44 @@ func start(tb testing.TB, pg *localpg.Server, db string, open func(dsn string) (
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := offline.EnsureReaderRole(ctx, dsn, offline.DefaultReaderRole); err != nil {
-		tb.Fatal(err)
-	}
-	up, err := pgconn.ParseConfig(dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cfg := wire.Config{Upstream: up, ReaderRole: offline.DefaultReaderRole, Logger: testLogger()}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	return startDSN(tb, dsn, open, opts)
+}
+
+// StartDSN runs a gateway with a Pebble store over the offline database
+// at dsn, a URL of its owner: the gateway's own role, which need not be a
+// superuser.
+func StartDSN(tb testing.TB, dsn string, opts ...Option) *Gateway {
+	tb.Helper()
+	return startDSN(tb, dsn, func(dsn string) (online.Store, func()) { return openOnline(tb, Pebble, dsn), nil }, opts)
+}
+
+// startDSN runs a gateway over the offline database at dsn with the store
+// open gives; the store's closer, if any, runs when the gateway stops.
+func startDSN(tb testing.TB, dsn string, open func(dsn string) (online.Store, func()), opts []Option) *Gateway {
+	tb.Helper()
+	ctx := context.Background()
 	reg, err := catalog.Open(ctx, dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(reg.Close)
+	up, err := offline.Prepare(ctx, dsn, offline.Options{Logger: testLogger()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := wire.Config{Upstream: up.Base(), DefaultLogin: wire.UpstreamLogin(up.Login(offline.ReadOnly)), Logger: testLogger()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	for i, u := range cfg.Users {
+		if u.Upstream.User == "" {
+			cfg.Users[i].Upstream = wire.UpstreamLogin(up.Login(accessOf(u)))
+		}
+	}
 	store, closeStore := open(dsn)
-	pool := offlinePool(tb, dsn)
-	pl := planner.New(reg, planner.WithOnline(store), planner.WithOffline(pool), planner.WithLogger(testLogger()))
+	pool := readerPool(tb, up)
+	pl := planner.New(&offline.Registry{Store: reg, Reader: pool},
+		planner.WithOnline(store), planner.WithOffline(pool), planner.WithLogger(testLogger()))
 	srv, err := wire.NewServer(cfg, pl)
 	if err != nil {
 		tb.Fatal(err)
@@ -123,7 +142,7 @@ func start(tb testing.TB, pg *localpg.Server, db string, open func(dsn string) (
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	g := &Gateway{Addr: ln.Addr().String(), Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port,
-		OffDSN: dsn, Planner: pl, Online: store, cancel: cancel, done: make(chan error, 1), onStop: closeStore}
+		OffDSN: dsn, Upstream: up, Planner: pl, Online: store, cancel: cancel, done: make(chan error, 1), onStop: closeStore}
 	go func() { g.done <- srv.Serve(ctx, ln) }()
 	tb.Cleanup(g.Stop)
 	return g
@@ -164,16 +183,18 @@ func openOnline(tb testing.TB, kind OnlineKind, dsn string) online.Store {
 	return s
 }
 
-// offlinePool is the gateway's own pool to the offline store, for
-// materialization; naive timestamps read as UTC.
-func offlinePool(tb testing.TB, dsn string) *pgxpool.Pool {
-	tb.Helper()
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		tb.Fatal(err)
+func accessOf(u wire.User) offline.Access {
+	if u.ReadWrite {
+		return offline.ReadWrite
 	}
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	return offline.ReadOnly
+}
+
+// readerPool is the gateway's own pool to the offline store, for
+// materialization: as the read-only role, in UTC.
+func readerPool(tb testing.TB, up *offline.Upstream) *offline.Pool {
+	tb.Helper()
+	pool, err := up.OpenReader(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}

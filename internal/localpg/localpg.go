@@ -35,8 +35,19 @@ func (s *Server) DSN(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, db)
 }
 
+// Options change how Start sets a server up.
+type Options struct {
+	// Passwords makes every role but postgres log in over TCP with a
+	// SCRAM-SHA-256 password (postgres stays trusted, as do Unix sockets);
+	// without it every login is trusted.
+	Passwords bool
+}
+
 // Start runs initdb and starts the server. The caller must Stop it.
-func Start() (*Server, error) {
+func Start() (*Server, error) { return StartWith(Options{}) }
+
+// StartWith is Start with options.
+func StartWith(o Options) (*Server, error) {
 	closeInheritedOnExec()
 	if d := os.Getenv("PG_BINDIR"); d != "" {
 		BinDir = d
@@ -53,6 +64,12 @@ func Start() (*Server, error) {
 	if err := s.initdb(); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
+	}
+	if o.Passwords {
+		if err := s.writeHBA(passwordHBA); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 	}
 	if err := s.start(); err != nil {
 		_ = os.RemoveAll(dir)
@@ -102,6 +119,26 @@ func (s *Server) initdb() error {
 }
 
 func (s *Server) data() string { return filepath.Join(s.Dir, "data") }
+
+// passwordHBA trusts postgres and Unix sockets, and asks every other role
+// for its password.
+const passwordHBA = `local all all trust
+host all postgres 127.0.0.1/32 trust
+host all all 127.0.0.1/32 scram-sha-256
+`
+
+func (s *Server) writeHBA(body string) error {
+	p := filepath.Join(s.data(), "pg_hba.conf")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		return fmt.Errorf("localpg: %w", err)
+	}
+	if s.cred != nil {
+		if err := os.Chown(p, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
+			return fmt.Errorf("localpg: %w", err)
+		}
+	}
+	return nil
+}
 
 func (s *Server) start() error {
 	var lastErr error

@@ -16,8 +16,11 @@ import (
 
 // Main starts a server, stores it in *srv, runs the package's tests and stops
 // the server. Call it from TestMain.
-func Main(m *testing.M, srv **localpg.Server) {
-	s, err := localpg.Start()
+func Main(m *testing.M, srv **localpg.Server) { MainWith(m, srv, localpg.Options{}) }
+
+// MainWith is Main with a server set up with o.
+func MainWith(m *testing.M, srv **localpg.Server, o localpg.Options) {
+	s, err := localpg.StartWith(o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
