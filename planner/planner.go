@@ -60,14 +60,14 @@ func (p *Planner) Open(ctx context.Context, s plan.Session) error {
 	if p.reg == nil || s.Database == "" {
 		return nil
 	}
-	return access.Open(ctx, p.reg, s.Who(), s.Database)
+	return access.Open(ctx, p.reg, s.Who(), s.Database, true)
 }
 
 // Lookup reads the latest values of features for entity keys from the
 // online store, one result row per requested key, in request order.
 func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
 	if p.reg != nil && req.Project != "" {
-		if err := access.Open(ctx, p.reg, req.Who, req.Project); err != nil {
+		if err := access.Open(ctx, p.reg, req.Who, req.Project, false); err != nil {
 			return nil, err
 		}
 	}

@@ -71,7 +71,7 @@ func (s *Server) authenticate(c *clientConn, name string) (User, error) {
 		if u, ok := s.creds.users[name]; ok {
 			return u, nil
 		}
-		return User{Name: name, Upstream: s.cfg.DefaultLogin}, nil
+		return User{Name: name, Upstream: s.cfg.DefaultLogin, Admin: s.cfg.DefaultAdmin}, nil
 	case AuthPassword:
 		return s.authPassword(c, name)
 	default:

@@ -25,10 +25,14 @@ import (
 	"github.com/featuregate/featuregate/wire"
 )
 
+// withUsers configures accounts. They administer featuregate, so that they
+// may open the test's database although it holds no project yet: these
+// tests are about logging in (internal/securitytest is about what users
+// may do).
 func withUsers(method string) gatewaytest.Option {
 	return func(c *wire.Config) {
 		c.AuthMethod = method
-		c.Users = []wire.User{{Name: "alice", Password: "s3cret"}, {Name: "admin", Password: "root", ReadWrite: true}}
+		c.Users = []wire.User{{Name: "alice", Password: "s3cret", Admin: true}, {Name: "admin", Password: "root", ReadWrite: true, Admin: true}}
 	}
 }
 

@@ -53,6 +53,14 @@ func (c *clientConn) fatal(code, msg, hint string) {
 	_ = c.flush()
 }
 
+// fatalErr sends err as a FATAL error, with its SQLSTATE and hint.
+func (c *clientConn) fatalErr(err error) {
+	e := errorResponse(err)
+	e.Severity, e.SeverityUnlocalized = "FATAL", "FATAL"
+	c.send(e)
+	_ = c.flush()
+}
+
 // startup is what the client asked for in its startup message.
 type startup struct {
 	user     string
@@ -96,8 +104,14 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		}
 		return
 	}
+	sess := newSession(s, c, st.startup, user)
+	if err := s.planner.Open(ctx, sess.psess); err != nil {
+		s.log.Info("project refused", "user", st.user, "database", st.database, "err", err)
+		c.fatalErr(err)
+		return
+	}
 	_ = c.nc.SetDeadline(time.Time{})
-	newSession(s, c, st.startup, user).run(ctx)
+	sess.run(ctx)
 }
 
 type startupResult struct {

@@ -28,6 +28,9 @@ import (
 type Planner interface {
 	Plan(ctx context.Context, s plan.Session, sql string) (*plan.Plan, error)
 	UpstreamParams(s plan.Session, client map[string]string) map[string]string
+	// Open checks, once the user authenticated, that the session may open
+	// the database (the project) it asked for.
+	Open(ctx context.Context, s plan.Session) error
 }
 
 // Auth methods.
@@ -48,6 +51,12 @@ type User struct {
 	// Upstream is the role the user's sessions log in as on the offline
 	// PostgreSQL.
 	Upstream UpstreamLogin
+	// Roles name the user in permissions; Admin users may change
+	// everything featuregate holds; Projects, when not nil, are the only
+	// databases (projects) the user may open.
+	Roles    []string
+	Admin    bool
+	Projects []string
 }
 
 // UpstreamLogin is a role of the offline PostgreSQL and its password. Each
@@ -75,6 +84,10 @@ type Config struct {
 	Users []User
 	// TLS, when set, lets clients upgrade with SSLRequest.
 	TLS *tls.Config
+	// DefaultAdmin makes the users not in Users (any name, when no
+	// authentication is configured) administrators of featuregate: a
+	// gateway without accounts is one developer's, on a loopback address.
+	DefaultAdmin bool
 	// DefaultLogin is the upstream login of the users not in Users, whom
 	// AuthTrust (or no authentication) lets in; they are read-only.
 	DefaultLogin UpstreamLogin

@@ -49,8 +49,8 @@ func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 	return &session{
 		srv: srv, c: c, st: st, user: u, txStatus: 'I', types: pgtype.NewMap(),
 		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{},
-		psess: plan.Session{User: u.Name, Database: st.database,
-			ReadOnly: !u.ReadWrite},
+		psess: plan.Session{User: u.Name, Database: st.database, ReadOnly: !u.ReadWrite,
+			Roles: u.Roles, Admin: u.Admin, Projects: u.Projects},
 		log: srv.log.With("user", u.Name, "database", st.database),
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/featuregate/featuregate/httpapi"
 	"github.com/featuregate/featuregate/internal/config"
+	"github.com/featuregate/featuregate/plan"
 )
 
 // httpShutdownTimeout bounds how long stopping the HTTP API waits for the
@@ -29,7 +30,13 @@ func serveHTTP(cfg config.Config, log *slog.Logger, f httpapi.Features, health f
 	if err != nil {
 		return nil, fmt.Errorf("http_listen: %w (choose another address with --http ADDR, or --http off)", err)
 	}
-	h := httpapi.New(f, httpapi.Config{Project: cfg.Project, Health: health, Logger: log})
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && len(cfg.Auth.Users) == 0 && !tcp.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("http_listen: refusing to serve %s without accounts: configure auth.users with tokens in featuregate.yaml, or listen on 127.0.0.1", ln.Addr())
+	}
+	hc := httpapi.Config{Project: cfg.Project, Health: health, Logger: log}
+	hc.Auth, hc.Anonymous = httpAuth(cfg)
+	h := httpapi.New(f, hc)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	done := make(chan struct{})
 	go func() {
@@ -47,4 +54,21 @@ func serveHTTP(cfg config.Config, log *slog.Logger, f httpapi.Features, health f
 		}
 		<-done
 	}, nil
+}
+
+// httpAuth is how HTTP requests authenticate under cfg: with accounts
+// configured, by the bearer tokens of auth.users; without (a developer's
+// gateway on a loopback address), every request acts as an administrator,
+// as wire sessions do.
+func httpAuth(cfg config.Config) (auth func(string) (plan.Identity, bool), anonymous plan.Identity) {
+	if len(cfg.Auth.Users) == 0 {
+		return nil, plan.Identity{User: "anonymous", Admin: true}
+	}
+	tokens := map[string]plan.Identity{}
+	for _, u := range cfg.Auth.Users {
+		if u.Token != "" {
+			tokens[u.Token] = plan.Identity{User: u.Name, Roles: u.Roles, Admin: u.Access == "admin", Projects: u.Projects}
+		}
+	}
+	return httpapi.Tokens(tokens), plan.Identity{}
 }

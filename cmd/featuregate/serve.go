@@ -163,9 +163,10 @@ func wireConfig(ctx context.Context, cfg config.Config, up *offline.Upstream, lo
 		IdleSessionTimeout:       time.Duration(cfg.Limits.IdleSessionTimeout),
 		IdleInTransactionTimeout: time.Duration(cfg.Limits.IdleInTransactionTimeout),
 		Logger:                   log,
+		DefaultAdmin:             len(cfg.Auth.Users) == 0,
 	}
 	for _, u := range cfg.Auth.Users {
-		rw := u.Access == string(offline.ReadWrite)
+		rw := u.Access == string(offline.ReadWrite) || u.Access == "admin"
 		login := wire.UpstreamLogin(up.Login(offline.ReadOnly))
 		switch {
 		case u.Upstream.Role != "":
@@ -176,7 +177,8 @@ func wireConfig(ctx context.Context, cfg config.Config, up *offline.Upstream, lo
 		case rw:
 			login = wire.UpstreamLogin(up.Login(offline.ReadWrite))
 		}
-		w.Users = append(w.Users, wire.User{Name: u.Name, Password: u.Password, ReadWrite: rw, Upstream: login})
+		w.Users = append(w.Users, wire.User{Name: u.Name, Password: u.Password, ReadWrite: rw, Upstream: login,
+			Roles: u.Roles, Admin: u.Access == "admin", Projects: u.Projects})
 	}
 	if cfg.TLS.Cert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLS.Cert, cfg.TLS.Key)

@@ -91,7 +91,19 @@ type Auth struct {
 type User struct {
 	Name     string `yaml:"name"`
 	Password string `yaml:"password"`
-	Access   string `yaml:"access"` // read-only (default) or read-write
+	// Access is read-only (the default), read-write (may write the
+	// offline store's tables) or admin (read-write, and may change
+	// everything featuregate holds: definitions, permissions, projects).
+	Access string `yaml:"access"`
+	// Roles name the user in featuregate's permissions (CREATE
+	// PERMISSION … TO role).
+	Roles []string `yaml:"roles"`
+	// Projects are the only projects the user may open; none listed
+	// means every project.
+	Projects []string `yaml:"projects"`
+	// Token authenticates the user's HTTP requests ("Authorization:
+	// Bearer <token>"); write it as ${ENV} to keep it out of the file.
+	Token string `yaml:"token"`
 	// Upstream, when its role is set, is an existing role the user's
 	// sessions log in as instead of the managed role of its access level.
 	Upstream Upstream `yaml:"upstream"`
@@ -194,8 +206,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: auth.method %q is not supported (use trust, password or scram-sha-256)", c.Auth.Method)
 	}
 	for _, u := range c.Auth.Users {
-		if u.Access != "" && u.Access != "read-only" && u.Access != "read-write" {
-			return fmt.Errorf("config: auth.users %q: access %q is not read-only or read-write", u.Name, u.Access)
+		if u.Access != "" && u.Access != "read-only" && u.Access != "read-write" && u.Access != "admin" {
+			return fmt.Errorf("config: auth.users %q: access %q is not read-only, read-write or admin", u.Name, u.Access)
 		}
 		if u.Upstream.Password != "" && u.Upstream.Role == "" {
 			return fmt.Errorf("config: auth.users %q: upstream has a password but no role", u.Name)

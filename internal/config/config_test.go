@@ -51,7 +51,7 @@ func TestLoadErrors(t *testing.T) {
 		{"offline:\n  dsn: ${FG_TEST_UNSET_VAR}\n", "FG_TEST_UNSET_VAR is not set"},
 		{"auth:\n  method: md5\n", `auth.method "md5" is not supported`},
 		{"limits:\n  idle_session_timeout: soon\n", `line 2: "soon" is not a duration`},
-		{"auth:\n  users: [{name: a, access: admin}]\n", `access "admin"`},
+		{"auth:\n  users: [{name: a, access: root}]\n", `access "root" is not read-only, read-write or admin`},
 		{"online:\n  type: redis\n", `online.type "redis"`},
 		{"tls:\n  cert: a.pem\n", "tls needs both cert and key"},
 		{"offline:\n  reader_role: a\n  roles: {reader: b}\n", "offline.reader_role \"a\" and offline.roles.reader \"b\" differ"},

@@ -119,7 +119,7 @@ func startDSN(tb testing.TB, dsn string, open func(dsn string) (online.Store, fu
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := wire.Config{Upstream: up.Base(), DefaultLogin: wire.UpstreamLogin(up.Login(offline.ReadOnly)), Logger: testLogger()}
+	cfg := wire.Config{Upstream: up.Base(), DefaultLogin: wire.UpstreamLogin(up.Login(offline.ReadOnly)), Logger: testLogger(), DefaultAdmin: true}
 	for _, o := range opts {
 		o(&cfg)
 	}

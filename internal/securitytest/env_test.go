@@ -16,6 +16,8 @@ import (
 const (
 	alicePW = "alice-pw" // read-only
 	etlPW   = "etl-pw"   // read-write
+	rootPW  = "root-pw"  // admin: defines the project
+	bobPW   = "bob-pw"   // read-only, bound to another project
 )
 
 // data is the offline database's content, created by its owner.
@@ -65,12 +67,21 @@ func newEnv(t *testing.T, super bool) *env {
 	ownerExec(t, e.dsn, data)
 	e.gw = gatewaytest.StartDSN(t, e.dsn, func(c *wire.Config) {
 		c.AuthMethod = wire.AuthSCRAM
-		c.Users = []wire.User{{Name: "alice", Password: alicePW}, {Name: "etl", Password: etlPW, ReadWrite: true}}
+		c.Users = []wire.User{{Name: "alice", Password: alicePW, Roles: []string{"data_scientist"}},
+			{Name: "etl", Password: etlPW, ReadWrite: true, Roles: []string{"etl"}},
+			{Name: "root", Password: rootPW, ReadWrite: true, Admin: true},
+			{Name: "bob", Password: bobPW, Projects: []string{"elsewhere"}}}
+		c.DefaultAdmin = false
 	})
 	if e.oc, err = pgx.Connect(ctx, e.dsn); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.oc.Close(context.Background()) })
+	// The administrator makes the project: users may open only projects
+	// that exist.
+	if err := exec(e.session(t, "root"), "CREATE ENTITY usr (user_id BIGINT)"); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -91,7 +102,18 @@ func ownerExec(t *testing.T, dsn, sql string) {
 // parameters params.
 func (e *env) connect(t *testing.T, user, password string, params map[string]string) (*pgx.Conn, error) {
 	t.Helper()
-	cc, err := pgx.ParseConfig(fmt.Sprintf("postgres://%s:%s@%s/sec?sslmode=disable", user, password, e.gw.Addr))
+	return e.connectWith(t, user, password, "sec", params)
+}
+
+// connectTo opens a session as user to project db.
+func (e *env) connectTo(t *testing.T, user, password, db string) (*pgx.Conn, error) {
+	t.Helper()
+	return e.connectWith(t, user, password, db, nil)
+}
+
+func (e *env) connectWith(t *testing.T, user, password, db string, params map[string]string) (*pgx.Conn, error) {
+	t.Helper()
+	cc, err := pgx.ParseConfig(fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", user, password, e.gw.Addr, db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +129,7 @@ func (e *env) connect(t *testing.T, user, password string, params map[string]str
 
 func (e *env) session(t *testing.T, user string) *pgx.Conn {
 	t.Helper()
-	pw := map[string]string{"alice": alicePW, "etl": etlPW}[user]
+	pw := map[string]string{"alice": alicePW, "etl": etlPW, "root": rootPW}[user]
 	conn, err := e.connect(t, user, pw, nil)
 	if err != nil {
 		t.Fatalf("connect as %s: %v", user, err)

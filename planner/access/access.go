@@ -82,15 +82,15 @@ type Projects interface {
 }
 
 // Open checks that who may open project: one of the user's projects
-// (every one when the user is bound to none), and one that exists unless
-// the user is an administrator, who may create it.
-func Open(ctx context.Context, reg Projects, who plan.Identity, project string) error {
+// (every one when the user is bound to none), and one that exists, unless
+// create is set and the user is an administrator, who may create it.
+func Open(ctx context.Context, reg Projects, who plan.Identity, project string, create bool) error {
 	if who.Projects != nil && !slices.Contains(who.Projects, project) {
 		return featuregate.Errorf(featuregate.KindPermission, "permission denied: user %q may not open project %q", who.User, project).
 			WithHint("the projects of %q are %s; connect to one of them, or ask an administrator to add the project to the user's projects in featuregate.yaml",
 				who.User, list(who.Projects))
 	}
-	if who.Admin || reg == nil {
+	if (create && who.Admin) || reg == nil {
 		return nil
 	}
 	names, err := reg.Projects(ctx)
