@@ -60,6 +60,9 @@ func (p *Planner) Open(ctx context.Context, s plan.Session) error {
 	if p.reg == nil || s.Database == "" {
 		return nil
 	}
+	if s.Database == p.opts.project {
+		return access.Open(ctx, nil, s.Who(), s.Database, true) // exists: the binding alone decides
+	}
 	return access.Open(ctx, p.reg, s.Who(), s.Database, true)
 }
 
@@ -67,7 +70,11 @@ func (p *Planner) Open(ctx context.Context, s plan.Session) error {
 // online store, one result row per requested key, in request order.
 func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
 	if p.reg != nil && req.Project != "" {
-		if err := access.Open(ctx, p.reg, req.Who, req.Project, false); err != nil {
+		reg := access.Projects(p.reg)
+		if req.Project == p.opts.project {
+			reg = nil
+		}
+		if err := access.Open(ctx, reg, req.Who, req.Project, false); err != nil {
 			return nil, err
 		}
 	}

@@ -110,11 +110,12 @@ var catalogNouns = []catalogNoun{
 	{"feature-views", "feature view", "feature views", "SHOW FEATURE VIEWS", catalog.KindFeatureView},
 	{"feature-services", "feature service", "feature services", "SHOW FEATURE SERVICES", catalog.KindFeatureService},
 	{"features", "feature", "features", "SHOW FEATURES", ""},
+	{"permissions", "permission", "permissions", "SHOW PERMISSIONS", catalog.KindPermission},
 	{"projects", "project", "projects", "SHOW PROJECTS", ""},
 }
 
 // newCatalogCmds returns the entities, sources, feature-views,
-// feature-services, features and projects commands.
+// feature-services, features, permissions and projects commands.
 func newCatalogCmds(g *globalFlags) []*cobra.Command {
 	var cmds []*cobra.Command
 	for _, n := range catalogNouns {
@@ -230,7 +231,9 @@ type showResult struct {
 // runShow answers a SHOW statement of project as a session would, through
 // the planner.
 func runShow(ctx context.Context, reg planner.Registry, project, sql string) (*showResult, error) {
-	plan, err := planner.New(reg).Plan(ctx, plan.Session{User: currentUser(), Database: project}, sql)
+	// The command reads the registry with the offline store's own
+	// credentials: it sees everything, as an administrator does.
+	plan, err := planner.New(reg).Plan(ctx, plan.Session{User: currentUser(), Database: project, Admin: true}, sql)
 	if err != nil {
 		return nil, err
 	}

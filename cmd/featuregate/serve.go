@@ -122,7 +122,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	}
 	defer eng.Close()
 	pl := planner.New(&offline.Registry{Store: reg, Reader: eng.pool},
-		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log))
+		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log), planner.WithProject(cfg.Project))
 	srv, err := wire.NewServer(wcfg, pl)
 	if err != nil {
 		ln.Close()
