@@ -182,7 +182,7 @@ func (s *Server) readStartup(c *clientConn) (*startupResult, *backendKey, error)
 			return nil, &backendKey{pid: m.ProcessID, secret: string(m.SecretKey)}, nil
 		case *pgproto3.StartupMessage:
 			if unknown := pqOptions(m.Parameters); minor > 0 || len(unknown) > 0 {
-				c.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unknown})
+				c.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: protocol30, UnrecognizedOptions: unknown})
 			}
 			if s.cfg.TLSRequired && !tlsDone {
 				c.fatal("28000", "featuregate requires TLS: this connection is not encrypted",

@@ -21,7 +21,9 @@ const (
 	gssEncRequestCode = 80877104
 )
 
-// protocol30 is the only protocol version the gateway speaks.
+// protocol30 is the only protocol version the gateway speaks, and what
+// its NegotiateProtocolVersion says, as PostgreSQL's says its newest
+// version whole (major<<16 | minor).
 const protocol30 = 3 << 16
 
 // pqOptionPrefix starts the names of protocol options in a startup
