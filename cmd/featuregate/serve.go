@@ -125,6 +125,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		return err
 	}
 	defer stopHTTP()
+	checkDescriptors(log, cfg.Limits.MaxConnections, cfg.Limits.MaxPendingLogins)
 	log.Info("featuregate listening", "addr", ln.Addr().String(), "version", version)
 	if ready != nil {
 		ready()
@@ -148,6 +149,7 @@ func wireConfig(ctx context.Context, cfg config.Config, log *slog.Logger) (wire.
 		IdleInTransactionTimeout: time.Duration(cfg.Limits.IdleInTransactionTimeout),
 		Logger:                   log,
 	}
+	setWireLimits(&w, cfg)
 	anyReadOnly := len(cfg.Auth.Users) == 0
 	for _, u := range cfg.Auth.Users {
 		rw := u.Access == "read-write"

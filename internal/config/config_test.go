@@ -41,6 +41,12 @@ limits:
 		cfg.Online.Type != "pebble" {
 		t.Fatalf("%+v", cfg)
 	}
+	// The limits the file does not set keep their defaults.
+	want := DefaultLimits()
+	want.IdleSessionTimeout = Duration(5 * time.Minute)
+	if cfg.Limits != want {
+		t.Fatalf("limits: %+v, want %+v", cfg.Limits, want)
+	}
 }
 
 func TestLoadErrors(t *testing.T) {
@@ -53,6 +59,11 @@ func TestLoadErrors(t *testing.T) {
 		{"auth:\n  users: [{name: a, access: admin}]\n", `access "admin"`},
 		{"online:\n  type: redis\n", `online.type "redis"`},
 		{"tls:\n  cert: a.pem\n", "tls needs both cert and key"},
+		{"tls:\n  required: true\n", "tls.required needs tls.cert and tls.key"},
+		{"limits:\n  max_keys_per_lookup: -5\n", "limits.max_keys_per_lookup must not be negative"},
+		{"limits:\n  startup_timeout: -1s\n", "limits.startup_timeout must not be negative"},
+		{"limits:\n  login_throttle_failures: -2\n", "login_throttle_failures is -1 (off)"},
+		{"limits:\n  max_pending: 3\n", "field max_pending not found"},
 	} {
 		_, err := Load(write(t, c.body))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
