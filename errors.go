@@ -28,6 +28,8 @@ const (
 	KindDatatypeMismatch              // a value or column has the wrong type
 	KindCheckViolation                // a value breaks a CHECK rule
 	KindActiveTransaction             // the statement cannot run inside a transaction block
+	KindDiskFull                      // a store has no room left to write: free space, then retry
+	KindLimitExceeded                 // the request is over a configured limit (limits.* in featuregate.yaml)
 )
 
 // Error is an error a user can act on: what went wrong, a hint on what to do,

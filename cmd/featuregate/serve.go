@@ -114,12 +114,14 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	}
 	defer eng.Close()
 	pl := planner.New(reg, planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log))
+	metrics := newGatewayMetrics(eng.online)
+	wcfg.Events = metrics.wire
 	srv, err := wire.NewServer(wcfg, pl)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	stopHTTP, err := serveHTTP(cfg, log, pl, eng.pool.Ping)
+	stopHTTP, err := serveHTTP(cfg, log, pl, eng.checks(metrics))
 	if err != nil {
 		ln.Close()
 		return err
