@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func (e *engine) Close() {
 
 // openEngine opens the online store the config chooses and the offline
 // pool. The Pebble store lives in <data_dir>/online.
-func openEngine(ctx context.Context, cfg config.Config) (*engine, error) {
+func openEngine(ctx context.Context, cfg config.Config, log *slog.Logger) (*engine, error) {
 	pc, err := pgxpool.ParseConfig(cfg.Offline.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("offline.dsn: %w", err)
@@ -63,7 +64,7 @@ func openEngine(ctx context.Context, cfg config.Config) (*engine, error) {
 			pool.Close()
 			return nil, fmt.Errorf("online store: %w", err)
 		}
-		s, err := pebblestore.Open(dir)
+		s, err := pebblestore.Open(dir, pebblestore.WithLogger(log))
 		if err != nil {
 			pool.Close()
 			if errors.Is(err, os.ErrExist) || isLocked(err) {

@@ -107,7 +107,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		return fmt.Errorf("registry: %w", err)
 	}
 	defer reg.Close()
-	eng, err := openEngine(ctx, cfg)
+	eng, err := openEngine(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
 		return err

@@ -30,29 +30,15 @@ func TestDiskFull(t *testing.T) {
 	if err := pg.Own(loc); err != nil {
 		t.Fatal(err)
 	}
-	admin, err := pgx.Connect(ctx, pg.DSN("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
 	name := fmt.Sprintf("diskfull_%d", dbSeq.Add(1))
-	for _, sql := range []string{
-		"CREATE TABLESPACE " + name + " LOCATION '" + loc + "'",
-		"CREATE DATABASE " + name + " TABLESPACE " + name,
-	} {
-		if _, err := admin.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		_, _ = admin.Exec(ctx, "DROP TABLESPACE IF EXISTS "+name)
-	})
+	admin(t, "CREATE TABLESPACE "+name+" LOCATION '"+loc+"'", "CREATE DATABASE "+name+" TABLESPACE "+name)
+	// Before the filesystem is unmounted (cleanups run last first).
+	t.Cleanup(func() { admin(t, "DROP DATABASE "+name+" WITH (FORCE)", "DROP TABLESPACE "+name) })
 	s, err := Open(ctx, pg.DSN(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { _ = s.Close() })
 	freeBallast := smallfs.Ballast(t, fs, 6<<20)
 
 	payload := strings.Repeat("x", 1000)
@@ -85,5 +71,21 @@ func TestDiskFull(t *testing.T) {
 	}
 	if u, err := s.DiskUsage(ctx); err != nil || u < 1<<20 {
 		t.Fatalf("disk usage %d: %v", u, err)
+	}
+}
+
+// admin runs statements as the superuser, in database postgres.
+func admin(t *testing.T, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.DSN("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, sql := range stmts {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
 	}
 }
