@@ -250,4 +250,3 @@ func number(n json.Number) any {
 	f, _ := n.Float64() // the decoder checked the syntax; overflow gives ±Inf
 	return f
 }
-

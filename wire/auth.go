@@ -76,7 +76,11 @@ func storedCredentials(password string) (scram.StoredCredentials, error) {
 	}
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	return client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations}), nil
+	sc, err := client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+	if err != nil {
+		return scram.StoredCredentials{}, fmt.Errorf("wire: scram: %w", err)
+	}
+	return sc, nil
 }
 
 // authError is what every authentication failure looks like to the
