@@ -29,6 +29,8 @@ const (
 	KindCheckViolation                // a value breaks a CHECK rule
 	KindActiveTransaction             // the statement cannot run inside a transaction block
 	KindUndefinedProject              // the project a session or request names does not exist
+	KindDiskFull                      // a store has no room left to write: free space, then retry
+	KindLimitExceeded                 // the request is over a configured limit (limits.* in featuregate.yaml)
 )
 
 // Error is an error a user can act on: what went wrong, a hint on what to do,

@@ -140,13 +140,18 @@ func TestReadRequest(t *testing.T) {
 		{name: "object key", body: `{"features": ["fv:a"], "entities": {"u": [{}]}}`, code: 400, message: "entities.u[0] is an object"},
 		{name: "duplicate key", body: `{"features": ["fv:a"], "entities": {"u": [1], "u": [2]}}`, code: 400, message: `"u" appears twice`},
 		{name: "lengths", body: `{"features": ["fv:a"], "entities": {"a": [1, 2], "b": [1]}}`, code: 400, message: "a has 2 values, b has 1"},
+		{name: "too many keys", body: `{"features": ["fv:a"], "entities": {"u": [1, 2, 3, 4, 5]}}`, code: 400, message: "entities.u has more than 4 values"},
+		{name: "too many keys, second list", body: `{"features": ["fv:a"], "entities": {"a": [1], "b": [1, 2, 3, 4, 5, 6]}}`, code: 400, message: "entities.b has more than 4 values"},
+		{name: "list key", body: `{"features": ["fv:a"], "entities": {"u": [[1]]}}`, code: 400, message: "entities.u[0] is a list"},
+		{name: "too many features", body: `{"features": [` + strings.Repeat(`"fv:a",`, 1000) + `"fv:b"], "entities": {"u": [1]}}`,
+			code: 400, message: "the request names 1001 features; at most 1000"},
 		{name: "too large", body: `{"features": ["fv:a"], "entities": {"u": ["` + strings.Repeat("x", maxBody) + `"]}}`,
 			code: 413, message: "larger than 10 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/get-online-features", strings.NewReader(tt.body))
-			q, err := readRequest(httptest.NewRecorder(), r)
+			q, err := readRequest(httptest.NewRecorder(), r, 4) // 4 keys at most
 			if tt.code != 0 {
 				re, ok := err.(*requestError)
 				if !ok || re.code != tt.code || !strings.Contains(re.message, tt.message) || re.hint == "" {
@@ -178,8 +183,10 @@ func TestStatusOf(t *testing.T) {
 		{featuregate.Errorf(featuregate.KindAmbiguous, "x"), 400},
 		{fmt.Errorf("key 1: %w", featuregate.Errorf(featuregate.KindDatatypeMismatch, "x")), 400},
 		{featuregate.Errorf(featuregate.KindUnsupported, "x"), 400},
+		{featuregate.Errorf(featuregate.KindLimitExceeded, "x"), 400},
 		{featuregate.Errorf(featuregate.KindPermission, "x"), 403},
 		{featuregate.Errorf(featuregate.KindUnavailable, "x"), 503},
+		{fmt.Errorf("write: %w", featuregate.Errorf(featuregate.KindDiskFull, "x")), 507},
 		{featuregate.Errorf(featuregate.KindInternal, "x"), 500},
 		{featuregate.Errorf(featuregate.KindDuplicate, "x"), 500},
 		{errors.New("plain"), 500},

@@ -44,12 +44,14 @@ func statusOf(err error) int {
 	case featuregate.KindUndefined, featuregate.KindUndefinedProject:
 		return http.StatusNotFound
 	case featuregate.KindInvalid, featuregate.KindSyntax, featuregate.KindAmbiguous,
-		featuregate.KindDatatypeMismatch, featuregate.KindUnsupported:
+		featuregate.KindDatatypeMismatch, featuregate.KindUnsupported, featuregate.KindLimitExceeded:
 		return http.StatusBadRequest
 	case featuregate.KindPermission:
 		return http.StatusForbidden
 	case featuregate.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case featuregate.KindDiskFull:
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }
@@ -71,8 +73,16 @@ func (s *server) writeLookupError(w http.ResponseWriter, err error) {
 		writeError(w, code, "internal error", "the gateway's log has the details")
 		return
 	}
-	if code == http.StatusServiceUnavailable {
+	if code == http.StatusServiceUnavailable || code == http.StatusInsufficientStorage {
+		// The cause may name hosts, users and databases: log it, answer
+		// only what failed.
 		s.log.Warn("get-online-features", "err", err)
+		msg := "a store the gateway reads is unavailable"
+		if fe != nil {
+			msg = fe.Message
+		}
+		writeError(w, code, msg, hint)
+		return
 	}
 	writeError(w, code, err.Error(), hint)
 }

@@ -6,7 +6,8 @@
 // # Endpoints
 //
 //	POST /get-online-features   latest feature values by entity key (Feast's request and response)
-//	GET  /health                200 {"status":"ok"}, or 503 with the error
+//	GET  /health                liveness: 200 {"status":"ok"} while lookups work, or 503
+//	GET  /ready                 readiness: the same, the offline store included
 //	GET  /metrics               Prometheus text exposition
 //
 // Any other path is 404; a known path with another method is 405 with an
@@ -15,7 +16,7 @@
 // # Authentication
 //
 // With Config.Auth set (the gateway sets it when featuregate.yaml
-// configures authentication), every request but GET /health carries
+// configures authentication), every request but GET /health and /ready carries
 // "Authorization: Bearer <token>", the token of a user of the config; a
 // missing or unknown token is 401. A lookup then reads only what that user
 // may read online (READ_ONLINE), with the same permissions as SQL, and is
@@ -72,9 +73,14 @@ type Features interface {
 type Config struct {
 	// Project is the project of requests that do not name one.
 	Project string
-	// Health reports whether the gateway can serve: nil means healthy.
-	// Nil Health is always healthy.
+	// Health reports whether the gateway can serve lookups (liveness,
+	// GET /health): nil means it can. Nil Health is always healthy.
 	Health func(ctx context.Context) error
+	// Ready reports whether the gateway can serve everything, the offline
+	// store included (readiness, GET /ready, after Health). Nil Ready is
+	// ready when healthy. The errors of both are logged, never answered:
+	// an *Unavailable names the part that failed in the answer.
+	Ready func(ctx context.Context) error
 	// Logger receives one debug line per request and the server errors.
 	Logger *slog.Logger
 	// Auth, when not nil, authenticates every request but GET /health:
@@ -87,7 +93,13 @@ type Config struct {
 	// Registry is where the HTTP metrics, the Go and the process
 	// collectors are registered and what /metrics exposes; nil makes one.
 	Registry *prometheus.Registry
+	// MaxKeysPerLookup caps the entity keys (rows) of one request; more
+	// is 400 (0: DefaultMaxKeysPerLookup).
+	MaxKeysPerLookup int
 }
+
+// DefaultMaxKeysPerLookup is Config.MaxKeysPerLookup when none is set.
+const DefaultMaxKeysPerLookup = 10000
 
 // maxBody is the largest request body accepted; larger ones get 413.
 const maxBody = 10 << 20
@@ -105,6 +117,9 @@ type server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	routes   map[string]route
+	// live and readiness remember the last outcome of /health and /ready,
+	// to log their changes once.
+	live, readiness probe
 }
 
 // New returns the HTTP handler serving f's lookups, /health and /metrics.
@@ -118,10 +133,21 @@ func New(f Features, cfg Config) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &server{features: f, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	if cfg.Health == nil {
+		cfg.Health = alwaysOK
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = alwaysOK
+	}
+	if cfg.MaxKeysPerLookup <= 0 {
+		cfg.MaxKeysPerLookup = DefaultMaxKeysPerLookup
+	}
+	s := &server{features: f, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry),
+		live: probe{name: "health"}, readiness: probe{name: "readiness"}}
 	s.routes = map[string]route{
 		"/get-online-features": {[]string{http.MethodPost}, s.getOnlineFeatures},
 		"/health":              {[]string{http.MethodGet, http.MethodHead}, s.health},
+		"/ready":               {[]string{http.MethodGet, http.MethodHead}, s.ready},
 		"/metrics":             {[]string{http.MethodGet, http.MethodHead}, s.metrics.handler(cfg.Registry)},
 	}
 	return s
@@ -138,14 +164,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		path = "other"
 		writeError(rec, http.StatusNotFound, "no such endpoint: "+r.URL.Path,
-			"the endpoints are POST /get-online-features, GET /health and GET /metrics")
+			"the endpoints are POST /get-online-features, GET /health, GET /ready and GET /metrics")
 	case !slices.Contains(rt.methods, r.Method):
 		allow := strings.Join(rt.methods, ", ")
 		rec.Header().Set("Allow", allow)
 		writeError(rec, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path, "use "+allow)
 	default:
 		id, ok := s.authenticate(r)
-		if !ok && path != "/health" {
+		if !ok && path != "/health" && path != "/ready" {
 			unauthorized(rec)
 			break
 		}
@@ -154,18 +180,6 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := time.Since(start)
 	s.metrics.observe(path, rec.code, d)
 	s.log.Debug("http request", "method", r.Method, "path", r.URL.Path, "code", rec.code, "duration", d)
-}
-
-// health answers 200 when cfg.Health reports nil, 503 otherwise.
-func (s *server) health(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Health != nil {
-		if err := s.cfg.Health(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{
-				"status": "unavailable", "error": errorBody{Message: err.Error()}})
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // statusRecorder remembers the status code a handler wrote.

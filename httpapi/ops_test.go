@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
-	"fmt"
+	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,21 +21,25 @@ import (
 	"github.com/featuregate/featuregate/planner"
 )
 
-// pingHealth is a health check that connects to a PostgreSQL server and
-// pings it, as serve's check of the offline store would.
+// pingHealth is a check that connects to a PostgreSQL server and pings
+// it, as serve's check of the offline store does; its failures name the
+// offline store.
 func pingHealth(dsn string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
-			return fmt.Errorf("offline store: %w", err)
+			return &httpapi.Unavailable{Part: "the offline store", Err: err}
 		}
 		defer conn.Close(ctx)
 		return conn.Ping(ctx)
 	}
 }
 
-// TestHealth checks /health with a check against the real offline
-// PostgreSQL (200) and against a port where nothing listens (503).
+// TestHealth checks /health (liveness) and /ready (readiness) with checks
+// against the real offline PostgreSQL and against a port where nothing
+// listens: a failing readiness check leaves /health at 200, and no answer
+// names the host, port, user or database of the failed connection, which
+// the log has instead, once per change.
 func TestHealth(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -41,27 +47,57 @@ func TestHealth(t *testing.T) {
 	}
 	deadAddr := ln.Addr().String()
 	ln.Close() // nothing listens there any more
+	_, deadPort, _ := net.SplitHostPort(deadAddr)
+	up := pingHealth(pg.DSN("postgres"))
+	down := pingHealth("postgres://secretuser@" + deadAddr + "/secretdb?sslmode=disable&connect_timeout=5")
+	broken := func(context.Context) error { return errors.New("online store: closed at secretdb") }
+	const ok = `^\{"status":"ok"\}\n$`
+	offlineDown := `^\{"error":\{"message":"the offline store is unavailable","hint":"the gateway's log has the details"\},"status":"unavailable"\}\n$`
+	gatewayDown := `^\{"error":\{"message":"the gateway is unavailable","hint":"the gateway's log has the details"\},"status":"unavailable"\}\n$`
 	tests := []struct {
-		name    string
-		health  func(context.Context) error
-		code    int
-		pattern string
+		name                  string
+		health, ready         func(context.Context) error
+		healthCode, readyCode int
+		healthBody, readyBody string
 	}{
-		{"no check", nil, 200, `^\{"status":"ok"\}\n$`},
-		{"offline store up", pingHealth(pg.DSN("postgres")), 200, `^\{"status":"ok"\}\n$`},
-		{"offline store down", pingHealth("postgres://postgres@" + deadAddr + "/postgres?sslmode=disable&connect_timeout=5"), 503,
-			`^\{"error":\{"message":"offline store: failed to connect to .*"\},"status":"unavailable"\}\n$`},
+		{"no checks", nil, nil, 200, 200, ok, ok},
+		{"all up", up, up, 200, 200, ok, ok},
+		{"offline store down", up, down, 200, 503, ok, offlineDown},
+		{"lookups down", broken, up, 503, 503, gatewayDown, gatewayDown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(httpapi.New(nil, httpapi.Config{Health: tt.health}))
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			srv := httptest.NewServer(httpapi.New(nil, httpapi.Config{Health: tt.health, Ready: tt.ready, Logger: log}))
 			defer srv.Close()
-			code, h, body := do(t, http.MethodGet, srv.URL+"/health", "")
-			if code != tt.code || h.Get("Content-Type") != "application/json" || !regexp.MustCompile(tt.pattern).Match(body) {
-				t.Errorf("status %d (%s) %q; want %d matching %s", code, h.Get("Content-Type"), body, tt.code, tt.pattern)
+			for _, c := range []struct {
+				path, body string
+				code       int
+			}{{"/health", tt.healthBody, tt.healthCode}, {"/ready", tt.readyBody, tt.readyCode}} {
+				for range 3 {
+					code, h, body := do(t, http.MethodGet, srv.URL+c.path, "")
+					if code != c.code || h.Get("Content-Type") != "application/json" || !regexp.MustCompile(c.body).Match(body) {
+						t.Errorf("%s: status %d (%s) %q; want %d matching %s", c.path, code, h.Get("Content-Type"), body, c.code, c.body)
+					}
+				}
+				if code, _, body := do(t, http.MethodHead, srv.URL+c.path, ""); code != c.code || len(body) != 0 {
+					t.Errorf("HEAD %s: status %d, body %q", c.path, code, body)
+				}
 			}
-			if code, _, body := do(t, http.MethodHead, srv.URL+"/health", ""); code != tt.code || len(body) != 0 {
-				t.Errorf("HEAD: status %d, body %q", code, body)
+			if tt.readyCode == 503 {
+				text := logs.String()
+				for _, detail := range []string{"secretdb", "check failed"} {
+					if !strings.Contains(text, detail) {
+						t.Errorf("the log lacks %q:\n%s", detail, text)
+					}
+				}
+				if n := strings.Count(text, "level=WARN"); n != 1 && n != 2 {
+					t.Errorf("%d warnings for a failure that did not change, want one per endpoint:\n%s", n, text)
+				}
+				if tt.ready != nil && tt.name == "offline store down" && !strings.Contains(text, deadPort) {
+					t.Errorf("the log lacks the failed address:\n%s", text)
+				}
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/featuregate/featuregate/plan"
@@ -30,6 +31,7 @@ type entities struct {
 	names  []string
 	values [][]any
 	set    bool // the member was present
+	max    int  // the most values a list may hold
 }
 
 // requestError is a client mistake: 400 unless code says otherwise.
@@ -44,11 +46,16 @@ func badRequest(hint, format string, args ...any) *requestError {
 	return &requestError{code: http.StatusBadRequest, message: fmt.Sprintf(format, args...), hint: hint}
 }
 
-// readRequest decodes and checks a get-online-features body.
-func readRequest(w http.ResponseWriter, r *http.Request) (*onlineRequest, error) {
+// maxFeatureRefs caps the feature references of one request; with the
+// cap on keys it bounds the values a lookup reads and answers.
+const maxFeatureRefs = 1000
+
+// readRequest decodes and checks a get-online-features body of at most
+// maxKeys rows of entity keys.
+func readRequest(w http.ResponseWriter, r *http.Request, maxKeys int) (*onlineRequest, error) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	var req onlineRequest
+	req := onlineRequest{Entities: entities{max: maxKeys}}
 	if err := dec.Decode(&req); err != nil {
 		return nil, decodeError(err)
 	}
@@ -112,6 +119,9 @@ func (q *onlineRequest) check() error {
 		return badRequest(`send "features" or "feature_service"`, `the request names both features and a feature_service`)
 	case len(q.Features) == 0 && q.FeatureService == "":
 		return badRequest(exampleRequest+`, or "feature_service": "name" instead of "features"`, "the request names no features")
+	case len(q.Features) > maxFeatureRefs:
+		return badRequest("split the features into several requests, or define a feature service",
+			"the request names %d features; at most %d are allowed", len(q.Features), maxFeatureRefs)
 	case !q.Entities.set || len(q.Entities.names) == 0:
 		return badRequest(exampleRequest, `the request has no "entities": give each join key with its list of values`)
 	}
@@ -171,7 +181,7 @@ func (e *entities) UnmarshalJSON(b []byte) error {
 				return badRequest("give each join key once", "entities: join key %q appears twice", name)
 			}
 		}
-		col, err := entityColumn(dec, name)
+		col, err := entityColumn(dec, name, e.max)
 		if err != nil {
 			return err
 		}
@@ -181,24 +191,54 @@ func (e *entities) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// entityColumn reads one join key's list of values.
-func entityColumn(dec *json.Decoder, name string) ([]any, error) {
-	var raw []any
-	if err := dec.Decode(&raw); err != nil || raw == nil {
-		return nil, badRequest(fmt.Sprintf(`write "%s": ["value", …]`, name),
-			"entities.%s must be a list of values, one per requested row", name)
+// entityColumn reads one join key's list of values, token by token, so
+// that a list of more than max values is refused before it is held.
+func entityColumn(dec *json.Decoder, name string, max int) ([]any, error) {
+	notList := badRequest(fmt.Sprintf(`write "%s": ["value", …]`, name),
+		"entities.%s must be a list of values, one per requested row", name)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, notList
 	}
-	for i, v := range raw {
-		switch x := v.(type) {
-		case string, bool:
-		case json.Number:
-			raw[i] = number(x)
-		default:
-			return nil, badRequest("join key values are strings, numbers or booleans",
-				"entities.%s[%d] is %s, not a join key value", name, i, describe(v))
+	col := []any{}
+	for dec.More() {
+		if len(col) == max {
+			return nil, badRequest("split the keys into requests of at most "+strconv.Itoa(max)+" (limits.max_keys_per_lookup)",
+				"entities.%s has more than %d values", name, max)
+		}
+		v, err := keyValue(dec, name, len(col))
+		if err != nil {
+			return nil, err
+		}
+		col = append(col, v)
+	}
+	if _, err := dec.Token(); err != nil { // ']'
+		return nil, notList
+	}
+	return col, nil
+}
+
+// keyValue reads the i-th value of a join key's list.
+func keyValue(dec *json.Decoder, name string, i int) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("entities: %w", err)
+	}
+	var kind string
+	switch x := tok.(type) {
+	case string, bool:
+		return x, nil
+	case json.Number:
+		return number(x), nil
+	case nil:
+		kind = "null"
+	case json.Delim:
+		kind = "an object"
+		if x == '[' {
+			kind = "a list"
 		}
 	}
-	return raw, nil
+	return nil, badRequest("join key values are strings, numbers or booleans",
+		"entities.%s[%d] is %s, not a join key value", name, i, kind)
 }
 
 // number converts a JSON number: int64 when it is integral and fits,
@@ -209,17 +249,4 @@ func number(n json.Number) any {
 	}
 	f, _ := n.Float64() // the decoder checked the syntax; overflow gives ±Inf
 	return f
-}
-
-// describe names the JSON kind of a decoded value.
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }

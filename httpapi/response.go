@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,17 +11,6 @@ import (
 
 	"github.com/featuregate/featuregate/plan"
 )
-
-// onlineResponse is Feast's GetOnlineFeaturesResponse as its feature server
-// prints it: one column per feature name, keys first.
-type onlineResponse struct {
-	Metadata responseMetadata `json:"metadata"`
-	Results  []featureVector  `json:"results"`
-}
-
-type responseMetadata struct {
-	FeatureNames []string `json:"feature_names"`
-}
 
 // featureVector is one column: an entry per requested row.
 type featureVector struct {
@@ -35,7 +25,7 @@ const epoch = "1970-01-01T00:00:00Z"
 
 // getOnlineFeatures serves POST /get-online-features.
 func (s *server) getOnlineFeatures(w http.ResponseWriter, r *http.Request) {
-	req, err := readRequest(w, r)
+	req, err := readRequest(w, r, s.cfg.MaxKeysPerLookup)
 	if err != nil {
 		re := err.(*requestError)
 		writeError(w, re.code, re.message, re.hint)
@@ -53,37 +43,67 @@ func (s *server) getOnlineFeatures(w http.ResponseWriter, r *http.Request) {
 		s.writeLookupError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, response(res))
+	if err := writeResponse(w, res); err != nil {
+		s.log.Debug("get-online-features: response not sent whole", "err", err)
+		panic(http.ErrAbortHandler) // the client must not take a cut body for a whole one
+	}
 }
 
-// response converts a lookup result into Feast's response.
-func response(res *plan.LookupResult) *onlineResponse {
-	n := len(res.KeyRows)
-	out := &onlineResponse{Results: make([]featureVector, 0, len(res.Keys)+len(res.Features))}
-	for k, name := range res.Keys {
-		out.Metadata.FeatureNames = append(out.Metadata.FeatureNames, name)
-		col := newVector(n)
-		for i, row := range res.KeyRows {
-			col.Values[i] = jsonValue(row[k], "")
-			col.Statuses[i] = plan.StatusPresent.String()
-			col.EventTimestamps[i] = epoch
-		}
-		out.Results = append(out.Results, col)
+// writeResponse streams Feast's response for res: one column at a time
+// is encoded, so the response costs no more memory than the result.
+func writeResponse(w http.ResponseWriter, res *plan.LookupResult) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	names := append(append([]string{}, res.Keys...), featureNames(res)...)
+	bw.WriteString(`{"metadata":{"feature_names":`)
+	if err := enc.Encode(names); err != nil {
+		return err
 	}
-	for _, f := range res.Features {
-		out.Metadata.FeatureNames = append(out.Metadata.FeatureNames, f.Name)
-		col := newVector(n)
-		for i := range n {
-			col.Values[i] = jsonValue(f.Values[i], f.Type)
-			col.Statuses[i] = f.Status[i].String()
-			col.EventTimestamps[i] = protoTime(f.EventTS[i])
+	bw.WriteString(`},"results":[`)
+	for i := range names {
+		if i > 0 {
+			bw.WriteByte(',')
 		}
-		out.Results = append(out.Results, col)
+		if err := enc.Encode(column(res, i)); err != nil {
+			return err
+		}
 	}
-	if out.Metadata.FeatureNames == nil {
-		out.Metadata.FeatureNames = []string{}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+// featureNames are the names of res's feature columns.
+func featureNames(res *plan.LookupResult) []string {
+	out := make([]string, len(res.Features))
+	for i, f := range res.Features {
+		out[i] = f.Name
 	}
 	return out
+}
+
+// column is the i-th column of the response: the keys' first, then the
+// features'.
+func column(res *plan.LookupResult, i int) featureVector {
+	n := len(res.KeyRows)
+	col := newVector(n)
+	if i < len(res.Keys) {
+		for r, row := range res.KeyRows {
+			col.Values[r] = jsonValue(row[i], "")
+			col.Statuses[r] = plan.StatusPresent.String()
+			col.EventTimestamps[r] = epoch
+		}
+		return col
+	}
+	f := res.Features[i-len(res.Keys)]
+	for r := range n {
+		col.Values[r] = jsonValue(f.Values[r], f.Type)
+		col.Statuses[r] = f.Status[r].String()
+		col.EventTimestamps[r] = protoTime(f.EventTS[r])
+	}
+	return col
 }
 
 func newVector(n int) featureVector {

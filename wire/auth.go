@@ -1,10 +1,15 @@
 package wire
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/xdg-go/scram"
@@ -15,13 +20,18 @@ import (
 type credentials struct {
 	users map[string]User
 	scram map[string]scram.StoredCredentials
-	mock  scram.StoredCredentials // for unknown users, so they fail like a wrong password
+	// secret keys the made-up verifiers of unknown users (mockFor), so
+	// that they fail like a wrong password and cannot be told apart.
+	secret [32]byte
+	// endPoint is the channel binding of SCRAM-SHA-256-PLUS over TLS.
+	endPoint scram.ChannelBinding
 }
 
 const scramIterations = 4096
 
-func newCredentials(users []User) (*credentials, error) {
-	c := &credentials{users: map[string]User{}, scram: map[string]scram.StoredCredentials{}}
+func newCredentials(users []User, tlsConfig *tls.Config) (*credentials, error) {
+	c := &credentials{users: map[string]User{}, scram: map[string]scram.StoredCredentials{},
+		endPoint: serverEndPoint(tlsConfig)}
 	for _, u := range users {
 		if u.Name == "" {
 			return nil, errors.New("wire: a configured user has no name")
@@ -36,14 +46,27 @@ func newCredentials(users []User) (*credentials, error) {
 		}
 		c.scram[u.Name] = sc
 	}
-	var pw [24]byte
-	_, _ = rand.Read(pw[:])
-	mock, err := storedCredentials(string(pw[:]))
-	if err != nil {
-		return nil, err
-	}
-	c.mock = mock
+	_, _ = rand.Read(c.secret[:])
 	return c, nil
+}
+
+// mockFor is the SCRAM verifier an unknown user gets: its salt and keys
+// are an HMAC of the name under the server's secret, so each unknown name
+// has its own salt, the same at every attempt, as a known user has, and
+// no password matches it.
+func (c *credentials) mockFor(name string) scram.StoredCredentials {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, c.secret[:])
+		m.Write([]byte(label))
+		m.Write([]byte{0})
+		m.Write([]byte(name))
+		return m.Sum(nil)
+	}
+	return scram.StoredCredentials{
+		KeyFactors: scram.KeyFactors{Salt: string(derive("salt")[:16]), Iters: scramIterations},
+		StoredKey:  derive("stored"),
+		ServerKey:  derive("server"),
+	}
 }
 
 func storedCredentials(password string) (scram.StoredCredentials, error) {
@@ -53,7 +76,11 @@ func storedCredentials(password string) (scram.StoredCredentials, error) {
 	}
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	return client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations}), nil
+	sc, err := client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+	if err != nil {
+		return scram.StoredCredentials{}, fmt.Errorf("wire: scram: %w", err)
+	}
+	return sc, nil
 }
 
 // authError is what every authentication failure looks like to the
@@ -91,7 +118,7 @@ func (s *Server) authPassword(c *clientConn, name string) (User, error) {
 	u, known := s.creds.users[name]
 	want := u.Password
 	if !known {
-		want = string(s.creds.mock.StoredKey) // compare anyway: same time either way
+		want = string(s.creds.mockFor(name).StoredKey) // compare anyway: same time either way
 	}
 	if subtle.ConstantTimeCompare([]byte(pm.Password), []byte(want)) != 1 || !known {
 		return User{}, &authError{user: name}
@@ -105,19 +132,19 @@ func (s *Server) authSCRAM(c *clientConn, name string) (User, error) {
 		if known {
 			return s.creds.scram[name], nil
 		}
-		return s.creds.mock, nil
+		return s.creds.mockFor(name), nil
 	}
 	srv, err := scram.SHA256.NewServer(lookup)
 	if err != nil {
 		return User{}, fmt.Errorf("wire: scram: %w", err)
 	}
-	conv := srv.NewConversation()
-	msg, err := c.authStep(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{"SCRAM-SHA-256"}}, pgproto3.AuthTypeSASL)
+	conv, mechanisms := s.scramConversation(c, srv)
+	msg, err := c.authStep(&pgproto3.AuthenticationSASL{AuthMechanisms: mechanisms}, pgproto3.AuthTypeSASL)
 	if err != nil {
 		return User{}, err
 	}
 	first, ok := msg.(*pgproto3.SASLInitialResponse)
-	if !ok || first.AuthMechanism != "SCRAM-SHA-256" {
+	if !ok || !slices.Contains(mechanisms, first.AuthMechanism) {
 		return User{}, &authError{user: name}
 	}
 	serverFirst, err := conv.Step(string(first.Data))
@@ -138,6 +165,46 @@ func (s *Server) authSCRAM(c *clientConn, name string) (User, error) {
 	}
 	c.send(&pgproto3.AuthenticationSASLFinal{Data: []byte(serverFinal)})
 	return u, nil
+}
+
+// SASL mechanisms.
+const (
+	mechSCRAM     = "SCRAM-SHA-256"
+	mechSCRAMPlus = "SCRAM-SHA-256-PLUS"
+)
+
+// scramConversation starts the server's side of a SCRAM exchange and
+// returns the mechanisms to offer. Over TLS it offers SCRAM-SHA-256-PLUS
+// first, bound to the server certificate (tls-server-end-point, RFC 5929,
+// as PostgreSQL does), and still accepts plain SCRAM-SHA-256 from clients
+// that do not bind; one that could bind but says it thinks the server
+// cannot is refused (a downgrade).
+func (s *Server) scramConversation(c *clientConn, srv *scram.Server) (*scram.ServerConversation, []string) {
+	if _, isTLS := c.nc.(*tls.Conn); isTLS && s.creds.endPoint.IsSupported() {
+		return srv.NewConversationWithChannelBinding(s.creds.endPoint), []string{mechSCRAMPlus, mechSCRAM}
+	}
+	return srv.NewConversation(), []string{mechSCRAM}
+}
+
+// serverEndPoint is the tls-server-end-point channel binding of the
+// server's certificate: its hash. It is known when the configuration has
+// one certificate (the gateway's has); otherwise SCRAM-SHA-256-PLUS is not
+// offered.
+func serverEndPoint(cfg *tls.Config) scram.ChannelBinding {
+	if cfg == nil || len(cfg.Certificates) != 1 || cfg.GetCertificate != nil || len(cfg.Certificates[0].Certificate) == 0 {
+		return scram.ChannelBinding{}
+	}
+	leaf, err := x509.ParseCertificate(cfg.Certificates[0].Certificate[0])
+	if err != nil {
+		return scram.ChannelBinding{}
+	}
+	// The library hashes the certificate of the peer, as a client sees
+	// it: give it the server's own as such.
+	cb, err := scram.NewTLSServerEndpointBinding(&tls.ConnectionState{PeerCertificates: []*x509.Certificate{leaf}})
+	if err != nil {
+		return scram.ChannelBinding{}
+	}
+	return cb
 }
 
 // authStep sends an authentication request and reads the client's answer,

@@ -24,17 +24,26 @@ type clientConn struct {
 	nc net.Conn
 	bw *bufio.Writer
 	be *pgproto3.Backend
+	ev Events // told of every ErrorResponse sent
 }
 
-func newClientConn(nc net.Conn) *clientConn {
+// newClientConn wraps nc. Until authenticated (loggedIn), its messages are
+// limited to maxLoginMessageLen.
+func newClientConn(nc net.Conn, ev Events) *clientConn {
 	bw := bufio.NewWriterSize(nc, 64<<10)
 	be := pgproto3.NewBackend(nc, bw)
-	be.SetMaxBodyLen(maxMessageLen)
-	return &clientConn{nc: nc, bw: bw, be: be}
+	be.SetMaxBodyLen(maxLoginMessageLen)
+	return &clientConn{nc: nc, bw: bw, be: be, ev: ev}
 }
+
+// loggedIn lifts the limit on message size to maxMessageLen.
+func (c *clientConn) loggedIn() { c.be.SetMaxBodyLen(maxMessageLen) }
 
 // send encodes msg into the write buffer.
 func (c *clientConn) send(msg pgproto3.BackendMessage) {
+	if e, ok := msg.(*pgproto3.ErrorResponse); ok {
+		c.ev.Error(e.Code)
+	}
 	c.be.Send(msg)
 	_ = c.be.Flush() // into bw; write errors surface on flush
 }
@@ -69,6 +78,8 @@ type startup struct {
 }
 
 // serveConn runs one client connection from its first byte to its end.
+// Until it authenticated, it holds a pending-login slot and must be done
+// within StartupTimeout; then it counts against MaxConnections.
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	defer nc.Close()
 	defer func() {
@@ -77,33 +88,33 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 			s.log.Error("session panicked", "remote", nc.RemoteAddr(), "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	c := newClientConn(nc)
-	_ = nc.SetDeadline(time.Now().Add(s.cfg.ConnectTimeout + 50*time.Second))
-	st, cancelKey, err := s.readStartup(c)
-	switch {
-	case err != nil:
-		s.log.Debug("startup failed", "remote", nc.RemoteAddr(), "err", err)
+	c := newClientConn(nc, s.events)
+	if !s.acquirePending() {
+		c.fatal("53300", "sorry, too many clients already",
+			fmt.Sprintf("%d connections are logging in (limits.max_pending_logins)", s.cfg.MaxPendingLogins))
 		return
-	case cancelKey != nil:
-		s.cancel(ctx, *cancelKey)
+	}
+	pending := true
+	defer func() {
+		if pending {
+			s.releasePending()
+		}
+	}()
+	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
+	st, user, ok := s.login(ctx, c)
+	if !ok {
 		return
 	}
 	c = st.conn
+	s.releasePending()
+	pending = false
 	if n := s.active.Add(1); n > int64(s.cfg.MaxConnections) {
 		s.active.Add(-1)
-		c.fatal("53300", "sorry, too many clients already", "")
+		c.fatal("53300", "sorry, too many clients already",
+			fmt.Sprintf("%d sessions are open (limits.max_connections)", s.cfg.MaxConnections))
 		return
 	}
 	defer s.active.Add(-1)
-	user, err := s.authenticate(c, st.user)
-	if err != nil {
-		var ae *authError
-		if errors.As(err, &ae) {
-			s.log.Info("authentication failed", "user", st.user, "remote", nc.RemoteAddr())
-			c.fatal("28P01", ae.Error(), "")
-		}
-		return
-	}
 	sess := newSession(s, c, st.startup, user)
 	if err := s.planner.Open(ctx, sess.psess); err != nil {
 		s.log.Info("project refused", "user", st.user, "database", st.database, "err", err)
@@ -111,7 +122,42 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	c.loggedIn()
+	s.events.SessionStarted()
+	defer s.events.SessionEnded()
 	sess.run(ctx)
+}
+
+// login reads the startup packet and authenticates the client; ok is
+// false when the connection is to end (a failure was told to the client,
+// or it was a CancelRequest, now handled).
+func (s *Server) login(ctx context.Context, c *clientConn) (*startupResult, User, bool) {
+	remote := c.nc.RemoteAddr()
+	st, cancelKey, err := s.readStartup(c)
+	switch {
+	case err != nil:
+		s.log.Debug("startup failed", "remote", remote, "err", err)
+		return nil, User{}, false
+	case cancelKey != nil:
+		s.cancel(ctx, *cancelKey)
+		return nil, User{}, false
+	}
+	if !s.awaitTurn(st.conn, hostOf(remote)) {
+		return nil, User{}, false
+	}
+	user, err := s.authenticate(st.conn, st.user)
+	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) {
+			s.log.Info("authentication failed", "user", st.user, "remote", remote)
+			s.loginFailed(st.conn, hostOf(remote), ae)
+		} else {
+			s.log.Debug("authentication ended", "user", st.user, "remote", remote, "err", err)
+		}
+		return nil, User{}, false
+	}
+	s.loginSucceeded(hostOf(remote))
+	return st, user, true
 }
 
 type startupResult struct {
@@ -125,8 +171,12 @@ type startupResult struct {
 func (s *Server) readStartup(c *clientConn) (*startupResult, *backendKey, error) {
 	tlsDone := false
 	for {
-		msg, err := c.be.ReceiveStartupMessage()
+		msg, minor, err := readStartupPacket(c.nc)
 		if err != nil {
+			var pe *protocolError
+			if errors.As(err, &pe) {
+				c.fatal(pe.code, pe.msg, "")
+			}
 			return nil, nil, err
 		}
 		switch m := msg.(type) {
@@ -145,6 +195,14 @@ func (s *Server) readStartup(c *clientConn) (*startupResult, *backendKey, error)
 		case *pgproto3.CancelRequest:
 			return nil, &backendKey{pid: m.ProcessID, secret: string(m.SecretKey)}, nil
 		case *pgproto3.StartupMessage:
+			if unknown := pqOptions(m.Parameters); minor > 0 || len(unknown) > 0 {
+				c.send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: protocol30, UnrecognizedOptions: unknown})
+			}
+			if s.cfg.TLSRequired && !tlsDone {
+				c.fatal("28000", "featuregate requires TLS: this connection is not encrypted",
+					"connect with sslmode=require (or verify-ca, verify-full)")
+				return nil, nil, errors.New("startup without TLS")
+			}
 			st, err := checkStartup(m)
 			if err != nil {
 				c.fatal(err.code, err.msg, err.hint)
@@ -171,7 +229,7 @@ func (s *Server) answerSSL(c *clientConn) (*clientConn, error) {
 	if err := tc.Handshake(); err != nil {
 		return nil, fmt.Errorf("tls handshake: %w", err)
 	}
-	return newClientConn(tc), nil
+	return newClientConn(tc, c.ev), nil
 }
 
 type startupError struct{ code, msg, hint string }

@@ -101,6 +101,22 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Logger receives the server's logs (nil: slog.Default()).
 	Logger *slog.Logger
+
+	// StartupTimeout bounds a connection's time from its accept to the end
+	// of its authentication; a client still logging in then is closed
+	// (0: 10s).
+	StartupTimeout time.Duration
+	// MaxPendingLogins caps the connections that have not authenticated
+	// yet; past it a connection is refused at once with 53300. They do not
+	// count against MaxConnections (0: 64).
+	MaxPendingLogins int
+	// LoginThrottle delays the login attempts of an address that failed
+	// too often (the zero value: 10 failures a minute, then 1s apart).
+	LoginThrottle Throttle
+	// TLSRequired refuses a startup that did not upgrade to TLS (28000).
+	TLSRequired bool
+	// Events, when not nil, is told of sessions, logins and errors.
+	Events Events
 }
 
 // Server accepts client connections and runs a session for each.
@@ -113,6 +129,9 @@ type Server struct {
 	mu       sync.Mutex
 	sessions map[backendKey]*session
 	wg       sync.WaitGroup
+	events   Events
+	pending  chan struct{} // a token per connection not yet authenticated
+	throttle *throttle
 }
 
 // backendKey identifies a session to CancelRequest: a process ID and a
@@ -138,21 +157,25 @@ func NewServer(cfg Config, p Planner) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("wire: unknown auth method %q (use trust, password or scram-sha-256)", cfg.AuthMethod)
 	}
-	if cfg.MaxConnections <= 0 {
-		cfg.MaxConnections = 100
-	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	creds, err := newCredentials(cfg.Users)
+	if err := cfg.setLimits(); err != nil {
+		return nil, err
+	}
+	if cfg.Events == nil {
+		cfg.Events = noEvents{}
+	}
+	creds, err := newCredentials(cfg.Users, cfg.TLS)
 	if err != nil {
 		return nil, err
 	}
 	return &Server{cfg: cfg, planner: p, log: cfg.Logger, creds: creds,
-		sessions: make(map[backendKey]*session)}, nil
+		sessions: make(map[backendKey]*session), events: cfg.Events,
+		pending: make(chan struct{}, cfg.MaxPendingLogins), throttle: newThrottle(cfg.LoginThrottle)}, nil
 }
 
 // Serve accepts connections on ln until ctx is done, then closes ln and
@@ -167,6 +190,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	var backoff acceptBackoff
 	for {
 		nc, err := ln.Accept()
 		if err != nil {
@@ -174,14 +198,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				s.wg.Wait()
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(10 * time.Millisecond)
-				continue
+			if !temporary(err) {
+				s.wg.Wait()
+				return fmt.Errorf("wire: accept: %w", err)
 			}
-			s.wg.Wait()
-			return fmt.Errorf("wire: accept: %w", err)
+			backoff.wait(ctx, s.log, err)
+			continue
 		}
+		backoff.reset()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func (e *engine) Close() {
 // openEngine opens the online store the config chooses and the offline
 // pool. The Pebble store lives in <data_dir>/online; the PostgreSQL store
 // is the owner's.
-func openEngine(ctx context.Context, cfg config.Config, up *offline.Upstream) (*engine, error) {
+func openEngine(ctx context.Context, cfg config.Config, up *offline.Upstream, log *slog.Logger) (*engine, error) {
 	pool, err := up.OpenReader(ctx)
 	if err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func openEngine(ctx context.Context, cfg config.Config, up *offline.Upstream) (*
 			pool.Close()
 			return nil, fmt.Errorf("online store: %w", err)
 		}
-		s, err := pebblestore.Open(dir)
+		s, err := pebblestore.Open(dir, pebblestore.WithLogger(log))
 		if err != nil {
 			pool.Close()
 			if errors.Is(err, os.ErrExist) || isLocked(err) {

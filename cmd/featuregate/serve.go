@@ -115,7 +115,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		ln.Close()
 		return err
 	}
-	eng, err := openEngine(ctx, cfg, up)
+	eng, err := openEngine(ctx, cfg, up, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -123,17 +123,20 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	defer eng.Close()
 	pl := planner.New(&offline.Registry{Store: reg, Reader: eng.pool},
 		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log), planner.WithProject(cfg.Project))
+	metrics := newGatewayMetrics(eng.online)
+	wcfg.Events = metrics.wire
 	srv, err := wire.NewServer(wcfg, pl)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	stopHTTP, err := serveHTTP(cfg, log, pl, eng.pool.Ping)
+	stopHTTP, err := serveHTTP(cfg, log, pl, eng.checks(metrics))
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer stopHTTP()
+	checkDescriptors(log, cfg.Limits.MaxConnections, cfg.Limits.MaxPendingLogins)
 	log.Info("featuregate listening", "addr", ln.Addr().String(), "version", version)
 	if ready != nil {
 		ready()
@@ -165,6 +168,7 @@ func wireConfig(ctx context.Context, cfg config.Config, up *offline.Upstream, lo
 		Logger:                   log,
 		DefaultAdmin:             len(cfg.Auth.Users) == 0,
 	}
+	setWireLimits(&w, cfg)
 	for _, u := range cfg.Auth.Users {
 		rw := u.Access == string(offline.ReadWrite) || u.Access == "admin"
 		login := wire.UpstreamLogin(up.Login(offline.ReadOnly))

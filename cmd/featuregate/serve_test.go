@@ -24,7 +24,14 @@ import (
 
 var pg *localpg.Server
 
-func TestMain(m *testing.M) { pgtest.Main(m, &pg) }
+// TestMain runs the package's tests over one throwaway PostgreSQL, or,
+// in a child process that a test started (childEnv), the command line.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childMain())
+	}
+	pgtest.Main(m, &pg)
+}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()

@@ -119,13 +119,50 @@ type Upstream struct {
 type TLS struct {
 	Cert string `yaml:"cert"`
 	Key  string `yaml:"key"`
+	// Required refuses PostgreSQL clients that do not use TLS.
+	Required bool `yaml:"required"`
 }
 
-// Limits bounds sessions.
+// Limits bounds sessions, logins and requests. Zero values mean the
+// defaults of Default.
 type Limits struct {
 	MaxConnections           int      `yaml:"max_connections"`
 	IdleSessionTimeout       Duration `yaml:"idle_session_timeout"`
 	IdleInTransactionTimeout Duration `yaml:"idle_in_transaction_timeout"`
+	// MaxPendingLogins caps the connections that have not authenticated.
+	MaxPendingLogins int `yaml:"max_pending_logins"`
+	// StartupTimeout bounds a connection's time until it authenticated.
+	StartupTimeout Duration `yaml:"startup_timeout"`
+	// LoginThrottleFailures failed logins from one address within
+	// LoginThrottleWindow make its next attempts LoginThrottleDelay apart
+	// (-1: never).
+	LoginThrottleFailures int      `yaml:"login_throttle_failures"`
+	LoginThrottleWindow   Duration `yaml:"login_throttle_window"`
+	LoginThrottleDelay    Duration `yaml:"login_throttle_delay"`
+	// MaxKeysPerLookup caps the entity keys of one online lookup.
+	MaxKeysPerLookup int `yaml:"max_keys_per_lookup"`
+	// The HTTP API's timeouts (net/http's Server fields of those names).
+	HTTPReadHeaderTimeout Duration `yaml:"http_read_header_timeout"`
+	HTTPReadTimeout       Duration `yaml:"http_read_timeout"`
+	HTTPWriteTimeout      Duration `yaml:"http_write_timeout"`
+	HTTPIdleTimeout       Duration `yaml:"http_idle_timeout"`
+}
+
+// DefaultLimits are the limits of a configuration that sets none.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxConnections:        100,
+		MaxPendingLogins:      64,
+		StartupTimeout:        Duration(10 * time.Second),
+		LoginThrottleFailures: 10,
+		LoginThrottleWindow:   Duration(time.Minute),
+		LoginThrottleDelay:    Duration(time.Second),
+		MaxKeysPerLookup:      10000,
+		HTTPReadHeaderTimeout: Duration(5 * time.Second),
+		HTTPReadTimeout:       Duration(30 * time.Second),
+		HTTPWriteTimeout:      Duration(60 * time.Second),
+		HTTPIdleTimeout:       Duration(60 * time.Second),
+	}
 }
 
 // Duration is a time.Duration written as "30s", "5m".
@@ -152,6 +189,7 @@ func Default() Config {
 		DataDir:    ".featuregate",
 		Offline:    Offline{Type: "postgres"},
 		Online:     Online{Type: "pebble"},
+		Limits:     DefaultLimits(),
 	}
 }
 
@@ -218,6 +256,30 @@ func (c Config) Validate() error {
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("config: tls needs both cert and key")
+	}
+	if c.TLS.Required && c.TLS.Cert == "" {
+		return errors.New("config: tls.required needs tls.cert and tls.key")
+	}
+	return c.Limits.validate()
+}
+
+// validate refuses negative limits, which mean nothing (but for
+// login_throttle_failures: -1 turns the throttle off).
+func (l Limits) validate() error {
+	for name, v := range map[string]int64{
+		"max_connections": int64(l.MaxConnections), "max_pending_logins": int64(l.MaxPendingLogins),
+		"max_keys_per_lookup": int64(l.MaxKeysPerLookup), "startup_timeout": int64(l.StartupTimeout),
+		"idle_session_timeout": int64(l.IdleSessionTimeout), "idle_in_transaction_timeout": int64(l.IdleInTransactionTimeout),
+		"login_throttle_window": int64(l.LoginThrottleWindow), "login_throttle_delay": int64(l.LoginThrottleDelay),
+		"http_read_header_timeout": int64(l.HTTPReadHeaderTimeout), "http_read_timeout": int64(l.HTTPReadTimeout),
+		"http_write_timeout": int64(l.HTTPWriteTimeout), "http_idle_timeout": int64(l.HTTPIdleTimeout),
+	} {
+		if v < 0 {
+			return fmt.Errorf("config: limits.%s must not be negative", name)
+		}
+	}
+	if l.LoginThrottleFailures < -1 {
+		return errors.New("config: limits.login_throttle_failures is -1 (off), 0 (the default) or a count")
 	}
 	return nil
 }

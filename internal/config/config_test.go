@@ -42,6 +42,12 @@ limits:
 		cfg.Online.Type != "pebble" {
 		t.Fatalf("%+v", cfg)
 	}
+	// The limits the file does not set keep their defaults.
+	want := DefaultLimits()
+	want.IdleSessionTimeout = Duration(5 * time.Minute)
+	if cfg.Limits != want {
+		t.Fatalf("limits: %+v, want %+v", cfg.Limits, want)
+	}
 }
 
 func TestLoadErrors(t *testing.T) {
@@ -57,6 +63,11 @@ func TestLoadErrors(t *testing.T) {
 		{"offline:\n  reader_role: a\n  roles: {reader: b}\n", "offline.reader_role \"a\" and offline.roles.reader \"b\" differ"},
 		{"offline:\n  roles: {reader: x, writer: x}\n", "the reader and the writer must be two roles"},
 		{"auth:\n  users: [{name: a, upstream: {password: p}}]\n", "upstream has a password but no role"},
+		{"tls:\n  required: true\n", "tls.required needs tls.cert and tls.key"},
+		{"limits:\n  max_keys_per_lookup: -5\n", "limits.max_keys_per_lookup must not be negative"},
+		{"limits:\n  startup_timeout: -1s\n", "limits.startup_timeout must not be negative"},
+		{"limits:\n  login_throttle_failures: -2\n", "login_throttle_failures is -1 (off)"},
+		{"limits:\n  max_pending: 3\n", "field max_pending not found"},
 	} {
 		_, err := Load(write(t, c.body))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -100,6 +100,15 @@ func (s *Server) setOwner() error {
 	return nil
 }
 
+// Own gives path to the user the server runs as (when the tests run as
+// root), e.g. the directory of a tablespace.
+func (s *Server) Own(path string) error {
+	if s.cred == nil {
+		return nil
+	}
+	return os.Chown(path, int(s.cred.Uid), int(s.cred.Gid))
+}
+
 func (s *Server) run(name string, args ...string) error {
 	cmd := exec.Command(filepath.Join(BinDir, name), args...)
 	cmd.Dir = s.Dir

@@ -31,10 +31,10 @@
 //
 // Write reads each row's stored value (through an indexed batch, so rows
 // of one call see each other) and sets it only when the row's (TS,
-// Created) is strictly greater. Writes hold one store-wide mutex from
-// their first read to their commit, so concurrent writers never
-// interleave a read-compare-write; DropView and DropProject take the same
-// mutex. Reads take no lock.
+// Created) is strictly greater. Writes hold one store-wide writer token
+// from their first read to the end of their commit, so concurrent writers
+// never interleave a read-compare-write; SetWatermark, DropView and
+// DropProject take the same token. Reads take no lock.
 //
 // # Crash safety
 //
@@ -44,4 +44,23 @@
 // Sync too; materialization advances a view's watermark only after Write
 // returned, so a crash can lose nothing that a watermark vouches for.
 // crash_test.go kills a writing process to check it.
+//
+// # A full disk
+//
+// A Write fails at once with a featuregate.KindDiskFull error when the
+// disk would keep less than a reserve free (WithDiskReserve; default two
+// memtables and a MiB), which Pebble needs to flush and compact. When a
+// flush or compaction fails anyway (ENOSPC, EDQUOT, EIO, EROFS: another
+// process filled the disk), Pebble retries it for ever; the store's event
+// listener pauses each retry (10ms, doubling up to 1s), logs the failures
+// at most once per 30 seconds, and a write waiting on the failed flush
+// (or on the writer token its commit holds) gives Pebble two seconds to
+// recover, then fails with KindDiskFull. Its commit goes on in the
+// background and lands once space is freed; a write that failed may
+// therefore still be applied, which the newer-wins rule makes harmless
+// (materialization advances no watermark for it). Reads go on meanwhile.
+// Once a flush succeeds again, so do writes. When the write-ahead log
+// itself cannot be written, Pebble panics: the store turns that into a
+// KindDiskFull error and refuses every later write until the process
+// restarts. diskfull_test.go fills a 20 MB tmpfs both ways.
 package pebblestore

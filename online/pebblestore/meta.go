@@ -19,7 +19,16 @@ func (s *Store) SetWatermark(ctx context.Context, project, view string, t time.T
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	if err := s.db.Set(watermarkKey(project, view), encodeWatermark(t), pebble.Sync); err != nil {
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	b := s.db.NewBatch()
+	if err := b.Set(watermarkKey(project, view), encodeWatermark(t), nil); err != nil {
+		b.Close()
+		s.release()
+		return fmt.Errorf("pebblestore: set watermark of %s.%s: %w", project, view, err)
+	}
+	if err := s.commit(ctx, b, smallWrite); err != nil {
 		return fmt.Errorf("pebblestore: set watermark of %s.%s: %w", project, view, err)
 	}
 	return nil
@@ -57,21 +66,23 @@ func (s *Store) DropProject(ctx context.Context, project string) error {
 }
 
 // dropPrefixes range-deletes every key under the prefixes in one synced
-// batch. It holds the write lock so that no Write interleaves.
+// batch. It holds the writer token so that no Write interleaves.
 func (s *Store) dropPrefixes(ctx context.Context, prefixes ...[]byte) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
 	b := s.db.NewBatch()
-	defer b.Close()
 	for _, p := range prefixes {
 		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			b.Close()
+			s.release()
 			return fmt.Errorf("pebblestore: drop: %w", err)
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.commit(ctx, b, smallWrite); err != nil {
 		return fmt.Errorf("pebblestore: drop: %w", err)
 	}
 	return nil

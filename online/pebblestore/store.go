@@ -3,8 +3,7 @@ package pebblestore
 import (
 	"context"
 	"fmt"
-	"log"
-	"sync"
+	"log/slog"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -20,41 +19,78 @@ import (
 type Store struct {
 	db     *pebble.DB
 	closed atomic.Bool
-	// writeMu serialises the read-compare-write of Write so that
-	// concurrent writers to the same keys keep the newer-wins rule.
-	writeMu sync.Mutex
+	// writer is held (a token in it) by one write at a time, from the
+	// read-compare-write of Write to the end of its commit, so that
+	// concurrent writers to the same keys keep the newer-wins rule. It is
+	// a channel so that a write can stop waiting for it.
+	writer chan struct{}
+	disk   *diskState
+	// broken is set when a commit panicked (Pebble panics when its
+	// write-ahead log cannot be written): the store refuses writes until
+	// the process restarts.
+	broken atomic.Pointer[error]
 }
 
 var _ online.Store = (*Store)(nil)
 
 // Option configures Open.
-type Option func(*pebble.Options)
+type Option func(*options)
+
+// options are what Open is given.
+type options struct {
+	pebble  *pebble.Options
+	log     *slog.Logger
+	reserve uint64 // 0: 2 memtables and a MiB
+}
 
 // WithCacheSize sets the size in bytes of Pebble's block cache (default 64 MiB).
 func WithCacheSize(bytes int64) Option {
-	return func(o *pebble.Options) {
-		if o.Cache != nil {
-			o.Cache.Unref()
+	return func(o *options) {
+		if o.pebble.Cache != nil {
+			o.pebble.Cache.Unref()
 		}
-		o.Cache = pebble.NewCache(bytes)
+		o.pebble.Cache = pebble.NewCache(bytes)
 	}
 }
 
+// WithLogger sends the store's and Pebble's messages to log (default
+// slog.Default()): errors at a bounded rate, Pebble's informational
+// messages at debug level.
+func WithLogger(log *slog.Logger) Option {
+	return func(o *options) { o.log = log }
+}
+
+// WithDiskReserve sets the bytes a data write leaves free on the disk
+// for Pebble's flushes and compactions (default: twice the memtable size
+// and a MiB, 9 MiB): a Write that would leave less fails at once with a
+// KindDiskFull error.
+func WithDiskReserve(bytes uint64) Option {
+	return func(o *options) { o.reserve = bytes }
+}
+
 // WithPebbleOptions lets the caller adjust Pebble's options directly, e.g.
-// to set a logger or tune memtables; it runs after the other options.
+// to tune memtables; it runs after the other options.
 func WithPebbleOptions(f func(*pebble.Options)) Option {
-	return f
+	return func(o *options) { f(o.pebble) }
 }
 
 const defaultCacheSize = 64 << 20
 
-// Open opens (creating if needed) the online store in dir. Pebble logs only
-// its errors, through the standard log package, unless an option sets a logger.
+// Open opens (creating if needed) the online store in dir.
 func Open(dir string, opts ...Option) (*Store, error) {
-	po := &pebble.Options{Cache: pebble.NewCache(defaultCacheSize), Logger: quietLogger{}}
-	for _, o := range opts {
-		o(po)
+	o := &options{pebble: &pebble.Options{Cache: pebble.NewCache(defaultCacheSize)}, log: slog.Default()}
+	for _, opt := range opts {
+		opt(o)
 	}
+	disk := newDiskState(dir, 0, o.log)
+	po := o.pebble
+	po.Logger = &pebbleLogger{log: o.log}
+	po.AddEventListener(disk.listener()) // before EnsureDefaults, which adds a logging one
+	po.EnsureDefaults()
+	if o.reserve == 0 {
+		o.reserve = 2*po.MemTableSize + smallWrite
+	}
+	disk.reserve = o.reserve
 	db, err := pebble.Open(dir, po)
 	if po.Cache != nil {
 		po.Cache.Unref() // the DB holds its own reference
@@ -62,14 +98,19 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, writer: make(chan struct{}, 1), disk: disk}, nil
 }
 
 // Close flushes nothing (every write is already durable) and releases the
-// database. Calls after Close return online.ErrClosed.
+// database. Calls after Close return online.ErrClosed. A store whose
+// write-ahead log failed cannot be closed cleanly: Close then reports
+// that and leaves the files to the end of the process.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return online.ErrClosed
+	}
+	if b := s.broken.Load(); b != nil {
+		return fmt.Errorf("pebblestore: close: the store stopped writing: %w", *b)
 	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("pebblestore: close: %w", err)
@@ -88,12 +129,10 @@ func (s *Store) check(ctx context.Context) error {
 	return nil
 }
 
-// quietLogger drops Pebble's informational messages (one per Open and per
-// compaction) and keeps its errors.
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any) {}
-
-func (quietLogger) Errorf(format string, args ...any) { log.Printf("pebble: "+format, args...) }
-
-func (quietLogger) Fatalf(format string, args ...any) { log.Fatalf("pebble: "+format, args...) }
+// DiskUsage returns the bytes the store's files take on disk.
+func (s *Store) DiskUsage(ctx context.Context) (uint64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	return s.db.Metrics().DiskSpaceUsage(), nil
+}

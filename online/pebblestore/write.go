@@ -24,10 +24,24 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 	}
 	// One writer at a time: the read-compare-write of a key must not
 	// interleave with another writer's, or an older row could win.
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	if err := s.acquire(ctx); err != nil {
+		return 0, err
+	}
 	b := s.db.NewIndexedBatch()
-	defer b.Close()
+	written, err = fill(ctx, b, rows)
+	if err != nil || written == 0 {
+		b.Close()
+		s.release()
+		return 0, err
+	}
+	if err := s.commit(ctx, b, s.disk.reserve+uint64(b.Len())); err != nil {
+		return 0, err
+	}
+	return written, nil
+}
+
+// fill sets in b the rows that are newer than what b holds, and counts them.
+func fill(ctx context.Context, b *pebble.Batch, rows []online.Row) (written int, err error) {
 	var key, val []byte
 	for i := range rows {
 		if i%256 == 0 && ctx.Err() != nil {
@@ -40,12 +54,6 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 		if ok {
 			written++
 		}
-	}
-	if written == 0 {
-		return 0, nil
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
-		return 0, fmt.Errorf("pebblestore: commit: %w", err)
 	}
 	return written, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/online"
 )
 
@@ -89,11 +90,35 @@ func cancelOnServer(c *pgconn.PgConn) ctxwatch.Handler {
 // wrap wraps err from a call on the database; when ctx is done the context's
 // error is wrapped too, since a canceled statement fails with PostgreSQL's
 // own error 57014.
+// PostgreSQL's disk_full (53100) becomes a featuregate.KindDiskFull error.
 func wrap(ctx context.Context, what string, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("pgstore: %s: %w (%w)", what, cerr, err)
 	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == pgDiskFull {
+		return &featuregate.Error{Kind: featuregate.KindDiskFull, Message: "pgstore: " + what + ": the online store's PostgreSQL has no room left",
+			Hint: "free space on the PostgreSQL server of online.dsn, then run MATERIALIZE again", Err: err}
+	}
 	return fmt.Errorf("pgstore: %s: %w", what, err)
+}
+
+// pgDiskFull is PostgreSQL's SQLSTATE disk_full.
+const pgDiskFull = "53100"
+
+// diskUsageSQL is the size of the store's tables with their indexes and TOAST.
+const diskUsageSQL = `SELECT pg_total_relation_size('featuregate_online.features') + pg_total_relation_size('featuregate_online.watermarks')`
+
+// DiskUsage returns the bytes the store's tables take in PostgreSQL.
+func (s *Store) DiskUsage(ctx context.Context) (uint64, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.pool.QueryRow(ctx, diskUsageSQL).Scan(&n); err != nil {
+		return 0, wrap(ctx, "disk usage", err)
+	}
+	return uint64(n), nil
 }
 
 // durableCommits raises synchronous_commit from off to on on a new
