@@ -31,7 +31,10 @@
 // the registry, written as string literals.
 package pit
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // View is a feature view as point-in-time reads see it.
 type View struct {
@@ -41,7 +44,10 @@ type View struct {
 	Keys []string
 	// Source is where the rows come from.
 	Source Source
-	// TTL is a PostgreSQL interval such as "90 days"; "" means none.
+	// TTL is the view's TTL as the registry holds it, any PostgreSQL
+	// interval ("90 days", "1 day 02:00", "P1M"); "" means none. It is read
+	// with ParseTTL and written into the SQL as its exact number of
+	// seconds, the same in every session time zone.
 	TTL string
 	// Indexed reports that the source has an index on (Keys, TS), which
 	// makes the LATERAL plan the fast one.
@@ -61,6 +67,9 @@ type Source struct {
 	// TS is the event timestamp column; Created the created timestamp
 	// column, "" when the source has none.
 	TS, Created string
+	// TSType and CreatedType are the types of TS and Created; the zero
+	// value is timestamptz.
+	TSType, CreatedType TimeType
 }
 
 // Feature is one feature to read.
@@ -96,6 +105,18 @@ func (v *View) orderDesc() string {
 		o += ", " + col(v.Source.Created) + " DESC NULLS LAST"
 	}
 	return o
+}
+
+// ttl is the view's TTL as an SQL interval of exact seconds, "" for none.
+func (v *View) ttl() (string, error) {
+	if v.TTL == "" {
+		return "", nil
+	}
+	d, err := ParseTTL(v.TTL)
+	if err != nil {
+		return "", fmt.Errorf("pit: feature view %s: %w", v.Name, err)
+	}
+	return Literal(Seconds(d)) + "::interval", nil
 }
 
 // featureList writes the view's features, cast to their declared types,
