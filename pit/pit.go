@@ -10,7 +10,10 @@
 // row with key = k, ts <= t and, when the view has a TTL, ts >= t - ttl;
 // the greatest ts wins and ties go to the greatest c (a NULL c loses to any
 // other). No such row gives NULL features; a NULL key or NULL t matches
-// nothing.
+// nothing. Each view is looked up on its own entity's keys
+// (Join.SharedKeys). Times are instants: a timestamp without time zone or
+// a date, in the spine or in a source, is read as UTC (times.go). A TTL
+// is an exact duration (ParseTTL).
 //
 // # Two plans
 //
@@ -24,11 +27,14 @@
 // EXPLAIN names the index to create. (A plan that joins the sources to
 // the spine as sets needs the time condition in the outer join's ON
 // clause, which `JOIN … USING (keys)` cannot carry; see docs/pit.md.)
+// Both compare a source's timestamp in its own type (Source.TSType), so
+// both order rows as their instants run, and the plain index on (keys,
+// ts) serves every type.
 //
 // Every identifier is quoted; user values never enter the text: times and
 // keys are SQL expressions the caller takes from the user's own query
 // (column references, parameters), and the only constants are TTLs from
-// the registry, written as string literals.
+// the registry, written as exact numbers of seconds.
 package pit
 
 import (
