@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/featuregate/featuregate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -130,5 +132,16 @@ func TestIdent(t *testing.T) {
 	}
 	if got := Literal("it's"); got != `'it''s'` {
 		t.Errorf("Literal = %s", got)
+	}
+}
+
+// TestBadTTL: a TTL ParseTTL refuses makes the query an error of its
+// kind, never SQL with the TTL as written.
+func TestBadTTL(t *testing.T) {
+	v := usageView(true)
+	v.TTL = "300 years"
+	j := Join{Keys: []Key{{Name: "user_id", Expr: "user_id"}}, Time: "s.t", Views: []View{v}}
+	if _, err := j.SQL(); err == nil || featuregate.KindOf(err) != featuregate.KindInvalid {
+		t.Fatalf("err = %v, want a KindInvalid error", err)
 	}
 }
