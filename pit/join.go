@@ -113,6 +113,22 @@ func (j *Join) SharedKeys() (shared, partial []string) {
 	return shared, partial
 }
 
+// UsingCondition is the join condition that replaces the client's
+// `USING (…)` when some key is read by only some views: USING over the
+// shared keys, or ON true when there is none. (When every view reads
+// every key, the client's USING stands as written.)
+func (j *Join) UsingCondition() string {
+	shared, _ := j.SharedKeys()
+	if len(shared) == 0 {
+		return "ON true"
+	}
+	q := make([]string, len(shared))
+	for i, k := range shared {
+		q[i] = Ident(k)
+	}
+	return "USING (" + strings.Join(q, ", ") + ")"
+}
+
 // keyColumns are the keys the subquery has as columns.
 func (j *Join) keyColumns() []string {
 	if j.Using {

@@ -51,15 +51,17 @@ func TestSharedKeys(t *testing.T) {
 	for _, c := range []struct {
 		views           []View
 		shared, partial []string
+		cond            string
 	}{
-		{[]View{user, pair}, []string{"user_id"}, []string{"item_id"}},
-		{[]View{user, item}, nil, []string{"user_id", "item_id"}},
-		{[]View{pair}, []string{"user_id", "item_id"}, nil},
+		{[]View{user, pair}, []string{"user_id"}, []string{"item_id"}, `USING ("user_id")`},
+		{[]View{user, item}, nil, []string{"user_id", "item_id"}, "ON true"},
+		{[]View{pair}, []string{"user_id", "item_id"}, nil, `USING ("user_id", "item_id")`},
 	} {
 		j := Join{Keys: keys, Views: c.views}
 		shared, partial := j.SharedKeys()
-		if !slices.Equal(shared, c.shared) || !slices.Equal(partial, c.partial) {
-			t.Errorf("%d views: shared %v partial %v, want %v %v", len(c.views), shared, partial, c.shared, c.partial)
+		if !slices.Equal(shared, c.shared) || !slices.Equal(partial, c.partial) || j.UsingCondition() != c.cond {
+			t.Errorf("%d views: shared %v partial %v %s, want %v %v %s",
+				len(c.views), shared, partial, j.UsingCondition(), c.shared, c.partial, c.cond)
 		}
 	}
 }

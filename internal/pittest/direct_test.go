@@ -190,9 +190,9 @@ func severalEntitiesDirect(sc *dstScenario, indexed bool) []directCase {
 		using bool
 		cond  string
 	}{
-		{"USING shared key", []*directView{user, pair}, true, "USING (k)"},
+		{"USING shared key", []*directView{user, pair}, true, ""},
 		{"ON, other key null-safe", []*directView{user, pair}, false, "ON f.k = s.k AND f.k2 IS NOT DISTINCT FROM s.k2"},
-		{"no shared key", []*directView{user, k2}, true, "ON true"},
+		{"no shared key", []*directView{user, k2}, true, ""},
 	} {
 		for _, inner := range []bool{false, true} {
 			j := pit.Join{Keys: keys, Time: "s.t_tz", Inner: inner, Using: c.using}
@@ -201,11 +201,15 @@ func severalEntitiesDirect(sc *dstScenario, indexed bool) []directCase {
 				j.Columns = append(j.Columns, pit.Column{View: v.name, Feature: "v", As: "v_" + v.name})
 			}
 			join := map[bool]string{false: "LEFT JOIN", true: "JOIN"}[inner]
-			dc := directCase{name: join + " " + c.name, card: cardinality{kind: cardSpine, atMost: inner}, view: c.views,
+			cond := c.cond
+			if c.using { // the client wrote USING (k, k2)
+				cond = j.UsingCondition()
+			}
+			dc := directCase{name: join + " " + c.name + " " + cond, card: cardinality{kind: cardSpine, atMost: inner}, view: c.views,
 				sql: fmt.Sprintf("SELECT s.id, f.v_%s, f.v_%s FROM dspine s %s LATERAL %s AS f %s",
-					c.views[0].name, c.views[1].name, join, mustSQL(j.SQL()), c.cond)}
+					c.views[0].name, c.views[1].name, join, mustSQL(j.SQL()), cond)}
 			for _, s := range sc.spine {
-				row, found := severalRow(s, c.views, c.cond != "ON true")
+				row, found := severalRow(s, c.views, cond != "ON true")
 				if inner && !found {
 					continue
 				}
