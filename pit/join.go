@@ -53,8 +53,9 @@ const (
 
 func viewAlias(i int) string { return fmt.Sprintf(`"fg_v%d"`, i+1) }
 
-// SQL returns the parenthesized subquery. Its columns are the keys,
-// event_timestamp (the spine's time) and the views' features.
+// SQL returns the parenthesized subquery. Its columns are the keys (with
+// Using, the shared ones), event_timestamp (the spine's time as an
+// instant) and the views' features.
 func (j *Join) SQL() (string, error) {
 	if err := j.check(); err != nil {
 		return "", err
