@@ -36,22 +36,25 @@ func (a *AtTime) SQL() (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString("(SELECT ")
-	if err := j.outputs(&b); err != nil {
+	if err := j.outputs(&b, a.Keys); err != nil {
 		return "", err
 	}
 	b.WriteString(" FROM (SELECT ")
 	for _, k := range a.Keys {
 		b.WriteString(`"fg_e".` + Ident(k) + ", ")
 	}
-	b.WriteString(`"fg_t"."t" AS ` + Ident(timeColumn) + ` FROM (SELECT (` + a.Time + `)::timestamptz AS "t") AS "fg_t"`)
+	b.WriteString(`"fg_at"."t" AS ` + Ident(timeColumn) + ` FROM (SELECT ` + spineInstant + ` AS "t" FROM ` + spineTime(a.Time) + `) AS "fg_at"`)
 	b.WriteString(` CROSS JOIN LATERAL (` + a.entities() + `) AS "fg_e") AS ` + spineAlias)
-	j.probes(&b, spineAlias)
+	if err := j.probes(&b, spineAlias); err != nil {
+		return "", err
+	}
 	b.WriteString(")")
 	return b.String(), nil
 }
 
 // entities is the set of keys that have a row at or before the time in
-// some view's source.
+// some view's source, whatever its TTL: an entity whose rows are all
+// older than a view's TTL is listed, with NULL features (docs/pit.md).
 func (a *AtTime) entities() string {
 	var arms []string
 	for _, v := range a.Views {
@@ -63,7 +66,7 @@ func (a *AtTime) entities() string {
 			}
 			b.WriteString(col(k))
 		}
-		b.WriteString(" FROM " + v.Source.From + " AS " + sourceAlias + ` WHERE ` + col(v.Source.TS) + ` <= "fg_t"."t"`)
+		b.WriteString(" FROM " + v.Source.From + " AS " + sourceAlias + ` WHERE ` + col(v.Source.TS) + ` <= ` + v.Source.TSType.probeTime(`"fg_at"."t"`))
 		for _, k := range a.Keys {
 			b.WriteString(" AND " + col(k) + " IS NOT NULL")
 		}

@@ -3,11 +3,14 @@ package pit
 import "strings"
 
 // Latest is the query of materialization: per entity, the newest row of a
-// view's source with ts in [$1, $2), ties broken by the created timestamp.
-// Its columns are the keys, ts (timestamptz), created (timestamptz, NULL
-// without a created column), the features cast to their types, and
-// fg_valid: false when the row breaks one of the view's CHECK rules. Rows
-// come ordered by key, so they can be streamed and written in batches.
+// view's source with ts in [$1, $2] (both ends included, so that what is
+// materialized up to t is what AS OF t reads), ties broken by the created
+// timestamp. $1 and $2 are timestamptz. Its columns are the keys, ts
+// (timestamptz), created (timestamptz, NULL without a created column), the
+// features cast to their types, and fg_valid: false when the row breaks
+// one of the view's CHECK rules. Naive timestamps are read as UTC, in any
+// session. Rows come ordered by key, so they can be streamed and written
+// in batches.
 func (v *View) Latest() string {
 	var b strings.Builder
 	b.WriteString("SELECT DISTINCT ON (")
@@ -21,9 +24,9 @@ func (v *View) Latest() string {
 	for _, k := range v.Keys {
 		b.WriteString(col(k) + ", ")
 	}
-	b.WriteString(col(v.Source.TS) + "::timestamptz, ")
+	b.WriteString(v.Source.TSType.instant(col(v.Source.TS)) + ", ")
 	if v.Source.Created != "" {
-		b.WriteString(col(v.Source.Created) + "::timestamptz, ")
+		b.WriteString(v.Source.CreatedType.instant(col(v.Source.Created)) + ", ")
 	} else {
 		b.WriteString("NULL::timestamptz, ")
 	}
@@ -32,7 +35,8 @@ func (v *View) Latest() string {
 		b.WriteString(", ")
 	}
 	b.WriteString(v.validity() + ` AS "fg_valid" FROM ` + v.Source.From + " AS " + sourceAlias)
-	b.WriteString(" WHERE " + col(v.Source.TS) + " >= $1::timestamptz AND " + col(v.Source.TS) + " < $2::timestamptz")
+	from, to := v.Source.TSType.probeTime("$1::timestamptz"), v.Source.TSType.probeTime("$2::timestamptz")
+	b.WriteString(" WHERE " + col(v.Source.TS) + " >= " + from + " AND " + col(v.Source.TS) + " <= " + to)
 	for _, k := range v.Keys {
 		b.WriteString(" AND " + col(k) + " IS NOT NULL")
 	}

@@ -10,7 +10,10 @@
 // row with key = k, ts <= t and, when the view has a TTL, ts >= t - ttl;
 // the greatest ts wins and ties go to the greatest c (a NULL c loses to any
 // other). No such row gives NULL features; a NULL key or NULL t matches
-// nothing.
+// nothing. Each view is looked up on its own entity's keys
+// (Join.SharedKeys). Times are instants: a timestamp without time zone or
+// a date, in the spine or in a source, is read as UTC (times.go). A TTL
+// is an exact duration (ParseTTL).
 //
 // # Two plans
 //
@@ -24,14 +27,20 @@
 // EXPLAIN names the index to create. (A plan that joins the sources to
 // the spine as sets needs the time condition in the outer join's ON
 // clause, which `JOIN … USING (keys)` cannot carry; see docs/pit.md.)
+// Both compare a source's timestamp in its own type (Source.TSType), so
+// both order rows as their instants run, and the plain index on (keys,
+// ts) serves every type.
 //
 // Every identifier is quoted; user values never enter the text: times and
 // keys are SQL expressions the caller takes from the user's own query
 // (column references, parameters), and the only constants are TTLs from
-// the registry, written as string literals.
+// the registry, written as exact numbers of seconds.
 package pit
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // View is a feature view as point-in-time reads see it.
 type View struct {
@@ -41,7 +50,10 @@ type View struct {
 	Keys []string
 	// Source is where the rows come from.
 	Source Source
-	// TTL is a PostgreSQL interval such as "90 days"; "" means none.
+	// TTL is the view's TTL as the registry holds it, any PostgreSQL
+	// interval ("90 days", "1 day 02:00", "P1M"); "" means none. It is read
+	// with ParseTTL and written into the SQL as its exact number of
+	// seconds, the same in every session time zone.
 	TTL string
 	// Indexed reports that the source has an index on (Keys, TS), which
 	// makes the LATERAL plan the fast one.
@@ -61,6 +73,9 @@ type Source struct {
 	// TS is the event timestamp column; Created the created timestamp
 	// column, "" when the source has none.
 	TS, Created string
+	// TSType and CreatedType are the types of TS and Created; the zero
+	// value is timestamptz.
+	TSType, CreatedType TimeType
 }
 
 // Feature is one feature to read.
@@ -96,6 +111,18 @@ func (v *View) orderDesc() string {
 		o += ", " + col(v.Source.Created) + " DESC NULLS LAST"
 	}
 	return o
+}
+
+// ttl is the view's TTL as an SQL interval of exact seconds, "" for none.
+func (v *View) ttl() (string, error) {
+	if v.TTL == "" {
+		return "", nil
+	}
+	d, err := ParseTTL(v.TTL)
+	if err != nil {
+		return "", fmt.Errorf("pit: feature view %s: %w", v.Name, err)
+	}
+	return Literal(Seconds(d)) + "::interval", nil
 }
 
 // featureList writes the view's features, cast to their declared types,

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/featuregate/featuregate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -38,6 +40,17 @@ func usageView(indexed bool) View {
 	}
 }
 
+// naiveView is a view of (user_id, item_id) whose source has a
+// timestamp without time zone and a date as created column, and a TTL in
+// postgres style.
+func naiveView(indexed bool) View {
+	return View{
+		Name: "pair", Keys: []string{"user_id", "item_id"}, Indexed: indexed, TTL: "1 day -00:30:00",
+		Source:   Source{From: "pairs", TS: "at", TSType: Timestamp, Created: "loaded", CreatedType: Date},
+		Features: []Feature{{Name: "clicks", Type: "bigint", As: "clicks"}},
+	}
+}
+
 // TestGolden renders each form of query and compares it with its golden
 // file; go test ./pit -update rewrites them.
 func TestGolden(t *testing.T) {
@@ -59,6 +72,17 @@ func TestGolden(t *testing.T) {
 			return a.SQL()
 		},
 		"latest": func() (string, error) { v := usageView(true); return v.Latest(), nil },
+		"latest_naive": func() (string, error) {
+			v := naiveView(true)
+			return v.Latest(), nil
+		},
+		"join_naive_using_two_entities": func() (string, error) {
+			views := []View{subsView(true), naiveView(true), naiveView(false)}
+			views[2].Name = "pair_window"
+			j := Join{Keys: []Key{{Name: "user_id", Expr: `"user_id"`}, {Name: "item_id", Expr: `"item_id"`}},
+				Time: `$1`, Views: views, Columns: columns(views...), Using: true}
+			return j.SQL()
+		},
 	}
 	for name, render := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -108,5 +132,16 @@ func TestIdent(t *testing.T) {
 	}
 	if got := Literal("it's"); got != `'it''s'` {
 		t.Errorf("Literal = %s", got)
+	}
+}
+
+// TestBadTTL: a TTL ParseTTL refuses makes the query an error of its
+// kind, never SQL with the TTL as written.
+func TestBadTTL(t *testing.T) {
+	v := usageView(true)
+	v.TTL = "300 years"
+	j := Join{Keys: []Key{{Name: "user_id", Expr: "user_id"}}, Time: "s.t", Views: []View{v}}
+	if _, err := j.SQL(); err == nil || featuregate.KindOf(err) != featuregate.KindInvalid {
+		t.Fatalf("err = %v, want a KindInvalid error", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	featuregate "github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/pit"
 )
 
 var viewClauses = []string{"ENTITY", "SOURCE", "TTL", "ONLINE", "OFFLINE", "TAGS", "COMMENT"}
@@ -132,11 +133,18 @@ func (p *parser) ttl() (string, error) {
 	}
 	t := p.peek()
 	s, err := p.str(hint)
-	if err == nil && strings.TrimSpace(s) == "" {
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(s) == "" {
 		return "", p.errAt(featuregate.KindInvalid, t,
 			`invalid input syntax for type interval: "`+s+`"`, "Write TTL NONE for no TTL.")
 	}
-	return s, err
+	if _, err := pit.ParseTTL(s); err != nil {
+		return "", p.errAt(featuregate.KindInvalid, t, err.Error(),
+			"Write a positive interval of at most 100 years, such as '90 days' or 'P1D', or TTL NONE.")
+	}
+	return s, nil
 }
 
 // tags parses (key = 'value', ...).

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// materialized returns a config of project rides whose January is
-// materialized, for the in-process gateway of each command.
+// materialized returns a config of project rides materialized from
+// January 1st to February 1st, both included, for the in-process gateway
+// of each command.
 func materialized(t *testing.T) string {
 	t.Helper()
 	cfg := ridesConfig(t, ridesDB(t))
@@ -25,11 +26,11 @@ func TestGetOnlineFeatures(t *testing.T) {
 		{"features, table", []string{"-f", "driver_stats_fv:trips", "-f", "driver_stats_fv:conv_rate", "-e", "driver_id=2", "-e", "driver_id=9"},
 			"driver_id  trips  conv_rate\n2          35     0.35\n9\n"},
 		{"features, json as Feast", []string{"--features", "driver_stats_fv:conv_rate,driver_stats_fv:trips", "--entity", "driver_id=1", "--entity", "driver_id=3", "-o", "json"},
-			"{\n  \"driver_id\": [1,3],\n  \"conv_rate\": [0.15,null],\n  \"trips\": [15,null]\n}\n"},
+			"{\n  \"driver_id\": [1,3],\n  \"conv_rate\": [0.2,null],\n  \"trips\": [20,null]\n}\n"},
 		{"full feature names", []string{"-f", "driver_stats_fv:trips", "-e", "driver_id=1", "--full-feature-names", "-o", "yaml"},
-			"driver_id: [1]\ndriver_stats_fv__trips: [15]\n"},
+			"driver_id: [1]\ndriver_stats_fv__trips: [20]\n"},
 		{"service", []string{"--service", "driver_service", "-e", "driver_id=1", "-e", "driver_id=2", "-o", "yaml"},
-			"driver_id: [1, 2]\nconv_rate: [0.15, 0.35]\ntrips: [15, 35]\n"},
+			"driver_id: [1, 2]\nconv_rate: [0.2, 0.35]\ntrips: [20, 35]\n"},
 		{"composite key", []string{"-f", "trip_fv:fare", "-e", "driver_id=2,trip_id=100", "-e", "driver_id=1,trip_id=101", "-e", "driver_id=1,trip_id=999"},
 			"driver_id  trip_id  fare\n2          100      31\n1          101      7.25\n1          999\n"},
 		{"composite key, Feast's zipped form", []string{"-f", "trip_fv:fare", "-e", "driver_id=1", "-e", "trip_id=100", "-o", "json"},
@@ -53,7 +54,7 @@ func TestGetOnlineFeaturesRunningGateway(t *testing.T) {
 	mustRun(t, "materialize", "2024-01-01", "2024-02-01", "--config", cfg, "--listen", addr)
 	out := mustRun(t, "get-online-features", "--service", "driver_service", "-e", "driver_id=2", "-e", "driver_id=1",
 		"--config", cfg, "--listen", addr, "-o", "json")
-	if want := "{\n  \"driver_id\": [2,1],\n  \"conv_rate\": [0.35,0.15],\n  \"trips\": [35,15]\n}\n"; out != want {
+	if want := "{\n  \"driver_id\": [2,1],\n  \"conv_rate\": [0.35,0.2],\n  \"trips\": [35,20]\n}\n"; out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
 }

@@ -163,7 +163,7 @@ func TestServeHTTP(t *testing.T) {
 		t.Fatalf("POST /get-online-features: %d %v", resp.StatusCode, err)
 	}
 	if fmt.Sprint(got.Metadata.FeatureNames) != "[driver_id trips]" || len(got.Results) != 2 ||
-		fmt.Sprint(got.Results[1].Values) != "[15 <nil>]" || fmt.Sprint(got.Results[1].Statuses) != "[PRESENT NOT_FOUND]" {
+		fmt.Sprint(got.Results[1].Values) != "[20 <nil>]" || fmt.Sprint(got.Results[1].Statuses) != "[PRESENT NOT_FOUND]" {
 		t.Errorf("POST /get-online-features (project rides by default): %+v", got)
 	}
 	cancel()

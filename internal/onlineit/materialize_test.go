@@ -39,8 +39,9 @@ const windowRows = `INSERT INTO events_src VALUES
 const lookupAllEvents = `SELECT user_id, event_timestamp, amount, note FROM events_fv
 	WHERE user_id IN ('u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7')`
 
-// TestMaterializeWindow: rows with ts in [FROM, TO) are read, FROM
-// included and TO excluded; per entity the newest (ts, created) row is
+// TestMaterializeWindow: rows with ts in [FROM, TO] are read, both ends
+// included (so that online after TO t is AS OF t); per entity the newest
+// (ts, created) row is
 // written; a re-run writes nothing; a row that loses to the stored one on
 // created does not replace it, one that wins does.
 func TestMaterializeWindow(t *testing.T) {
@@ -54,27 +55,27 @@ func TestMaterializeWindow(t *testing.T) {
 		}
 		r := res["events_fv"]
 		r.window(t, stmt, ptr(at("2024-01-01T00:00:00Z")), at("2024-02-01T00:00:00Z"))
-		r.counts(t, stmt, 5, 5, 0) // u1, u2, u5, u6, u7
+		r.counts(t, stmt, 6, 6, 0) // u1, u2, u4, u5, u6, u7
 		want := [][]any{
 			{"u1", at("2024-01-01T00:00:00Z"), int64(1), "at FROM"},
-			{"u2", at("2024-01-31T23:59:59.999999Z"), int64(2), "last microsecond"},
+			{"u2", at("2024-02-01T00:00:00Z"), int64(99), "at TO"},
 			{"u3", nil, nil, nil},
-			{"u4", nil, nil, nil},
+			{"u4", at("2024-02-01T00:00:00Z"), int64(4), "at TO"},
 			{"u5", at("2024-01-20T00:00:00Z"), int64(50), nil},
 			{"u6", at("2024-01-10T00:00:00Z"), int64(62), "newest created"},
 			{"u7", at("2024-01-10T00:00:00Z"), int64(71), "created beats none"},
 		}
 		lookupEquals(t, e.conn, want, lookupAllEvents)
 
-		materialize(t, e.conn, stmt)["events_fv"].counts(t, "the same window again", 5, 0, 0)
+		materialize(t, e.conn, stmt)["events_fv"].counts(t, "the same window again", 6, 0, 0)
 
 		// The stored (ts, created) of u6 decides against a row with the same ts.
 		offlineExec(t, e.direct, `DELETE FROM events_src WHERE user_id = 'u6';
 			INSERT INTO events_src VALUES ('u6', '2024-01-10T00:00:00Z', '2024-01-11T12:00:00Z', 63, 'older than stored')`)
-		materialize(t, e.conn, stmt)["events_fv"].counts(t, "u6 with an older created", 5, 0, 0)
+		materialize(t, e.conn, stmt)["events_fv"].counts(t, "u6 with an older created", 6, 0, 0)
 		lookupEquals(t, e.conn, want[5:6], `SELECT user_id, event_timestamp, amount, note FROM events_fv WHERE user_id = 'u6'`)
 		offlineExec(t, e.direct, `INSERT INTO events_src VALUES ('u6', '2024-01-10T00:00:00Z', '2024-01-13T00:00:00Z', 64, 'newer than stored')`)
-		materialize(t, e.conn, stmt)["events_fv"].counts(t, "u6 with a newer created", 5, 1, 0)
+		materialize(t, e.conn, stmt)["events_fv"].counts(t, "u6 with a newer created", 6, 1, 0)
 		lookupEquals(t, e.conn, [][]any{{"u6", at("2024-01-10T00:00:00Z"), int64(64), "newer than stored"}},
 			`SELECT user_id, event_timestamp, amount, note FROM events_fv WHERE user_id = 'u6'`)
 	})

@@ -87,7 +87,7 @@ func TestAsOfParameters(t *testing.T) {
 		conn := f.connect(t, qm)
 		for _, at := range constantTimes() {
 			for _, user := range []string{"u0", "u1", "u2", "u3", "u4", "u_none"} {
-				c := pitCase{name: "constant", views: []string{"v_ua"}, args: []any{at, user},
+				c := pitCase{name: "constant", views: []string{"v_ua"}, args: []any{at, user}, card: perUser,
 					sql: "SELECT user_id, a, b FROM v_ua AS OF $1 WHERE user_id = $2",
 					want: func(sc *scenario) [][]any {
 						v := sc.view("v_ua")
@@ -101,7 +101,7 @@ func TestAsOfParameters(t *testing.T) {
 			}
 		}
 		for _, user := range []string{"u0", "u1", "u2", "u3", "u4", dstUser} {
-			c := pitCase{name: "per row", views: []string{"v_ub", "v_uc"}, args: []any{user},
+			c := pitCase{name: "per row", views: []string{"v_ub", "v_uc"}, args: []any{user}, card: atMostOne,
 				sql: "SELECT s.id, s.t, f.n, f.flag FROM spine s LEFT JOIN features AS OF s.t f USING (user_id) WHERE s.user_id = $1",
 				want: func(sc *scenario) [][]any {
 					return eachSpine(sc, func(s spineRow) bool { return s.userID == user }, func(s spineRow) []any {
@@ -165,6 +165,8 @@ func TestAsOfStar(t *testing.T) {
 			sql   string
 			names []string
 			want  func(sc *scenario) [][]any
+			card  cardinality
+			from  int // the column the cardinality's id or key starts at
 		}{
 			{"SELECT s.id, f.* FROM spine s LEFT JOIN v_ua AS OF s.t f ON f.user_id = s.user_id",
 				[]string{"id", "user_id", "event_timestamp", "a", "b"},
@@ -173,7 +175,7 @@ func TestAsOfStar(t *testing.T) {
 						key, ts := spineSide(s)
 						return []any{s.id, key, ts, sc.val(s, "v_ua", "a"), sc.val(s, "v_ua", "b")}
 					})
-				}},
+				}, cardinality{kind: cardSpine}, 0},
 			{"SELECT * FROM spine s LEFT JOIN svc_user AS OF s.t f USING (user_id)",
 				[]string{"user_id", "id", "item_id", "region", "shop", "t", "event_timestamp", "a", "b", "x", "n"},
 				func(sc *scenario) [][]any {
@@ -182,7 +184,7 @@ func TestAsOfStar(t *testing.T) {
 						return []any{s.userID, s.id, s.itemID, s.region, s.shop, s.t, ts,
 							sc.val(s, "v_ua", "a"), sc.val(s, "v_ua", "b"), sc.val(s, "v_uc", "x"), sc.val(s, "v_ub", "n")}
 					})
-				}},
+				}, cardinality{kind: cardSpine}, 1},
 			{"SELECT * FROM v_ub AS OF " + lit(at) + " WHERE user_id IN ('u1', 'u2', 'u4')",
 				[]string{"user_id", "event_timestamp", "x", "n"},
 				func(sc *scenario) [][]any {
@@ -194,7 +196,7 @@ func TestAsOfStar(t *testing.T) {
 						}
 					}
 					return out
-				}},
+				}, perUser, 0},
 		} {
 			names, rows, err := queryRows(context.Background(), conn, c.sql)
 			if err != nil {
@@ -204,6 +206,13 @@ func TestAsOfStar(t *testing.T) {
 			if !slices.Equal(names, c.names) {
 				t.Errorf("%s: %s\n  columns %v, want %v", mode, c.sql, names, c.names)
 				continue
+			}
+			var from [][]any
+			for _, r := range rows {
+				from = append(from, r[c.from:])
+			}
+			if err := c.card.check(sc.ids(), from); err != nil {
+				t.Errorf("%s: %s\n%v", mode, c.sql, err)
 			}
 			w, g := canonRows(c.want(sc), false), canonRows(rows, false)
 			if !slices.Equal(w, g) {

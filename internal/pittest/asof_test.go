@@ -20,7 +20,15 @@ type pitCase struct {
 	ordered bool     // the query has an ORDER BY: compare in order
 	views   []string // the views whose source rows explain a difference
 	want    func(sc *scenario) [][]any
+	// card is the number of rows the query must give: by default one per
+	// spine row (its id first), or as many as spine gives (nil: the
+	// scenario's spine).
+	card  cardinality
+	spine func(sc *scenario) []int64
 }
+
+// atMostOne is the cardinality of JOINs and filtered per-row queries.
+var atMostOne = cardinality{kind: cardSpine, atMost: true}
 
 // eachSpine builds the expected rows of a per-row query: row(s) for every
 // spine row s that keep accepts (nil: all).
@@ -83,14 +91,14 @@ func perRowCases() []pitCase {
 					return []any{s.id, s.t, sc.val(s, "v_ub", "x"), sc.val(s, "v_uc", "x"), sc.val(s, "v_uc", "flag")}
 				})
 			}},
-		{name: "inner JOIN view", views: []string{"v_ub"},
+		{name: "inner JOIN view", card: atMostOne, views: []string{"v_ub"},
 			sql: "SELECT s.id, s.t, f.x, f.n FROM spine s JOIN v_ub AS OF s.t f USING (user_id)",
 			want: func(sc *scenario) [][]any {
 				return eachSpine(sc, func(s spineRow) bool { return sc.found(s, "v_ub") }, func(s spineRow) []any {
 					return []any{s.id, s.t, sc.val(s, "v_ub", "x"), sc.val(s, "v_ub", "n")}
 				})
 			}},
-		{name: "inner JOIN features two views", views: []string{"v_ua", "v_uc"},
+		{name: "inner JOIN features two views", card: atMostOne, views: []string{"v_ua", "v_uc"},
 			sql: "SELECT s.id, s.t, f.a, f.flag FROM spine s JOIN features AS OF s.t f USING (user_id)",
 			want: func(sc *scenario) [][]any {
 				keep := func(s spineRow) bool { return sc.found(s, "v_ua") && sc.found(s, "v_uc") }
@@ -111,7 +119,7 @@ func perRowCases() []pitCase {
 				return eachSpine(sc, nil, func(s spineRow) []any { return []any{s.id, s.t, sc.val(s, "v_pair", "score")} })
 			}},
 		{name: "two entities", views: []string{"v_ua", "v_item"}, sql: twoEntitiesSQL, want: twoEntitiesWant},
-		{name: "two entities inner", views: []string{"v_ub", "v_item"},
+		{name: "two entities inner", card: atMostOne, views: []string{"v_ub", "v_item"},
 			sql: "SELECT s.id, a.n, b.stock FROM spine s JOIN v_ub AS OF s.t a USING (user_id) JOIN v_item AS OF s.t b USING (item_id)",
 			want: func(sc *scenario) [][]any {
 				keep := func(s spineRow) bool { return sc.found(s, "v_ub") && sc.found(s, "v_item") }
@@ -132,7 +140,7 @@ func perRowCases() []pitCase {
 					return []any{s.id, s.t, sc.val(s, "v_ua", "a"), sc.val(s, "v_item", "price"), sc.val(s, "v_pair", "score")}
 				})
 			}},
-		{name: "filter ORDER BY LIMIT", views: []string{"v_ua"}, ordered: true,
+		{name: "filter ORDER BY LIMIT", card: atMostOne, views: []string{"v_ua"}, ordered: true,
 			sql: "SELECT s.id, s.t, f.a FROM spine s LEFT JOIN v_ua AS OF s.t f USING (user_id) WHERE s.t IS NOT NULL AND s.user_id <> 'u0' ORDER BY s.id LIMIT 25",
 			want: func(sc *scenario) [][]any {
 				rows := eachSpine(sc, func(s spineRow) bool { return s.t != nil && s.userID != nil && s.userID != "u0" },
@@ -140,13 +148,13 @@ func perRowCases() []pitCase {
 				slices.SortStableFunc(rows, func(a, b []any) int { return cmp.Compare(a[0].(int64), b[0].(int64)) })
 				return rows[:min(25, len(rows))]
 			}},
-		{name: "filter on a feature", views: []string{"v_ua"},
+		{name: "filter on a feature", card: atMostOne, views: []string{"v_ua"},
 			sql: "SELECT s.id, f.b FROM spine s LEFT JOIN v_ua AS OF s.t f USING (user_id) WHERE f.b > 0",
 			want: func(sc *scenario) [][]any {
 				keep := func(s spineRow) bool { b, ok := sc.val(s, "v_ua", "b").(float64); return ok && b > 0 }
 				return eachSpine(sc, keep, func(s spineRow) []any { return []any{s.id, sc.val(s, "v_ua", "b")} })
 			}},
-		{name: "aggregate", views: user,
+		{name: "aggregate", card: cardinality{kind: cardOne}, views: user,
 			sql: "SELECT count(*), count(f.a), coalesce(sum(f.a), 0)::bigint, count(f.n), count(f.x) FROM spine s LEFT JOIN svc_user AS OF s.t f USING (user_id)",
 			want: func(sc *scenario) [][]any {
 				var n, na, sum, nn, nx int64
@@ -171,7 +179,7 @@ func perRowCases() []pitCase {
 					return []any{s.id, s.t, sc.val(s, "v_ua", "a"), sc.val(s, "v_uc", "flag")}
 				})
 			}},
-		{name: "spine CTE", views: []string{"v_ub"},
+		{name: "spine CTE", card: atMostOne, views: []string{"v_ub"},
 			sql: "WITH sp AS (SELECT id, user_id, t FROM spine WHERE id % 2 = 0) SELECT sp.id, sp.t, f.n FROM sp LEFT JOIN v_ub AS OF sp.t f USING (user_id)",
 			want: func(sc *scenario) [][]any {
 				return eachSpine(sc, func(s spineRow) bool { return s.id%2 == 0 }, func(s spineRow) []any {
@@ -217,6 +225,13 @@ func valuesCase(sc *scenario) pitCase {
 		vals = append(vals, fmt.Sprintf("(%d::bigint, %s, %s)", s.id, user, t))
 	}
 	return pitCase{name: "spine VALUES", views: []string{"v_uc"},
+		spine: func(*scenario) []int64 {
+			var ids []int64
+			for _, s := range rows {
+				ids = append(ids, s.id)
+			}
+			return ids
+		},
 		sql: "SELECT s.id, s.t, f.x, f.flag FROM (VALUES " + strings.Join(vals, ", ") +
 			") AS s(id, user_id, t) LEFT JOIN v_uc AS OF s.t f USING (user_id)",
 		want: func(sc *scenario) [][]any {
@@ -227,6 +242,10 @@ func valuesCase(sc *scenario) pitCase {
 			return out
 		}}
 }
+
+// perUser is the cardinality of constant-time queries of user views: one
+// row per user.
+var perUser = cardinality{kind: cardKey, n: 1}
 
 // constantCases are the constant-time forms at instant at: with a key
 // predicate (keys without data included) and without one (then the
@@ -245,7 +264,7 @@ func constantCases(at time.Time) []pitCase {
 	}
 	value := func(sc *scenario, k []any, view, feature string) any { return sc.view(view).value(k, &at, feature) }
 	return []pitCase{
-		{name: "key predicate",
+		{name: "key predicate", card: perUser,
 			sql: "SELECT user_id, a, b FROM v_ua AS OF " + lit(at) + " WHERE user_id IN ('u1', 'u3', 'u_none')",
 			want: func(sc *scenario) [][]any {
 				var out [][]any
@@ -256,7 +275,7 @@ func constantCases(at time.Time) []pitCase {
 				}
 				return out
 			}},
-		{name: "every entity of a TTL view",
+		{name: "every entity of a TTL view", card: perUser,
 			sql: "SELECT user_id, x, n FROM v_ub AS OF " + lit(at),
 			want: func(sc *scenario) [][]any {
 				var out [][]any
@@ -265,7 +284,7 @@ func constantCases(at time.Time) []pitCase {
 				}
 				return out
 			}},
-		{name: "every entity of two views of features",
+		{name: "every entity of two views of features", card: perUser,
 			sql: "SELECT user_id, a, flag FROM features AS OF " + lit(at),
 			want: func(sc *scenario) [][]any {
 				var out [][]any
@@ -274,7 +293,7 @@ func constantCases(at time.Time) []pitCase {
 				}
 				return out
 			}},
-		{name: "every entity, composite key",
+		{name: "every entity, composite key", card: cardinality{kind: cardKey, n: 2},
 			sql: "SELECT region, shop, score FROM v_pair AS OF " + lit(at),
 			want: func(sc *scenario) [][]any {
 				var out [][]any
@@ -283,7 +302,7 @@ func constantCases(at time.Time) []pitCase {
 				}
 				return out
 			}},
-		{name: "service with key predicate",
+		{name: "service with key predicate", card: perUser,
 			sql: "SELECT user_id, a, x, n FROM svc_user AS OF " + lit(at) + " WHERE user_id = 'u2'",
 			want: func(sc *scenario) [][]any {
 				var out [][]any
@@ -304,6 +323,13 @@ func checkCase(t *testing.T, conn *pgx.Conn, sc *scenario, c pitCase) {
 	if err != nil {
 		t.Errorf("%s: %v", c.sql, err)
 		return
+	}
+	ids := sc.ids()
+	if c.spine != nil {
+		ids = c.spine(sc)
+	}
+	if err := c.card.check(ids, got); err != nil {
+		t.Errorf("seed %d: %s\n%v", sc.seed, c.sql, err)
 	}
 	want, gotRows := canonRows(c.want(sc), c.ordered), canonRows(got, c.ordered)
 	if slices.Equal(want, gotRows) {

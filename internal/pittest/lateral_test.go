@@ -65,6 +65,9 @@ func checkLateralSpine(t *testing.T, f *fixture, sc *scenario, v *refView) {
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
+	if err := (cardinality{kind: cardSpine}).check(sc.ids(), got); err != nil {
+		t.Errorf("%s\n%v", sql, err)
+	}
 	var want [][]any
 	for _, s := range sc.spine {
 		row := []any{s.id, s.t}
@@ -93,6 +96,9 @@ func checkLateralConstant(t *testing.T, f *fixture, v *refView, at time.Time) {
 	_, got, err := queryRows(context.Background(), f.direct, sql, at)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
+	}
+	if err := (cardinality{kind: cardKey, n: len(v.keys)}).check(nil, got); err != nil {
+		t.Errorf("at %s: %s\n%v", at.Format(time.RFC3339Nano), sql, err)
 	}
 	var want [][]any
 	for _, k := range v.present(at) {

@@ -164,6 +164,15 @@ func (sc *scenario) view(name string) *refView {
 	panic("pittest: no view " + name)
 }
 
+// ids are the ids of the spine's rows, duplicates repeated.
+func (sc *scenario) ids() []int64 {
+	var ids []int64
+	for _, s := range sc.spine {
+		ids = append(ids, s.id)
+	}
+	return ids
+}
+
 // val returns the reference value of view.feature for spine row s.
 func (sc *scenario) val(s spineRow, view, feature string) any {
 	v := sc.view(view)

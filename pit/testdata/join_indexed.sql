@@ -1,5 +1,6 @@
 (SELECT "fg_spine"."user_id", "fg_spine"."event_timestamp", "fg_v1"."months_active" AS "months_active", "fg_v1"."monthly_fee" AS "monthly_fee", "fg_v2"."watch_hours_30d" AS "watch_hours_30d"
-FROM (SELECT user_id AS "user_id", (s.as_of)::timestamptz AS "event_timestamp") AS "fg_spine" LEFT JOIN LATERAL (SELECT "fg_src"."months_active"::bigint AS "months_active", "fg_src"."monthly_fee"::real AS "monthly_fee"
+FROM (SELECT user_id AS "user_id", CASE WHEN isfinite("fg_t"."fg_time") THEN timezone('UTC', (DATE 'epoch' + ("fg_t"."fg_time" - 'epoch'))::timestamp) ELSE "fg_t"."fg_time"::timestamptz END AS "event_timestamp"
+FROM (SELECT (s.as_of) AS "fg_time") AS "fg_t") AS "fg_spine" LEFT JOIN LATERAL (SELECT "fg_src"."months_active"::bigint AS "months_active", "fg_src"."monthly_fee"::real AS "monthly_fee"
 FROM subscriptions_profile_snapshots AS "fg_src" WHERE "fg_src"."user_id" = "fg_spine"."user_id" AND "fg_src"."as_of" <= "fg_spine"."event_timestamp" ORDER BY "fg_src"."as_of" DESC LIMIT 1) AS "fg_v1" ON true LEFT JOIN LATERAL (SELECT "fg_src"."watch_hours_30d"::double precision AS "watch_hours_30d"
 FROM (SELECT *
-FROM "Usage") AS "fg_src" WHERE "fg_src"."user_id" = "fg_spine"."user_id" AND "fg_src"."as_of" <= "fg_spine"."event_timestamp" AND "fg_src"."as_of" >= "fg_spine"."event_timestamp" - '30 days'::interval ORDER BY "fg_src"."as_of" DESC, "fg_src"."loaded_at" DESC NULLS LAST LIMIT 1) AS "fg_v2" ON true)
+FROM "Usage") AS "fg_src" WHERE "fg_src"."user_id" = "fg_spine"."user_id" AND "fg_src"."as_of" <= "fg_spine"."event_timestamp" AND "fg_src"."as_of" >= "fg_spine"."event_timestamp" - '2592000 seconds'::interval ORDER BY "fg_src"."as_of" DESC, "fg_src"."loaded_at" DESC NULLS LAST LIMIT 1) AS "fg_v2" ON true)

@@ -1,6 +1,7 @@
 package asof
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,7 +125,7 @@ func atTimeSQL(cv *catalogview.View, rel *catalog.Relation, a *asOf, views []pit
 	at := pit.AtTime{Keys: keys, Time: a.timeSQL, Views: views, Columns: cols}
 	sql, err := at.SQL()
 	if err != nil {
-		return "", featuregate.Errorf(featuregate.KindInternal, "%v", err)
+		return "", kept(err)
 	}
 	return sql, nil
 }
@@ -150,7 +151,7 @@ func joinSQL(sql string, rel *catalog.Relation, a *asOf, views []pit.View, cols 
 	}
 	out, perr := j.SQL()
 	if perr != nil {
-		return "", nil, featuregate.Errorf(featuregate.KindInternal, "%v", perr)
+		return "", nil, kept(perr)
 	}
 	return out, spineOf(a, keys), nil
 }
@@ -301,4 +302,14 @@ func quoteAll(xs []string) []string {
 		out[i] = pit.Ident(x)
 	}
 	return out
+}
+
+// kept is pit's error with its kind (an invalid TTL is the user's to fix),
+// or an internal error when pit gave no kind.
+func kept(err error) *featuregate.Error {
+	var fe *featuregate.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return featuregate.Errorf(featuregate.KindInternal, "%v", err)
 }

@@ -2,6 +2,7 @@ package catalogview
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,8 @@ type Registry interface {
 	Version(ctx context.Context, project string) (int64, error)
 	// IndexedViews tells which views' sources have a (keys, ts) index.
 	IndexedViews(ctx context.Context, sn *catalog.Snapshot) (map[string]bool, error)
+	// SourceTimeTypes tells the types of the views' sources' time columns.
+	SourceTimeTypes(ctx context.Context, sn *catalog.Snapshot) (map[string]catalog.TimeTypes, error)
 }
 
 // Cache keeps one View per project of a registry. Every statement and
@@ -120,8 +123,13 @@ func (c *Cache) get(ctx context.Context, project string) (*View, error) {
 	if err != nil {
 		return last, errOrNil(last, err)
 	}
-	if last == nil || snap != last.snap || !sameIndexes(indexed, last.indexed) {
+	times, err := c.reg.SourceTimeTypes(ctx, snap)
+	if err != nil {
+		return last, errOrNil(last, err)
+	}
+	if last == nil || snap != last.snap || !sameIndexes(indexed, last.indexed) || !maps.Equal(times, last.times) {
 		last = New(snap, indexed, c.gen.Add(1))
+		last.times = times
 		e.view.Store(last)
 	}
 	e.indexes = now

@@ -3,10 +3,10 @@ package catalogview
 import (
 	"fmt"
 	"hash/fnv"
-	"strings"
 	"time"
 
 	"github.com/featuregate/featuregate/catalog"
+	"github.com/featuregate/featuregate/pit"
 )
 
 // OnlineName is the name a feature view's values have in the online
@@ -29,46 +29,11 @@ func OnlineName(sn *catalog.Snapshot, v *catalog.FeatureView) string {
 	return fmt.Sprintf("%s@%08x", v.Name, h.Sum32())
 }
 
-// TTL converts a view's TTL, a PostgreSQL interval such as "90 days" or
-// "1 day 02:00:00", into a duration; 0 means none. A month counts 30
-// days and a year 365.25, as PostgreSQL's interval arithmetic on epochs.
+// TTL is a view's TTL as a duration (pit.ParseTTL: every interval
+// spelling PostgreSQL accepts, as extract(epoch) counts it); 0 means none.
 func TTL(v *catalog.FeatureView) (time.Duration, error) {
 	if v.TTL == "" {
 		return 0, nil
 	}
-	fields := strings.Fields(strings.ToLower(v.TTL))
-	var d time.Duration
-	for i := 0; i < len(fields); i++ {
-		f := fields[i]
-		if strings.Contains(f, ":") {
-			var h, m int
-			var s float64
-			if _, err := fmt.Sscanf(f, "%d:%d:%g", &h, &m, &s); err != nil {
-				return 0, fmt.Errorf("ttl %q: %w", v.TTL, err)
-			}
-			d += time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s*float64(time.Second))
-			continue
-		}
-		if i+1 >= len(fields) {
-			return 0, fmt.Errorf("ttl %q: a number needs a unit", v.TTL)
-		}
-		var n float64
-		if _, err := fmt.Sscanf(f, "%g", &n); err != nil {
-			return 0, fmt.Errorf("ttl %q: %w", v.TTL, err)
-		}
-		unit, ok := ttlUnits[strings.TrimSuffix(fields[i+1], "s")]
-		if !ok {
-			return 0, fmt.Errorf("ttl %q: unknown unit %q", v.TTL, fields[i+1])
-		}
-		d += time.Duration(n * float64(unit))
-		i++
-	}
-	return d, nil
-}
-
-var ttlUnits = map[string]time.Duration{
-	"microsecond": time.Microsecond, "millisecond": time.Millisecond,
-	"second": time.Second, "sec": time.Second, "minute": time.Minute, "min": time.Minute,
-	"hour": time.Hour, "day": 24 * time.Hour, "week": 7 * 24 * time.Hour,
-	"mon": 30 * 24 * time.Hour, "month": 30 * 24 * time.Hour, "year": 8766 * time.Hour,
+	return pit.ParseTTL(v.TTL)
 }

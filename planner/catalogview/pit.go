@@ -1,8 +1,6 @@
 package catalogview
 
 import (
-	"strconv"
-
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/pit"
 )
@@ -19,8 +17,14 @@ func (cv *View) PitView(name string) *pit.View {
 	if src == nil || ent == nil {
 		return nil
 	}
-	v := &pit.View{Name: fv.Name, TTL: absoluteTTL(fv), Indexed: cv.indexed[fv.Name],
+	v := &pit.View{Name: fv.Name, TTL: fv.TTL, Indexed: cv.indexed[fv.Name],
 		Source: pit.Source{From: sourceFrom(src), TS: src.TimestampColumn, Created: src.CreatedColumn}}
+	if tt, ok := cv.times[fv.Name]; ok {
+		v.Source.TSType, _ = pit.TimeTypeOf(tt.TS) // validation checked it is one of the three
+		if tt.Created != 0 {
+			v.Source.CreatedType, _ = pit.TimeTypeOf(tt.Created)
+		}
+	}
 	for _, k := range ent.Keys {
 		v.Keys = append(v.Keys, k.Name)
 	}
@@ -38,16 +42,4 @@ func sourceFrom(src *catalog.Source) string {
 		return src.Table
 	}
 	return "(" + src.Query + ")"
-}
-
-// absoluteTTL writes a view's TTL as an exact duration in seconds, so that
-// a TTL of days means the same in every session time zone (PostgreSQL
-// subtracts '1 day' as a calendar day, 23 or 25 hours across a daylight
-// saving change); months count 30 days, as in the online store.
-func absoluteTTL(fv *catalog.FeatureView) string {
-	d, err := TTL(fv)
-	if err != nil || d == 0 {
-		return fv.TTL // checked at CREATE; kept as written otherwise
-	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds"
 }

@@ -12,7 +12,8 @@ import (
 // nil *View answer as for a gateway without a registry.
 type View struct {
 	snap    *catalog.Snapshot
-	indexed map[string]bool // feature view name -> source has a (keys, ts) index
+	indexed map[string]bool              // feature view name -> source has a (keys, ts) index
+	times   map[string]catalog.TimeTypes // feature view name -> its source's time column types
 	// words are the lower-cased names of the project's feature relations:
 	// a text that contains none of them (nor AS OF) reads no features.
 	words map[string]bool
@@ -33,6 +34,15 @@ func New(snap *catalog.Snapshot, indexed map[string]bool, gen uint64) *View {
 		cv.words[catalog.AllFeatures] = true
 	}
 	return cv
+}
+
+// WithTimes returns cv with the types of its views' sources' time columns
+// (catalog.Store.SourceTimeTypes); a view without them reads its source's
+// times as timestamptz.
+func (cv *View) WithTimes(times map[string]catalog.TimeTypes) *View {
+	out := *cv
+	out.times = times
+	return &out
 }
 
 // Snapshot returns the registry snapshot the view was made of; nil for a

@@ -18,6 +18,8 @@ type Registry interface {
 	Apply(ctx context.Context, project, who, statement string, changes []catalog.Change) (int64, error)
 	Snapshot(ctx context.Context, project string) (*catalog.Snapshot, error)
 	Projects(ctx context.Context) ([]string, error)
+	// SourceTimeTypes tells the types of the views' sources' time columns.
+	SourceTimeTypes(ctx context.Context, sn *catalog.Snapshot) (map[string]catalog.TimeTypes, error)
 }
 
 // Online is the online store as the executors write it.

@@ -121,7 +121,11 @@ func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *c
 	}
 	var st materializeStats
 	if from.Before(to) {
-		pv := materializeView(snap, v)
+		times, err := e.env.Registry.SourceTimeTypes(ctx, snap)
+		if err != nil {
+			return nil, err
+		}
+		pv := materializeView(snap, times, v)
 		if pv == nil {
 			return nil, featuregate.Errorf(featuregate.KindUndefined, "feature view %s has no source or entity", v.Name)
 		}
@@ -182,9 +186,10 @@ func (env *Env) timeOf(s string) (time.Time, error) {
 	return t, nil
 }
 
-// materializeView describes v for pit with all its features, in order.
-func materializeView(snap *catalog.Snapshot, v *catalog.FeatureView) *pit.View {
-	pv := catalogview.New(snap, nil, 0).PitView(v.Name)
+// materializeView describes v for pit with all its features, in order,
+// and its source's time columns with their types.
+func materializeView(snap *catalog.Snapshot, times map[string]catalog.TimeTypes, v *catalog.FeatureView) *pit.View {
+	pv := catalogview.New(snap, nil, 0).WithTimes(times).PitView(v.Name)
 	if pv == nil {
 		return nil
 	}
@@ -201,7 +206,7 @@ func materializeView(snap *catalog.Snapshot, v *catalog.FeatureView) *pit.View {
 // materializeStats counts the rows of one view.
 type materializeStats struct{ read, written, rejected int64 }
 
-// copyLatest streams the newest row per entity of pv in [from, to) into
+// copyLatest streams the newest row per entity of pv in [from, to] into
 // the online store under name. Reading PostgreSQL and writing batches
 // overlap: one goroutine decodes rows while another commits the previous
 // batch, so the synced writes do not stall the stream.

@@ -1,0 +1,2 @@
+SELECT DISTINCT ON ("fg_src"."user_id", "fg_src"."item_id") "fg_src"."user_id", "fg_src"."item_id", timezone('UTC', "fg_src"."at"), timezone('UTC', "fg_src"."loaded"::timestamp), "fg_src"."clicks"::bigint AS "clicks", true AS "fg_valid"
+FROM pairs AS "fg_src" WHERE "fg_src"."at" >= timezone('UTC', $1::timestamptz) AND "fg_src"."at" <= timezone('UTC', $2::timestamptz) AND "fg_src"."user_id" IS NOT NULL AND "fg_src"."item_id" IS NOT NULL ORDER BY "fg_src"."user_id", "fg_src"."item_id", "fg_src"."at" DESC, "fg_src"."loaded" DESC NULLS LAST
