@@ -34,6 +34,8 @@ INSERT INTO trips_src VALUES
 	(7, 2, '2024-01-11T00:00:00Z', 20.75, 5),
 	(7, 2, '2024-01-05T00:00:00Z', 1, 1),
 	(8, 1, '2024-01-12T00:00:00Z', 9.99, 3.5);
+CREATE TABLE small_src (k integer, ts timestamptz, v real);
+INSERT INTO small_src VALUES (5, '2024-01-10T00:00:00Z', 0.5);
 `
 
 var lookupCatalog = []string{
@@ -47,6 +49,9 @@ var lookupCatalog = []string{
 	`CREATE FEATURE VIEW usage_fv (watch_hours DOUBLE PRECISION) ENTITY customer SOURCE usage_source TTL INTERVAL '1 day'`,
 	`CREATE FEATURE VIEW trip_fv (fare NUMERIC, rating REAL) ENTITY trip SOURCE trips_source`,
 	`CREATE FEATURE SERVICE churn_v1 AS profile_fv.months_active, profile_fv.plan, usage_fv.watch_hours`,
+	`CREATE ENTITY small (k INTEGER)`,
+	`CREATE SOURCE small_source TIMESTAMP COLUMN ts AS TABLE small_src`,
+	`CREATE FEATURE VIEW small_fv (v REAL) ENTITY small SOURCE small_source`,
 }
 
 // numeric is the text of a numeric value, as lookups compare them.
@@ -324,6 +329,13 @@ func testRefused(t *testing.T, e *lookupEnv) {
 	}
 	// Part of a composite key names the missing key and lists them all.
 	wantError(t, e.conn, "22023", "trip_id", "driver_id, trip_id", `SELECT * FROM trip_fv WHERE driver_id = 7`)
+	// A key its column's type cannot hold is the client's mistake, named
+	// as such (not an internal error), in both protocols.
+	for _, sql := range []string{`SELECT k, v FROM small_fv WHERE k IN (5, 2147483648)`, `SELECT k, v FROM small_fv WHERE k = -2147483649`} {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+			wantError(t, e.conn, "42804", "out of range for type integer", "", sql, mode)
+		}
+	}
 	// The session is still usable after the refusals.
 	e.equals(t, [][]any{{"u1", int64(4)}}, `SELECT user_id, months_active FROM profile_fv WHERE user_id = 'u1'`)
 }

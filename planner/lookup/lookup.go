@@ -306,7 +306,11 @@ func convertKey(v any, typ string) (any, error) {
 			return s, nil
 		}
 	case "bigint", "integer", "smallint":
-		return toInt(v)
+		n, err := toInt(v)
+		if err != nil {
+			return nil, err
+		}
+		return n, inRange(n.(int64), typ)
 	case "boolean":
 		if b, ok := v.(bool); ok {
 			return b, nil
@@ -319,6 +323,16 @@ func convertKey(v any, typ string) (any, error) {
 		return toTime(v)
 	}
 	return nil, fmt.Errorf("%v (%T) is not a %s", v, v, typ)
+}
+
+// inRange refuses an integer key that its column's type cannot hold: no
+// entity can have it.
+func inRange(n int64, typ string) error {
+	lim := map[string]int64{"integer": math.MaxInt32, "smallint": math.MaxInt16}[typ]
+	if lim != 0 && (n > lim || n < -lim-1) {
+		return fmt.Errorf("%d is out of range for type %s", n, typ)
+	}
+	return nil
 }
 
 func toInt(v any) (any, error) {
