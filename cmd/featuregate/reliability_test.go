@@ -61,6 +61,7 @@ func soakRounds() int {
 // child is a gateway running in a child process.
 type child struct {
 	addr   string
+	db     string // its project (the config's), which sessions open
 	cmd    *exec.Cmd
 	stderr *syncBuffer
 	done   chan error
@@ -99,7 +100,7 @@ func startChild(t *testing.T, db string, nofile int, limitsYAML string) *child {
 		"auth:\n  method: scram-sha-256\n  users:\n    - {name: alice, password: s3cret}\nlimits:\n%s",
 		db, addr, filepath.Join(dir, "data"), dsn, limitsYAML)
 	writeFile(t, dir, "featuregate.yaml", body)
-	c := &child{addr: addr, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &child{addr: addr, db: db, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(os.Args[0], "serve", "--config", filepath.Join(dir, "featuregate.yaml"), "--log-level", "warn")
 	c.cmd.Env = append(os.Environ(), childEnv+"=1", childNoFileEnv+"="+strconv.Itoa(nofile))
 	c.cmd.Stderr = c.stderr
@@ -145,7 +146,7 @@ func (c *child) login(within time.Duration) error {
 	ctx := context.Background()
 	deadline := time.Now().Add(within)
 	for {
-		conn, err := pgx.Connect(ctx, "postgres://alice:s3cret@"+c.addr+"/x?sslmode=disable&connect_timeout=5")
+		conn, err := pgx.Connect(ctx, "postgres://alice:s3cret@"+c.addr+"/"+c.db+"?sslmode=disable&connect_timeout=5")
 		if err == nil {
 			var n int
 			err = conn.QueryRow(ctx, "SELECT 6 * 7").Scan(&n)
