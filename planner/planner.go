@@ -47,7 +47,7 @@ func New(reg Registry, opts ...Option) *Planner {
 	for _, o := range opts {
 		o(&p.opts)
 	}
-	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now}
+	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now, MaxKeys: p.opts.maxKeys}
 	p.env = &exec.Env{Registry: reg, Online: p.opts.online, Offline: p.opts.offline, Log: p.opts.log, Now: p.opts.now,
 		Invalidate: p.catalogs.Invalidate}
 	return p

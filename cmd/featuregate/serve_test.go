@@ -248,3 +248,39 @@ auth:
 		t.Fatalf("a mapping to the owner: %v", err)
 	}
 }
+
+// TestServeMaxKeysPerLookup: limits.max_keys_per_lookup caps SQL lookups
+// as it caps HTTP ones: over it, 54000 and a hint, before anything is read.
+func TestServeMaxKeysPerLookup(t *testing.T) {
+	ctx := context.Background()
+	dsn, err := pg.CreateDB(ctx, "servekeys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	if _, err := owner.Exec(ctx, `CREATE TABLE k_src (k bigint, ts timestamptz, v real)`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, dir, "featuregate.yaml", fmt.Sprintf("project: servekeys\nhttp_listen: \"off\"\ndata_dir: %s\noffline:\n  dsn: %s\nlimits:\n  max_keys_per_lookup: 2\n",
+		filepath.Join(dir, "data"), dsn))
+	addr := startGateway(t, filepath.Join(dir, "featuregate.yaml"))
+	for _, stmt := range []string{"CREATE ENTITY ke (k BIGINT)", "CREATE SOURCE ks TIMESTAMP COLUMN ts AS TABLE k_src",
+		"CREATE FEATURE VIEW kv (v REAL) ENTITY ke SOURCE ks TTL NONE"} {
+		if out, err := psqlWhenUp("postgres://dev@"+addr+"/servekeys", "", stmt, 10*time.Second); err != nil {
+			t.Fatalf("%s: %v %s", stmt, err, out)
+		}
+	}
+	if out, err := psqlWhenUp("postgres://dev@"+addr+"/servekeys", "", "SELECT k, v FROM kv WHERE k IN (1, 2)", 5*time.Second); err != nil || strings.Count(string(out), "\n") != 2 {
+		t.Fatalf("2 keys: %v %q", err, out)
+	}
+	cmd := exec.Command(filepath.Join(localpg.BinDir, "psql"), "-X", "-v", "VERBOSITY=verbose", "postgres://dev@"+addr+"/servekeys", "-c", "SELECT k, v FROM kv WHERE k IN (1, 2, 3)")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !bytes.Contains(out, []byte("54000")) || !bytes.Contains(out, []byte("max_keys_per_lookup")) {
+		t.Fatalf("3 keys: %v\n%s", err, out)
+	}
+}

@@ -28,6 +28,7 @@ type Reader struct {
 	Catalogs *catalogview.Cache // the projects' catalogs
 	Online   Store              // nil without an online store: lookups are refused
 	Now      func() time.Time   // the time TTLs are measured at; nil: the wall clock
+	MaxKeys  int                // the most keys one lookup may ask for; 0: no limit
 }
 
 // Lookup reads the latest values of features for entity keys from the
@@ -221,6 +222,10 @@ func entityKeys(e *catalog.Entity) string {
 
 // runLookup reads every view for rows and assembles the columns.
 func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan, rows [][]any) (*plan.LookupResult, error) {
+	if rd.MaxKeys > 0 && len(rows) > rd.MaxKeys {
+		return nil, featuregate.Errorf(featuregate.KindLimitExceeded, "the lookup asks for %d keys, more than the %d one lookup may ask for", len(rows), rd.MaxKeys).
+			WithHint("split it into lookups of at most %d keys, or raise limits.max_keys_per_lookup in featuregate.yaml", rd.MaxKeys)
+	}
 	res := &plan.LookupResult{KeyRows: make([][]any, len(rows))}
 	for _, k := range lp.keys {
 		res.Keys = append(res.Keys, k.Name)
