@@ -50,7 +50,10 @@ func scramVerifier(secret string) (string, error) {
 	}
 	salt := make([]byte, 16)
 	_, _ = rand.Read(salt)
-	sc := client.GetStoredCredentials(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+	sc, err := client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: string(salt), Iters: scramIterations})
+	if err != nil {
+		return "", err
+	}
 	b64 := base64.StdEncoding.EncodeToString
 	return fmt.Sprintf("SCRAM-SHA-256$%d:%s$%s:%s", scramIterations, b64(salt), b64(sc.StoredKey), b64(sc.ServerKey)), nil
 }
