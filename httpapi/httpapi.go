@@ -83,7 +83,7 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Logger receives one debug line per request and the server errors.
 	Logger *slog.Logger
-	// Auth, when not nil, authenticates every request but GET /health:
+	// Auth, when not nil, authenticates every request but GET /health and /ready:
 	// it maps the token of an "Authorization: Bearer <token>" header to
 	// the identity the request acts as, and a request without a token it
 	// knows gets 401. Tokens builds one from a map.
