@@ -43,6 +43,9 @@ func Rewrite(cv *catalogview.View, sql string, columns func(table string) []stri
 			return Result{}, true, err
 		}
 		edits = append(edits, edit{start: clauses[i].start, end: clauses[i].end, text: sub})
+		if c := clauses[i]; c.narrowed != "" {
+			edits = append(edits, edit{start: c.usingStart, end: c.usingEnd, text: c.narrowed})
+		}
 		res.Notices = append(res.Notices, note...)
 		for _, v := range views {
 			if !slices.Contains(res.Views, v.Name) {
@@ -136,7 +139,7 @@ func joinSQL(sql string, rel *catalog.Relation, a *asOf, views []pit.View, cols 
 	if err != nil {
 		return "", nil, err
 	}
-	j := pit.Join{Keys: keys, Time: a.timeSQL, Views: views, Inner: a.join == innerJoin, Columns: cols}
+	j := pit.Join{Keys: keys, Time: a.timeSQL, Views: views, Inner: a.join == innerJoin, Columns: cols, Using: a.using != nil}
 	have := map[string]bool{}
 	for _, k := range keys {
 		have[k.Name] = true
@@ -152,6 +155,9 @@ func joinSQL(sql string, rel *catalog.Relation, a *asOf, views []pit.View, cols 
 	out, perr := j.SQL()
 	if perr != nil {
 		return "", nil, kept(perr)
+	}
+	if _, partial := j.SharedKeys(); a.using != nil && len(partial) > 0 {
+		a.narrowed = j.UsingCondition() // each view on its own keys: a NULL key blanks only the views that read it
 	}
 	return out, spineOf(a, keys), nil
 }

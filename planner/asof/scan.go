@@ -24,8 +24,13 @@ type asOf struct {
 	aliasName  string // the alias as PostgreSQL reads it (folded or unquoted)
 	join       joinKind
 	using      []string // USING (…) names, as PostgreSQL reads them
-	onStart    int      // with ON: where the condition starts and ends
+	usingStart int      // with USING: the span of USING (…)
+	usingEnd   int
+	onStart    int // with ON: where the condition starts and ends
 	onEnd      int
+	// narrowed replaces USING (…) when some of its keys are read by only
+	// some views (pit.Join.UsingCondition); "" leaves it as written.
+	narrowed string
 }
 
 // relationRef is the feature relation an AS OF reads.
@@ -222,6 +227,7 @@ func (sc *scanner) condition(a *asOf, i int) error {
 			}
 			a.using = append(a.using, name)
 			if sc.is(j+1, pg_query.Token_ASCII_41) {
+				a.usingStart, a.usingEnd = int(sc.toks[i].Start), int(sc.toks[j+1].End)
 				return nil
 			}
 			if !sc.is(j+1, pg_query.Token_ASCII_44) {
