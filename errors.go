@@ -29,6 +29,7 @@ const (
 	KindCheckViolation                // a value breaks a CHECK rule
 	KindActiveTransaction             // the statement cannot run inside a transaction block
 	KindUndefinedProject              // the project a session or request names does not exist
+	KindProtocolViolation             // a message breaks the wire protocol's rules
 	KindDiskFull                      // a store has no room left to write: free space, then retry
 	KindLimitExceeded                 // the request is over a configured limit (limits.* in featuregate.yaml)
 )

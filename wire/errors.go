@@ -27,6 +27,7 @@ var sqlstates = map[featuregate.Kind]string{
 	featuregate.KindCheckViolation:    "23514", // check_violation
 	featuregate.KindActiveTransaction: "25001", // active_sql_transaction
 	featuregate.KindUndefinedProject:  "3D000", // invalid_catalog_name
+	featuregate.KindProtocolViolation: "08P01", // protocol_violation
 	featuregate.KindDiskFull:          "53100", // disk_full
 	featuregate.KindLimitExceeded:     "54000", // program_limit_exceeded
 }

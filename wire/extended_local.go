@@ -121,6 +121,14 @@ func (s *session) bindLocal(m *pgproto3.Bind, ls *localStmt) {
 			len(m.Parameters), m.PreparedStatement, len(oids)))
 		return
 	}
+	if err := checkFormats(m.ParameterFormatCodes, len(oids), "parameter formats", "parameters"); err != nil {
+		s.extendedError(err)
+		return
+	}
+	if err := checkFormats(m.ResultFormatCodes, len(ls.st.Local.Columns()), "result formats", "columns"); err != nil {
+		s.extendedError(err)
+		return
+	}
 	args := make([]any, len(oids))
 	for i, raw := range m.Parameters {
 		v, err := s.decodeParam(oids[i], formatOf(m.ParameterFormatCodes, i), raw)

@@ -29,6 +29,20 @@ func rowDescription(cols []plan.Column, formats []int16) *pgproto3.RowDescriptio
 
 // formatOf applies the protocol's rule for format codes: none means text,
 // one applies to all, otherwise one per column.
+// checkFormats checks a Bind's format codes as PostgreSQL does: none, one
+// for all, or one per item; each text (0) or binary (1).
+func checkFormats(codes []int16, n int, what, items string) error {
+	if len(codes) > 1 && len(codes) != n {
+		return featuregate.Errorf(featuregate.KindProtocolViolation, "bind message has %d %s but %d %s", len(codes), what, n, items)
+	}
+	for _, c := range codes {
+		if c != pgtype.TextFormatCode && c != pgtype.BinaryFormatCode {
+			return featuregate.Errorf(featuregate.KindInvalid, "unsupported format code: %d", c)
+		}
+	}
+	return nil
+}
+
 func formatOf(formats []int16, i int) int16 {
 	switch {
 	case len(formats) == 0:

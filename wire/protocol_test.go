@@ -417,3 +417,25 @@ func TestDeallocateLocalStatements(t *testing.T) {
 	r.send(&pgproto3.Bind{PreparedStatement: "s2"}, &pgproto3.Sync{})
 	expect(t, "s2 is gone", r.ready(), "E(26000) Z(I)")
 }
+
+// TestBindFormatCodes: format codes on a statement the gateway answers
+// itself are checked as PostgreSQL checks them: an unknown code is 22023,
+// a count that is neither 0, 1 nor one per item is 08P01, and the session
+// goes on.
+func TestBindFormatCodes(t *testing.T) {
+	r, _ := session(t, "formats")
+	r.send(&pgproto3.Parse{Name: "p", Query: "SHOW PROJECTS"}, &pgproto3.Sync{})
+	expect(t, "parse", r.ready(), `1 Z(I)`)
+	for _, c := range []struct {
+		bind *pgproto3.Bind
+		want string
+	}{
+		{&pgproto3.Bind{PreparedStatement: "p", ResultFormatCodes: []int16{9}}, `E(22023) Z(I)`},
+		{&pgproto3.Bind{PreparedStatement: "p", ResultFormatCodes: []int16{0, 0, 0}}, `E(08P01) Z(I)`},
+		{&pgproto3.Bind{PreparedStatement: "p", ParameterFormatCodes: []int16{0, 0, 0, 0, 0}}, `E(08P01) Z(I)`},
+		{&pgproto3.Bind{PreparedStatement: "p", ResultFormatCodes: []int16{0}}, `2 C(SHOW) Z(I)`},
+	} {
+		r.send(c.bind, &pgproto3.Execute{}, &pgproto3.Sync{})
+		expect(t, fmt.Sprintf("bind %v %v", c.bind.ParameterFormatCodes, c.bind.ResultFormatCodes), r.ready(), c.want)
+	}
+}
