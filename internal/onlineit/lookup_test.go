@@ -336,6 +336,10 @@ func testRefused(t *testing.T, e *lookupEnv) {
 			wantError(t, e.conn, "42804", "out of range for type integer", "", sql, mode)
 		}
 	}
+	// A NULL in an array of keys names no entity: its row is all NULL.
+	// An array of more than one dimension is refused.
+	e.equals(t, [][]any{{int32(5), float32(0.5)}, {nil, nil}}, `SELECT k, v FROM small_fv WHERE k = ANY('{5,NULL}')`)
+	wantError(t, e.conn, "42601", "one dimension", "", `SELECT k, v FROM small_fv WHERE k = ANY('{1,2,{3}}')`)
 	// The session is still usable after the refusals.
 	e.equals(t, [][]any{{"u1", int64(4)}}, `SELECT user_id, months_active FROM profile_fv WHERE user_id = 'u1'`)
 }

@@ -246,16 +246,9 @@ func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan,
 			Values: make([]any, len(rows)), Status: make([]plan.Status, len(rows)), EventTS: make([]time.Time, len(rows))})
 	}
 	for vi, v := range lp.views {
-		keys := make([][]any, len(rows))
-		for i, r := range res.KeyRows {
-			keys[i] = make([]any, len(v.keyIdx))
-			for j, k := range v.keyIdx {
-				keys[i][j] = r[k]
-			}
-		}
-		got, err := rd.Online.Get(ctx, project, v.name, keys, now, v.ttl)
+		got, err := rd.getView(ctx, project, v, res.KeyRows, now)
 		if err != nil {
-			return nil, featuregate.Errorf(featuregate.KindUnavailable, "online store: %v", err)
+			return nil, err
 		}
 		for fi := range lp.features {
 			if lp.viewOf[fi] == vi {
@@ -267,6 +260,41 @@ func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan,
 }
 
 // fillFeature copies one feature's values out of a view's results.
+// getView reads view v for every key row, in order. A row with a NULL in
+// one of v's keys names no entity: it is not found, and not asked for.
+// The store's errors keep their kind (a full disk, a closed store); others
+// say the store cannot be reached.
+func (rd *Reader) getView(ctx context.Context, project string, v lookupView, rows [][]any, now time.Time) ([]online.Result, error) {
+	keys := make([][]any, 0, len(rows))
+	at := make([]int, 0, len(rows)) // keys[j] is row at[j]
+	for i, r := range rows {
+		key := make([]any, len(v.keyIdx))
+		null := false
+		for j, k := range v.keyIdx {
+			key[j] = r[k]
+			null = null || r[k] == nil
+		}
+		if !null {
+			keys, at = append(keys, key), append(at, i)
+		}
+	}
+	got, err := rd.Online.Get(ctx, project, v.name, keys, now, v.ttl)
+	if err != nil {
+		if featuregate.KindOf(err) != featuregate.KindInternal {
+			return nil, fmt.Errorf("online store: %w", err)
+		}
+		return nil, &featuregate.Error{Kind: featuregate.KindUnavailable, Message: "online store", Err: err}
+	}
+	if len(keys) == len(rows) {
+		return got, nil
+	}
+	out := make([]online.Result, len(rows))
+	for j, i := range at {
+		out[i] = got[j]
+	}
+	return out, nil
+}
+
 func fillFeature(f *plan.LookupFeature, got []online.Result, idx int) {
 	for i, r := range got {
 		switch {
@@ -303,7 +331,7 @@ func typedKey(keys []catalog.Column, r []any) ([]any, error) {
 // type typ with.
 func convertKey(v any, typ string) (any, error) {
 	if v == nil {
-		return nil, fmt.Errorf("a join key cannot be NULL")
+		return nil, nil // names no entity: a row of NULLs
 	}
 	switch typ {
 	case "text":

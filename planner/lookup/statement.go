@@ -233,13 +233,43 @@ func toAny[T any](xs []T) []any {
 }
 
 // parseArrayLiteral reads a one-dimensional array literal such as
-// {a,"b c"} with pgtype's text array codec.
+// {a,"b c",NULL} with pgtype's text array codec; NULL elements are nil.
 func parseArrayLiteral(s string) ([]any, error) {
-	var arr pgtype.FlatArray[string]
+	if nestedArray(s) {
+		return nil, fmt.Errorf("an array of keys must have one dimension: %s", s)
+	}
+	var arr pgtype.Array[*string]
 	if err := pgtype.NewMap().Scan(pgtype.TextArrayOID, pgtype.TextFormatCode, []byte(s), &arr); err != nil {
 		return nil, err
 	}
-	return toAny([]string(arr)), nil
+	out := make([]any, len(arr.Elements))
+	for i, el := range arr.Elements {
+		if el != nil {
+			out[i] = *el
+		}
+	}
+	return out, nil
+}
+
+// nestedArray reports whether an array literal opens a brace inside its
+// outer braces, outside quoted elements: an array of arrays.
+func nestedArray(s string) bool {
+	depth, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case !quoted && c == '{':
+			if depth++; depth > 1 {
+				return true
+			}
+		case !quoted && c == '}':
+			depth--
+		}
+	}
+	return false
 }
 
 // explain describes the lookup instead of running it.
