@@ -95,7 +95,20 @@ func copyMsg(m pgproto3.BackendMessage) pgproto3.BackendMessage {
 	case *pgproto3.ParameterDescription:
 		return &pgproto3.ParameterDescription{ParameterOIDs: append([]uint32(nil), v.ParameterOIDs...)}
 	case *pgproto3.RowDescription:
-		return &pgproto3.RowDescription{Fields: append([]pgproto3.FieldDescription(nil), v.Fields...)}
+		fields := append([]pgproto3.FieldDescription(nil), v.Fields...)
+		for i := range fields {
+			fields[i].Name = append([]byte(nil), fields[i].Name...)
+		}
+		return &pgproto3.RowDescription{Fields: fields}
+	case *pgproto3.CopyData:
+		return &pgproto3.CopyData{Data: append([]byte(nil), v.Data...)}
+	case *pgproto3.CopyInResponse:
+		return &pgproto3.CopyInResponse{OverallFormat: v.OverallFormat, ColumnFormatCodes: append([]uint16(nil), v.ColumnFormatCodes...)}
+	case *pgproto3.CopyOutResponse:
+		return &pgproto3.CopyOutResponse{OverallFormat: v.OverallFormat, ColumnFormatCodes: append([]uint16(nil), v.ColumnFormatCodes...)}
+	case *pgproto3.NoticeResponse:
+		c := *v
+		return &c
 	}
 	return m
 }

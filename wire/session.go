@@ -36,6 +36,9 @@ type session struct {
 	pending int  // forwarded messages whose last response is still to come
 	inBatch bool // something went upstream since the last Sync
 	discard bool // an error occurred: ignore messages until Sync
+	// held is a COPY message read before its COPY started (pipelined
+	// behind the batch's Execute); copyIn takes it first.
+	held pgproto3.FrontendMessage
 
 	listening bool // a LISTEN ran: relay notifications while idle
 	deadline  bool // an idle deadline is set on the client connection
@@ -189,7 +192,15 @@ func (s *session) dispatch(ctx context.Context, msg pgproto3.FrontendMessage) bo
 	case *pgproto3.Terminate:
 		return true
 	case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
-		// outside COPY these are ignored, as PostgreSQL does
+		// COPY data pipelined behind the Execute of a COPY FROM STDIN that
+		// is still queued: run the batch, so that the COPY starts and
+		// takes this message first. Outside COPY these are ignored, as
+		// PostgreSQL does.
+		if s.inBatch && !s.discard && s.pending > 0 {
+			s.held = copyFrontend(m)
+			s.drain()
+			s.held = nil
+		}
 	case *pgproto3.FunctionCall:
 		s.sendError(featuregate.Errorf(featuregate.KindUnsupported,
 			"the fastpath function call protocol is not supported").WithHint("call the function with SELECT"))

@@ -169,7 +169,7 @@ func (s *session) copyIn() error {
 	}
 	up := s.up
 	for {
-		msg, err := s.c.be.Receive()
+		msg, err := s.nextCopyMessage()
 		if err != nil {
 			up.send(&pgproto3.CopyFail{Message: "the client connection was lost during COPY"})
 			_ = up.flush()
@@ -208,4 +208,26 @@ func (s *session) abortUpstreamTxn() {
 	if s.up != nil && s.txStatus == 'T' {
 		s.queryUpstream(abortSQL, false)
 	}
+}
+
+// nextCopyMessage is the client's next message during COPY FROM STDIN: the
+// one held back when the COPY was started by it, or the next one read.
+func (s *session) nextCopyMessage() (pgproto3.FrontendMessage, error) {
+	if m := s.held; m != nil {
+		s.held = nil
+		return m, nil
+	}
+	return s.c.be.Receive()
+}
+
+// copyFrontend copies a COPY message out of the receive buffer, which the
+// next Receive reuses.
+func copyFrontend(m pgproto3.FrontendMessage) pgproto3.FrontendMessage {
+	switch v := m.(type) {
+	case *pgproto3.CopyData:
+		return &pgproto3.CopyData{Data: append([]byte(nil), v.Data...)}
+	case *pgproto3.CopyFail:
+		return &pgproto3.CopyFail{Message: v.Message}
+	}
+	return &pgproto3.CopyDone{}
 }
