@@ -28,8 +28,8 @@
 // "view:feature" references) or "feature_service" (a name), "entities"
 // (join key name to a list of values, one per requested row) and
 // "full_feature_names". featuregate adds "project", which defaults to
-// Config.Project. A feature service may also be any feature relation of
-// SURFACE.md §2: a feature view, or "features". JSON numbers become int64
+// Config.Project. A feature service may also be any feature relation
+// (docs/sql.md): a feature view, or "features". JSON numbers become int64
 // when integral and float64 otherwise; the lookup converts them to the join
 // key's type.
 //

@@ -1,5 +1,5 @@
-// Package pit writes the SQL of point-in-time retrieval (SURFACE.md §2.2
-// and §3). It knows nothing of statements or sessions: it is given feature
+// Package pit writes the SQL of point-in-time retrieval (AS OF reads and
+// materialization; docs/pit.md). It knows nothing of statements or sessions: it is given feature
 // views, the SQL text of the spine's keys and time, and returns SQL text
 // that runs on the offline PostgreSQL.
 //

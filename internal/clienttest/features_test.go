@@ -16,8 +16,8 @@ import (
 )
 
 // The feature statements through every client of the extended protocol:
-// prepared AS OF queries with $n parameters (SURFACE.md §2.2) and prepared
-// online lookups (§2.1), on the StreamFlow example, against values read
+// prepared AS OF queries with $n parameters and prepared
+// online lookups, on the StreamFlow example, against values read
 // straight from its tables.
 
 // featureFixture loads the StreamFlow example, applies its repo through

@@ -1,5 +1,5 @@
-// Package onlineit checks materialization and online lookups (issue 5,
-// SURFACE.md §2.1 and §3) end to end: a real gateway over a real
+// Package onlineit checks materialization and online lookups
+// (docs/online.md) end to end: a real gateway over a real
 // PostgreSQL, the catalog defined through the gateway with SQL, source
 // tables written directly on PostgreSQL, and every behaviour run against
 // both online stores (Pebble and PostgreSQL). It also restarts gateways,

@@ -2,8 +2,8 @@
 // gateway over a real PostgreSQL against a reference computed in Go,
 // written independently of the planner: random sources with equal
 // timestamps, created-timestamp ties, TTL boundaries, NULL keys and
-// duplicate spine rows, read through every form of SURFACE.md §2.2. It
-// also runs the training-set flow of seed 004 with pandas.
+// duplicate spine rows, read through every form of AS OF (docs/sql.md). It
+// also runs the StreamFlow training-set flow with pandas.
 package pittest
 
 import (

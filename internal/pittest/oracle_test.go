@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The reference implementation of SURFACE.md §2.2, in plain Go over rows
+// The reference implementation of the point-in-time rule (docs/pit.md), in plain Go over rows
 // held in memory, written from the rule and not from the planner:
 //
 // per spine row (k, t) and feature view with timestamp ts and created
