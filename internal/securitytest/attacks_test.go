@@ -26,9 +26,9 @@ func sql(name string, mustFail bool, text string) attack {
 }
 
 // attacks are what any session tries, with owner the gateway's own role,
-// self the session's upstream role and file a path a server program would
-// write.
-func attacks(owner, self, file string) []attack {
+// ownerPID the backend of a connection of the owner, self the session's
+// upstream role and file a path a server program would write.
+func attacks(owner string, ownerPID uint32, self, file string) []attack {
 	setRole := func(r string) string { return fmt.Sprintf("SELECT set_config(''role'', ''%s'', false)", r) }
 	return []attack{
 		sql("query_to_xml resets the role", false, fmt.Sprintf("SELECT query_to_xml('%s', true, false, '')", setRole("none"))),
@@ -83,8 +83,8 @@ func attacks(owner, self, file string) []attack {
 		sql("CREATE ROLE", true, "CREATE ROLE intruder LOGIN SUPERUSER"),
 		sql("CREATE SCHEMA", true, "CREATE SCHEMA intruder"),
 		sql("CREATE DATABASE", true, "CREATE DATABASE intruder"),
-		sql("terminate the owner's sessions", true,
-			fmt.Sprintf("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '%s'", owner)),
+		sql("terminate the owner's session", true, fmt.Sprintf("SELECT pg_terminate_backend(%d)", ownerPID)),
+		sql("cancel the owner's session", true, fmt.Sprintf("SELECT pg_cancel_backend(%d)", ownerPID)),
 		sql("CREATE SOURCE on the registry", true,
 			"CREATE SOURCE leak TIMESTAMP COLUMN created_at AS TABLE featuregate_registry.objects"),
 		sql("CREATE SOURCE on a schema not granted", true, "CREATE SOURCE leak2 TIMESTAMP COLUMN ts AS SELECT now() AS ts, * FROM hr.salaries"),
@@ -125,7 +125,7 @@ func TestEscapes(t *testing.T) {
 			file := filepath.Join(os.TempDir(), fmt.Sprintf("featuregate-escape-%d", e.pg.Port))
 			before := e.state(t)
 			for _, u := range []struct{ user, role string }{{"alice", "featuregate_reader"}, {"etl", "featuregate_writer"}} {
-				list := attacks(e.owner, u.role, file)
+				list := attacks(e.owner, e.oc.PgConn().PID(), u.role, file)
 				if u.user == "alice" {
 					list = append(list, writes...)
 				}
