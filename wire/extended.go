@@ -46,13 +46,12 @@ func (s *session) forward(ctx context.Context, msg pgproto3.FrontendMessage) {
 	if !s.inBatch {
 		if err := s.connect(ctx); err != nil {
 			s.sendError(err)
-			s.discard = true
+			s.refused()
 			return
 		}
 	}
 	s.up.send(msg)
-	s.pending++
-	s.inBatch = true
+	s.forwarded()
 	if s.pending >= maxPending {
 		s.drain()
 	}
@@ -66,7 +65,7 @@ func (s *session) extendedError(err error) {
 		return // an earlier error already put the session in discard mode
 	}
 	s.sendError(err)
-	s.discard = true
+	s.refused()
 	if s.up == nil || (!s.inBatch && s.txStatus == 'I') {
 		return
 	}
@@ -77,7 +76,7 @@ func (s *session) extendedError(err error) {
 		s.upstreamLost(err)
 		return
 	}
-	s.inBatch = true
+	s.opened()
 	for {
 		msg, err := s.receiveUpstream()
 		if err != nil {
@@ -101,14 +100,14 @@ func (s *session) drain() bool {
 	up.send(&pgproto3.Flush{})
 	if err := up.flush(); err != nil {
 		s.upstreamLost(err)
-		s.discard = true
+		s.refused()
 		return false
 	}
 	for s.pending > 0 {
 		msg, err := s.receiveUpstream()
 		if err != nil {
 			s.upstreamLost(err)
-			s.discard = true
+			s.refused()
 			return false
 		}
 		if !s.relayExtended(msg) {
@@ -125,10 +124,9 @@ func (s *session) relayExtended(msg pgproto3.BackendMessage) bool {
 	case *pgproto3.ParseComplete, *pgproto3.BindComplete, *pgproto3.CloseComplete,
 		*pgproto3.NoData, *pgproto3.RowDescription, *pgproto3.CommandComplete,
 		*pgproto3.EmptyQueryResponse, *pgproto3.PortalSuspended:
-		s.pending--
+		s.answered()
 	case *pgproto3.ErrorResponse:
-		s.pending = 0
-		s.discard = true
+		s.failed()
 		s.c.send(m)
 		return false
 	case *pgproto3.CopyInResponse:
@@ -163,8 +161,7 @@ func (s *session) sync() {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.ReadyForQuery:
-			s.txStatus = m.TxStatus
-			s.pending, s.inBatch = 0, false
+			s.ready(m.TxStatus)
 			s.readyForQuery()
 			return
 		case *pgproto3.CopyInResponse:
@@ -172,12 +169,12 @@ func (s *session) sync() {
 			// ignores it: the client sends another after CopyDone.
 			s.c.send(m)
 			_ = s.copyIn()
-			s.pending = 1 // the COPY's CommandComplete or error
+			s.awaitCopyEnd()
 			s.drainAfterCopy()
 			return
 		default:
 			if _, isErr := m.(*pgproto3.ErrorResponse); isErr {
-				s.pending = 0
+				s.answeredAll()
 			}
 			s.c.send(m)
 		}
@@ -201,7 +198,7 @@ func (s *session) drainAfterCopy() {
 // endBatch leaves discard mode; when the transaction is over, its local
 // portals go, as PostgreSQL's do.
 func (s *session) endBatch() {
-	s.discard = false
+	s.synced()
 	if s.txStatus == 'I' {
 		clear(s.portals)
 	}

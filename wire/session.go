@@ -30,15 +30,7 @@ type session struct {
 	upMu sync.Mutex // guards up against cancelUpstream
 	up   *upstream  // nil until connected, and after the connection is lost
 
-	txStatus byte // 'I', 'T' or 'E', as the last ReadyForQuery said
-
-	// Extended-protocol state.
-	pending int  // forwarded messages whose last response is still to come
-	inBatch bool // something went upstream since the last Sync
-	discard bool // an error occurred: ignore messages until Sync
-	// held is a COPY message read before its COPY started (pipelined
-	// behind the batch's Execute); copyIn takes it first.
-	held pgproto3.FrontendMessage
+	protoState // the extended protocol's batch and the transaction status
 
 	listening bool // a LISTEN ran: relay notifications while idle
 	deadline  bool // an idle deadline is set on the client connection
@@ -50,7 +42,7 @@ type session struct {
 
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 	return &session{
-		srv: srv, c: c, st: st, user: u, txStatus: 'I', types: pgtype.NewMap(),
+		srv: srv, c: c, st: st, user: u, protoState: protoState{txStatus: 'I'}, types: pgtype.NewMap(),
 		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{},
 		psess: plan.Session{User: u.Name, Database: st.database, ReadOnly: !u.ReadWrite,
 			Roles: u.Roles, Admin: u.Admin, Projects: u.Projects},
@@ -196,10 +188,10 @@ func (s *session) dispatch(ctx context.Context, msg pgproto3.FrontendMessage) bo
 		// is still queued: run the batch, so that the COPY starts and
 		// takes this message first. Outside COPY these are ignored, as
 		// PostgreSQL does.
-		if s.inBatch && !s.discard && s.pending > 0 {
-			s.held = copyFrontend(m)
+		if s.queued() {
+			s.hold(copyFrontend(m))
 			s.drain()
-			s.held = nil
+			s.take()
 		}
 	case *pgproto3.FunctionCall:
 		s.sendError(featuregate.Errorf(featuregate.KindUnsupported,
@@ -265,7 +257,7 @@ func (s *session) connect(ctx context.Context) error {
 	s.upMu.Lock()
 	s.up = up
 	s.upMu.Unlock()
-	s.txStatus = 'I'
+	s.lost() // a new connection: no transaction, no batch
 	return nil
 }
 
@@ -289,8 +281,7 @@ func (s *session) receiveUpstream() (pgproto3.BackendMessage, error) {
 func (s *session) upstreamLost(err error) {
 	s.log.Warn("lost the offline store connection", "err", err)
 	s.closeUpstream()
-	s.txStatus = 'I'
-	s.pending, s.inBatch = 0, false
+	s.lost()
 	s.c.send(&pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR", Code: "08006",
 		Message: "the connection to the offline PostgreSQL was lost: " + err.Error(),
 		Hint:    "the statement may not have completed and any open transaction was rolled back; featuregate reconnects on the next statement"})

@@ -136,8 +136,7 @@ func (s *session) queryUpstream(sql string, relay bool) bool {
 		}
 		switch m := msg.(type) {
 		case *pgproto3.ReadyForQuery:
-			s.txStatus = m.TxStatus
-			s.pending, s.inBatch = 0, false
+			s.ready(m.TxStatus)
 			return ok
 		case *pgproto3.CopyInResponse:
 			if !relay {
@@ -213,8 +212,7 @@ func (s *session) abortUpstreamTxn() {
 // nextCopyMessage is the client's next message during COPY FROM STDIN: the
 // one held back when the COPY was started by it, or the next one read.
 func (s *session) nextCopyMessage() (pgproto3.FrontendMessage, error) {
-	if m := s.held; m != nil {
-		s.held = nil
+	if m := s.take(); m != nil {
 		return m, nil
 	}
 	return s.c.be.Receive()
