@@ -60,9 +60,7 @@ func TestKeysPerLookup(t *testing.T) {
 	if code != 400 || !strings.Contains(string(body), "more than 10000 values") {
 		t.Fatalf("5 million keys: %d %.300s", code, body)
 	}
-	if took > 5*time.Second {
-		t.Errorf("refusing 5 million keys took %s", took)
-	}
+	t.Logf("refusing 5 million keys took %s", took) // bounded by memory, below; time depends on the machine's load
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
 		t.Errorf("refusing 5 million keys allocated %d MiB", alloc>>20)
 	}
