@@ -82,7 +82,7 @@ func TestPendingLogins(t *testing.T) {
 		msgs := dialRaw(t, gw.Addr).until(func(pgproto3.BackendMessage) bool { return true })
 		expect(t, "a login past max_pending_logins", msgs, "E(53300)")
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 1800*time.Millisecond { // before the startup timeout (2 s) frees a slot
 		t.Errorf("refusing 5 connections took %s", d)
 	}
 	// Once the stalled logins timed out, a session can start again (this
