@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -32,8 +34,9 @@ const fuzzEndTime = 3 * time.Second
 var fuzzSeq atomic.Int64
 
 // FuzzSession sends arbitrary bytes to a real gateway, over a real
-// PostgreSQL, in a session that completed its startup, then half-closes the
-// connection and reads whatever comes back until the gateway closes it.
+// PostgreSQL, in a session that completed its startup (and ran SELECT 1,
+// see fuzzNext), then half-closes the connection and reads whatever comes
+// back until the gateway closes it.
 // The gateway must not crash, must answer only well-framed backend
 // messages, must end the session once its client has gone (unless the
 // offline PostgreSQL is still busy with it), and must still serve other
@@ -43,6 +46,8 @@ func FuzzSession(f *testing.F) {
 	for _, seed := range fuzzSessionSeeds() {
 		f.Add(seed)
 	}
+	f.Setenv(fuzzPGPortEnv, strconv.Itoa(pg.Port)) // for the workers, see TestMain
+	fuzzBoundMinimization(f)
 	g := gatewaytest.Start(f, pg, "fuzz")
 	ctx := context.Background()
 	watch, err := pgconn.Connect(ctx, g.DSN("fuzz", "fuzz"))
@@ -55,72 +60,146 @@ func FuzzSession(f *testing.F) {
 		f.Fatalf("connect to PostgreSQL: %v", err)
 	}
 	f.Cleanup(func() { _ = admin.Close(context.Background()) })
+	f.Cleanup(func() {
+		if fuzzNext != nil {
+			fuzzNext.close()
+			fuzzNext = nil
+		}
+	})
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		app := fmt.Sprintf("fuzz-%d-%d", os.Getpid(), fuzzSeq.Add(1))
-		out, closed, err := fuzzExchange(g.Addr, app, data)
+		sess := fuzzNext
+		fuzzNext = nil
+		if sess == nil {
+			var err error
+			if sess, err = fuzzOpen(g.Addr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, closed, err := sess.exchange(data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := fuzzCheckFraming(out, closed); err != nil {
 			t.Fatalf("the gateway answered %d malformed bytes: %v\n%q", len(out), err, fuzzTruncate(out, 512))
 		}
-		if err := fuzzSessionEnds(admin, app); err != nil {
+		if err := fuzzSessionEnds(admin, sess.app); err != nil {
 			t.Fatalf("%v\ninput: %q", err, fuzzTruncate(data, 512))
 		}
 		if err := fuzzSelectOne(watch); err != nil {
 			t.Fatalf("the session open since the start fails after the input: %v", err)
 		}
-		c, err := fuzzConnect(g.DSN("fuzz", "fuzz"))
+		next, err := fuzzOpen(g.Addr)
 		if err != nil {
 			t.Fatalf("a new session cannot connect after the input: %v", err)
 		}
-		defer c.Close(context.Background())
-		if err := fuzzSelectOne(c); err != nil {
+		if err := next.selectOne(); err != nil {
+			next.close()
 			t.Fatalf("a new session fails after the input: %v", err)
 		}
+		fuzzNext = next
 	})
 }
 
-// fuzzExchange opens a session on addr as user and database "fuzz", with
-// application name app, waits for its first ReadyForQuery, writes data,
-// half-closes the connection and reads everything the gateway sends until
-// it closes the connection or fuzzInputTime passes. closed reports that the
-// gateway closed it.
-func fuzzExchange(addr, app string, data []byte) (out []byte, closed bool, err error) {
+// fuzzMinimizeTime bounds the minimization of each input that widened
+// coverage, unless -fuzzminimizetime says otherwise. Minimizing runs the
+// target hundreds of times, at milliseconds a run here: with the default
+// of 60 s, one minimization (which reports its runs only when it ends)
+// takes a whole 30 s fuzzing run, and nothing new is tried meanwhile.
+const fuzzMinimizeTime = "1s"
+
+// fuzzBoundMinimization sets -fuzzminimizetime to fuzzMinimizeTime when
+// the command line did not set it. It takes effect in the coordinator,
+// which reads the flag when FuzzSession calls f.Fuzz.
+func fuzzBoundMinimization(tb testing.TB) {
+	given := false
+	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == "test.fuzzminimizetime" })
+	if given {
+		return
+	}
+	if err := flag.Set("test.fuzzminimizetime", fuzzMinimizeTime); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fuzzSession is a raw client session, past its startup, that a fuzz
+// input is written to.
+type fuzzSession struct {
+	app string // its application_name, unique to tell its upstream backend apart
+	nc  net.Conn
+	br  *bufio.Reader
+}
+
+// fuzzNext is the session the next input is written to: the new session of
+// the last input's check, which ran SELECT 1 and is otherwise untouched.
+// Reusing it spares each input the opening of a second session, and with
+// it an upstream connection (a PostgreSQL backend).
+var fuzzNext *fuzzSession
+
+// fuzzOpen opens a session on addr as user and database "fuzz", with an
+// application name of its own, and waits for its first ReadyForQuery.
+func fuzzOpen(addr string) (*fuzzSession, error) {
+	app := fmt.Sprintf("fuzz-%d-%d", os.Getpid(), fuzzSeq.Add(1))
 	nc, err := net.DialTimeout("tcp", addr, fuzzInputTime)
 	if err != nil {
-		return nil, false, fmt.Errorf("dial the gateway: %w", err)
+		return nil, fmt.Errorf("dial the gateway: %w", err)
 	}
-	defer nc.Close()
+	s := &fuzzSession{app: app, nc: nc, br: bufio.NewReader(nc)}
 	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
 	startup, err := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
 		Parameters: map[string]string{"user": "fuzz", "database": "fuzz", "application_name": app}}).Encode(nil)
+	if err == nil {
+		_, err = nc.Write(startup)
+	}
+	if err == nil {
+		_, err = fuzzReadUntilReady(s.br)
+	}
 	if err != nil {
-		return nil, false, err
+		nc.Close()
+		return nil, fmt.Errorf("startup: %w", err)
 	}
-	if _, err := nc.Write(startup); err != nil {
-		return nil, false, fmt.Errorf("send the startup message: %w", err)
-	}
-	br := bufio.NewReader(nc)
-	if err := fuzzReadUntilReady(br); err != nil {
-		return nil, false, fmt.Errorf("startup: %w", err)
-	}
+	return s, nil
+}
 
+func (s *fuzzSession) close() { _ = s.nc.Close() }
+
+// selectOne runs SELECT 1 and checks that it returns 1.
+func (s *fuzzSession) selectOne() error {
+	_ = s.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := s.nc.Write(fuzzQuery("SELECT 1")); err != nil {
+		return err
+	}
+	rows, err := fuzzReadUntilReady(s.br)
+	if err != nil {
+		return err
+	}
+	// a DataRow of one column (count 1), of 1 byte: "1"
+	if len(rows) != 1 || string(rows[0]) != "\x00\x01\x00\x00\x00\x011" {
+		return fmt.Errorf("SELECT 1 returned rows %q", rows)
+	}
+	return nil
+}
+
+// exchange writes data, half-closes the connection and reads everything
+// the gateway sends until it closes the connection or fuzzInputTime
+// passes; closed reports that the gateway closed it. The session is closed
+// afterwards.
+func (s *fuzzSession) exchange(data []byte) (out []byte, closed bool, err error) {
+	defer s.close()
 	// Read concurrently with writing: the gateway answers while it reads,
 	// and neither side may block the other on a full socket buffer.
-	_ = nc.SetDeadline(time.Now().Add(fuzzInputTime))
+	_ = s.nc.SetDeadline(time.Now().Add(fuzzInputTime))
 	type result struct {
 		out []byte
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := io.ReadAll(br)
+		b, err := io.ReadAll(s.br)
 		done <- result{b, err}
 	}()
-	if _, err := nc.Write(data); err == nil {
-		_ = nc.(*net.TCPConn).CloseWrite()
+	if _, err := s.nc.Write(data); err == nil {
+		_ = s.nc.(*net.TCPConn).CloseWrite()
 	}
 	r := <-done
 	var ne net.Error
@@ -142,6 +221,9 @@ func fuzzExchange(addr, app string, data []byte) (out []byte, closed bool, err e
 // connection slot and an upstream backend.
 func fuzzSessionEnds(admin *pgconn.PgConn, app string) error {
 	deadline := time.Now().Add(fuzzEndTime)
+	// The backend of a session that ended is gone within a millisecond or
+	// two: look again soon, then less often.
+	wait := 500 * time.Microsecond
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		res := admin.ExecParams(ctx, `SELECT state, coalesce(wait_event, ''), left(query, 200)
@@ -161,31 +243,35 @@ func fuzzSessionEnds(admin *pgconn.PgConn, app string) error {
 			return fmt.Errorf("the gateway did not end the session %v after its client left: "+
 				"its upstream backend is %s and waits for the gateway (last query %q)", fuzzEndTime, row[0], row[2])
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(wait)
+		wait = min(2*wait, 20*time.Millisecond)
 	}
 }
 
-// fuzzReadUntilReady reads backend messages until ReadyForQuery, failing on an
-// ErrorResponse.
-func fuzzReadUntilReady(br *bufio.Reader) error {
+// fuzzReadUntilReady reads backend messages until ReadyForQuery, failing
+// on an ErrorResponse, and returns the bodies of the DataRows.
+func fuzzReadUntilReady(br *bufio.Reader) ([][]byte, error) {
+	var rows [][]byte
 	for {
 		var hdr [5]byte
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			return err
+			return nil, err
 		}
 		n := int(binary.BigEndian.Uint32(hdr[1:])) - 4
 		if n < 0 || n > 1<<20 {
-			return fmt.Errorf("message %q has length %d", hdr[0], n+4)
+			return nil, fmt.Errorf("message %q has length %d", hdr[0], n+4)
 		}
 		body := make([]byte, n)
 		if _, err := io.ReadFull(br, body); err != nil {
-			return err
+			return nil, err
 		}
 		switch hdr[0] {
 		case 'E':
-			return fmt.Errorf("error response: %q", body)
+			return nil, fmt.Errorf("error response: %q", body)
+		case 'D':
+			rows = append(rows, body)
 		case 'Z':
-			return nil
+			return rows, nil
 		}
 	}
 }
@@ -221,12 +307,6 @@ func fuzzCheckFraming(out []byte, closed bool) error {
 		i += 1 + n
 	}
 	return nil
-}
-
-func fuzzConnect(dsn string) (*pgconn.PgConn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return pgconn.Connect(ctx, dsn)
 }
 
 // fuzzSelectOne runs SELECT 1 and checks that it returns 1.
