@@ -168,8 +168,8 @@ func (s *session) sync() {
 			// The Sync we sent arrived during COPY, where PostgreSQL
 			// ignores it: the client sends another after CopyDone.
 			s.c.send(m)
+			s.awaitCopyEnd() // before the data: a connection lost during the COPY leaves nothing pending
 			_ = s.copyIn()
-			s.awaitCopyEnd()
 			s.drainAfterCopy()
 			return
 		default:
