@@ -19,8 +19,10 @@
 package authz
 
 import (
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/catalog"
@@ -51,7 +53,7 @@ func Matches(p *catalog.Permission, o Object) bool {
 		return false
 	}
 	if p.Pattern != "" {
-		re, err := catalog.CompilePattern(p.Pattern)
+		re, err := compiled(p.Pattern)
 		if err != nil || !re.MatchString(o.Name) {
 			return false
 		}
@@ -62,6 +64,22 @@ func Matches(p *catalog.Permission, o Object) bool {
 		}
 	}
 	return true
+}
+
+// patterns caches compiled name patterns: every lookup and AS OF read is
+// checked, and a pattern is compiled once rather than on every check.
+var patterns sync.Map // pattern -> *regexp.Regexp
+
+func compiled(pattern string) (*regexp.Regexp, error) {
+	if re, ok := patterns.Load(pattern); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := catalog.CompilePattern(pattern)
+	if err != nil {
+		return nil, err
+	}
+	patterns.Store(pattern, re)
+	return re, nil
 }
 
 // defaultAllows is the policy for objects no permission matches.
