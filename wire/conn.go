@@ -89,15 +89,16 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		}
 	}()
 	c := newClientConn(nc, s.events)
-	if !s.acquirePending() {
+	addr := hostOf(nc.RemoteAddr())
+	if limit := s.acquirePending(addr); limit != "" {
 		c.fatal("53300", "sorry, too many clients already",
-			fmt.Sprintf("%d connections are logging in (limits.max_pending_logins)", s.cfg.MaxPendingLogins))
+			fmt.Sprintf("too many connections are logging in (%s)", limit))
 		return
 	}
 	pending := true
 	defer func() {
 		if pending {
-			s.releasePending()
+			s.releasePending(addr)
 		}
 	}()
 	_ = nc.SetDeadline(time.Now().Add(s.cfg.StartupTimeout))
@@ -106,7 +107,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		return
 	}
 	c = st.conn
-	s.releasePending()
+	s.releasePending(addr)
 	pending = false
 	if n := s.active.Add(1); n > int64(s.cfg.MaxConnections) {
 		s.active.Add(-1)

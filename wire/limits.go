@@ -30,6 +30,9 @@ func (c *Config) setLimits() error {
 	if c.MaxPendingLogins <= 0 {
 		c.MaxPendingLogins = defaultMaxPendingLogins
 	}
+	if c.MaxPendingLoginsPerAddress <= 0 {
+		c.MaxPendingLoginsPerAddress = max(1, c.MaxPendingLogins/2)
+	}
 	if c.StartupTimeout <= 0 {
 		c.StartupTimeout = defaultStartupTimeout
 	}
@@ -40,18 +43,34 @@ func (c *Config) setLimits() error {
 	return nil
 }
 
-// acquirePending takes a pending-login slot, or reports that all
-// MaxPendingLogins are taken.
-func (s *Server) acquirePending() bool {
+// acquirePending takes a pending-login slot for a connection from addr,
+// or says which limit refuses it: "" when it got one,
+// "limits.max_pending_logins_per_address" when that address holds its
+// share, "limits.max_pending_logins" when all are taken.
+func (s *Server) acquirePending(addr string) string {
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	if s.pendBy[addr] >= s.cfg.MaxPendingLoginsPerAddress {
+		return "limits.max_pending_logins_per_address"
+	}
 	select {
 	case s.pending <- struct{}{}:
-		return true
+		s.pendBy[addr]++
+		return ""
 	default:
-		return false
+		return "limits.max_pending_logins"
 	}
 }
 
-func (s *Server) releasePending() { <-s.pending }
+// releasePending gives back the slot of a connection from addr.
+func (s *Server) releasePending(addr string) {
+	s.pendMu.Lock()
+	defer s.pendMu.Unlock()
+	<-s.pending
+	if s.pendBy[addr]--; s.pendBy[addr] <= 0 {
+		delete(s.pendBy, addr)
+	}
+}
 
 // acceptBackoff spaces out the retries of a failing Accept, as net/http
 // does: 5ms, doubling up to 1s, back to nothing after a success.

@@ -62,6 +62,7 @@ func TestPendingLogins(t *testing.T) {
 	const db = "pendinglogins"
 	gw := gatewaytest.Start(t, pg, db, withUsers(wire.AuthSCRAM), func(c *wire.Config) {
 		c.MaxPendingLogins, c.MaxConnections, c.StartupTimeout = 3, 2, 2*time.Second
+		c.MaxPendingLoginsPerAddress = 3
 	})
 	ctx := context.Background()
 	url := "postgres://alice:s3cret@" + gw.Addr + "/" + db + "?sslmode=disable"
@@ -92,6 +93,36 @@ func TestPendingLogins(t *testing.T) {
 	if pgErrCode(err) != "53300" || !strings.Contains(err.Error(), "too many clients") {
 		t.Fatalf("third session: want 53300 after authenticating, got %v", err)
 	}
+}
+
+// TestPendingLoginsPerAddress: one address that holds its share of the
+// pending-login slots is refused more with 53300 naming the limit, while a
+// client from another address logs in.
+func TestPendingLoginsPerAddress(t *testing.T) {
+	const db = "pendingperaddr"
+	gw := gatewaytest.Start(t, pg, db, withUsers(wire.AuthSCRAM), func(c *wire.Config) {
+		c.MaxPendingLogins, c.MaxPendingLoginsPerAddress = 4, 2
+	})
+	for range 2 {
+		stallInAuth(t, gw.Addr, db) // from 127.0.0.1
+	}
+	msgs := dialRaw(t, gw.Addr).until(func(pgproto3.BackendMessage) bool { return true })
+	expect(t, "a third pending login from one address", msgs, "E(53300)")
+	if e := msgs[0].(*pgproto3.ErrorResponse); !strings.Contains(e.Hint, "limits.max_pending_logins_per_address") {
+		t.Errorf("the refusal's hint does not name the limit: %q", e.Hint)
+	}
+	cfg, err := pgx.ParseConfig("postgres://alice:s3cret@" + gw.Addr + "/" + db + "?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	cfg.DialFunc = from.DialContext
+	ctx := context.Background()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("a login from another address: %v", err)
+	}
+	conn.Close(ctx)
 }
 
 // TestLoginMessagesAreSmall: before authentication a message may not be

@@ -110,6 +110,10 @@ type Config struct {
 	// yet; past it a connection is refused at once with 53300. They do not
 	// count against MaxConnections (0: 64).
 	MaxPendingLogins int
+	// MaxPendingLoginsPerAddress caps the connections of one client
+	// address that have not authenticated yet, so that one address cannot
+	// take every pending slot (0: half of MaxPendingLogins).
+	MaxPendingLoginsPerAddress int
 	// LoginThrottle delays the login attempts of an address that failed
 	// too often (the zero value: 10 failures a minute, then 1s apart).
 	LoginThrottle Throttle
@@ -131,6 +135,8 @@ type Server struct {
 	wg       sync.WaitGroup
 	events   Events
 	pending  chan struct{} // a token per connection not yet authenticated
+	pendMu   sync.Mutex
+	pendBy   map[string]int // connections not yet authenticated, per address
 	throttle *throttle
 }
 
@@ -175,7 +181,7 @@ func NewServer(cfg Config, p Planner) (*Server, error) {
 	}
 	return &Server{cfg: cfg, planner: p, log: cfg.Logger, creds: creds,
 		sessions: make(map[backendKey]*session), events: cfg.Events,
-		pending: make(chan struct{}, cfg.MaxPendingLogins), throttle: newThrottle(cfg.LoginThrottle)}, nil
+		pending: make(chan struct{}, cfg.MaxPendingLogins), pendBy: map[string]int{}, throttle: newThrottle(cfg.LoginThrottle)}, nil
 }
 
 // Serve accepts connections on ln until ctx is done, then closes ln and

@@ -13,6 +13,7 @@ import (
 func setWireLimits(w *wire.Config, cfg config.Config) {
 	l := cfg.Limits
 	w.MaxPendingLogins = l.MaxPendingLogins
+	w.MaxPendingLoginsPerAddress = l.MaxPendingLoginsPerAddress
 	w.StartupTimeout = time.Duration(l.StartupTimeout)
 	w.LoginThrottle = wire.Throttle{Failures: l.LoginThrottleFailures,
 		Window: time.Duration(l.LoginThrottleWindow), Delay: time.Duration(l.LoginThrottleDelay)}

@@ -131,6 +131,9 @@ type Limits struct {
 	IdleInTransactionTimeout Duration `yaml:"idle_in_transaction_timeout"`
 	// MaxPendingLogins caps the connections that have not authenticated.
 	MaxPendingLogins int `yaml:"max_pending_logins"`
+	// MaxPendingLoginsPerAddress caps those of one client address (0:
+	// half of MaxPendingLogins).
+	MaxPendingLoginsPerAddress int `yaml:"max_pending_logins_per_address"`
 	// StartupTimeout bounds a connection's time until it authenticated.
 	StartupTimeout Duration `yaml:"startup_timeout"`
 	// LoginThrottleFailures failed logins from one address within
@@ -268,7 +271,8 @@ func (c Config) Validate() error {
 func (l Limits) validate() error {
 	for name, v := range map[string]int64{
 		"max_connections": int64(l.MaxConnections), "max_pending_logins": int64(l.MaxPendingLogins),
-		"max_keys_per_lookup": int64(l.MaxKeysPerLookup), "startup_timeout": int64(l.StartupTimeout),
+		"max_pending_logins_per_address": int64(l.MaxPendingLoginsPerAddress),
+		"max_keys_per_lookup":            int64(l.MaxKeysPerLookup), "startup_timeout": int64(l.StartupTimeout),
 		"idle_session_timeout": int64(l.IdleSessionTimeout), "idle_in_transaction_timeout": int64(l.IdleInTransactionTimeout),
 		"login_throttle_window": int64(l.LoginThrottleWindow), "login_throttle_delay": int64(l.LoginThrottleDelay),
 		"http_read_header_timeout": int64(l.HTTPReadHeaderTimeout), "http_read_timeout": int64(l.HTTPReadTimeout),
