@@ -3,15 +3,24 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/featuregate/featuregate"
 )
 
+// connectionLost reports whether a PostgreSQL error code says the
+// connection, not the statement, failed: connection exceptions (class 08)
+// and the server shutting down or starting (57P01 to 57P03).
+func connectionLost(code string) bool {
+	return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03"
+}
+
 // dbError wraps an error from the registry's own queries: a refused
-// privilege is KindPermission, any other PostgreSQL error KindInternal, and
-// a failure to talk to PostgreSQL at all KindUnavailable.
+// privilege is KindPermission, a lost connection or a server shutting down
+// KindUnavailable, any other PostgreSQL error KindInternal, and a failure to
+// talk to PostgreSQL at all KindUnavailable.
 func dbError(err error, format string, args ...any) error {
 	var fe *featuregate.Error
 	if errors.As(err, &fe) {
@@ -19,7 +28,7 @@ func dbError(err error, format string, args ...any) error {
 	}
 	kind := featuregate.KindUnavailable
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && !connectionLost(pe.Code) {
 		kind = featuregate.KindInternal
 		if pe.Code == "42501" {
 			kind = featuregate.KindPermission

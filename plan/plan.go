@@ -65,7 +65,24 @@ type Statement struct {
 	// Notices are messages for the client, sent before the statement runs
 	// (EXPLAIN of a point-in-time query shows the SQL it runs as).
 	Notices []string
+	// Txn is set for the statements that open or end a transaction block
+	// without options a front end must understand (BEGIN, START
+	// TRANSACTION, COMMIT, END, ROLLBACK, ABORT; not AND CHAIN): a front end
+	// may defer opening the block upstream until a statement needs it.
+	// Command is then the tag of a BEGIN ("BEGIN" or "START TRANSACTION").
+	Txn Txn
 }
+
+// Txn is what a transaction control statement does.
+type Txn uint8
+
+// The transaction control statements a front end may answer itself.
+const (
+	TxnNone     Txn = iota // not a transaction control statement
+	TxnBegin               // BEGIN or START TRANSACTION, with any modes
+	TxnCommit              // COMMIT or END
+	TxnRollback            // ROLLBACK or ABORT, without TO SAVEPOINT
+)
 
 // Plan is the outcome of planning one query string.
 type Plan struct {

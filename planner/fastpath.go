@@ -19,6 +19,8 @@ var sensitiveWords = map[string]bool{
 	"set_config": true, "do": true, "function": true, "procedure": true, "listen": true,
 	// statements that drop the session's own prepared statements
 	"deallocate": true, "discard": true,
+	// transaction control, which a front end may answer itself
+	"begin": true, "start": true, "commit": true, "end": true, "rollback": true, "abort": true,
 	// point-in-time reads (AS OF) and materialization
 	"of": true, "materialize": true,
 }

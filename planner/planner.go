@@ -146,6 +146,7 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (
 		if d := raw.Stmt.GetDiscardStmt(); d != nil && d.Target == pg_query.DiscardMode_DISCARD_ALL {
 			st.DeallocateAll = true
 		}
+		st.Txn, st.Command = txnOf(raw.Stmt.GetTransactionStmt())
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
 		}
@@ -297,4 +298,23 @@ func (c *planCache) put(k cacheKey, p *plan.Plan) {
 		c.plans = make(map[cacheKey]*plan.Plan, c.max)
 	}
 	c.plans[k] = p
+}
+
+// txnOf tells which transaction control statement t is, if any a front end
+// may answer itself, and its command tag when it opens a block.
+func txnOf(t *pg_query.TransactionStmt) (plan.Txn, string) {
+	if t == nil || t.Chain {
+		return plan.TxnNone, ""
+	}
+	switch t.Kind {
+	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN:
+		return plan.TxnBegin, "BEGIN"
+	case pg_query.TransactionStmtKind_TRANS_STMT_START:
+		return plan.TxnBegin, "START TRANSACTION"
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
+		return plan.TxnCommit, "COMMIT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+		return plan.TxnRollback, "ROLLBACK"
+	}
+	return plan.TxnNone, ""
 }

@@ -34,12 +34,13 @@ var sqlstates = map[featuregate.Kind]string{
 
 // errorResponse turns any error into the ErrorResponse a client sees.
 func errorResponse(err error) *pgproto3.ErrorResponse {
+	var fe *featuregate.Error
+	unavailable := errors.As(err, &fe) && fe.Kind == featuregate.KindUnavailable
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
+	if !unavailable && errors.As(err, &pe) { // the offline store's own error, as it is
 		return &pgproto3.ErrorResponse{Severity: "ERROR", SeverityUnlocalized: "ERROR",
 			Code: pe.Code, Message: pe.Message, Detail: pe.Detail, Hint: pe.Hint}
 	}
-	var fe *featuregate.Error
 	if errors.As(err, &fe) {
 		code, ok := sqlstates[fe.Kind]
 		if !ok {

@@ -43,10 +43,29 @@ func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
 
 // forward queues msg for the upstream server.
 func (s *session) forward(ctx context.Context, msg pgproto3.FrontendMessage) {
+	if c, ok := msg.(*pgproto3.Close); ok && s.closeStale(c) {
+		return
+	}
 	if !s.inBatch {
+		if !s.beginUpstream(ctx) {
+			s.refused()
+			return
+		}
 		if err := s.connect(ctx); err != nil {
 			s.sendError(err)
 			s.refused()
+			return
+		}
+	}
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		s.prepared(m)
+	case *pgproto3.Bind:
+		if !s.reprepare(m.PreparedStatement) {
+			return
+		}
+	case *pgproto3.Describe:
+		if m.ObjectType == 'S' && !s.reprepare(m.Name) {
 			return
 		}
 	}
@@ -66,6 +85,12 @@ func (s *session) extendedError(err error) {
 	}
 	s.sendError(err)
 	s.refused()
+	if s.deferred != "" && !s.inBatch { // the block is the gateway's alone
+		if s.txStatus == 'T' {
+			s.txStatus = 'E'
+		}
+		return
+	}
 	if s.up == nil || (!s.inBatch && s.txStatus == 'I') {
 		return
 	}

@@ -18,6 +18,30 @@ type localStmt struct {
 	params []uint32 // parameter types, as ParameterDescription reports them
 }
 
+// columns describes the statement's rows; nil for a command without rows.
+func (ls *localStmt) columns() []plan.Column {
+	if ls.st.Local == nil { // a transaction control statement
+		return nil
+	}
+	return ls.st.Local.Columns()
+}
+
+// ownParams are the parameter types the statement itself declares.
+func ownParams(st plan.Statement) []uint32 {
+	if st.Local == nil {
+		return nil
+	}
+	return st.Local.Params()
+}
+
+// controlsTxnAlone reports whether a query string is one transaction
+// control statement, which the session runs itself. (Within a string of
+// several statements, which PostgreSQL runs as one implicit block,
+// transaction control goes upstream with the rest.)
+func controlsTxnAlone(p *plan.Plan) bool {
+	return len(p.Statements) == 1 && p.Statements[0].Txn != plan.TxnNone
+}
+
 type localPortal struct {
 	stmt    *localStmt
 	args    []any
@@ -32,7 +56,7 @@ type localPortal struct {
 func (s *session) extendedLocal(ctx context.Context, msg pgproto3.FrontendMessage, plan *plan.Plan) bool {
 	switch m := msg.(type) {
 	case *pgproto3.Parse:
-		if plan.Forwardable() {
+		if plan.Forwardable() && !controlsTxnAlone(plan) {
 			return s.shadowed(m.Name)
 		}
 		s.parseLocal(m, plan)
@@ -86,12 +110,26 @@ func (s *session) parseLocal(m *pgproto3.Parse, plan *plan.Plan) {
 		s.extendedError(featuregate.Errorf(featuregate.KindSyntax, "cannot insert multiple commands into a prepared statement"))
 		return
 	}
+	if err := s.checkFailedBlock(plan.Statements[0]); err != nil {
+		s.extendedError(err)
+		return
+	}
 	if _, dup := s.stmts[m.Name]; dup && m.Name != "" {
 		s.extendedError(featuregate.Errorf(featuregate.KindDuplicate, "prepared statement %q already exists", m.Name))
 		return
 	}
-	s.stmts[m.Name] = &localStmt{st: plan.Statements[0], params: paramTypes(plan.Statements[0].Local.Params(), m.ParameterOIDs)}
+	s.stmts[m.Name] = &localStmt{st: plan.Statements[0], params: paramTypes(ownParams(plan.Statements[0]), m.ParameterOIDs)}
 	s.c.send(&pgproto3.ParseComplete{})
+}
+
+// checkFailedBlock refuses, in a failed transaction block, every
+// statement but those that end it, as PostgreSQL does at Parse and Bind.
+func (s *session) checkFailedBlock(st plan.Statement) error {
+	if s.txStatus != 'E' || st.Txn == plan.TxnCommit || st.Txn == plan.TxnRollback {
+		return nil
+	}
+	return featuregate.Errorf(featuregate.KindTxnAborted,
+		"current transaction is aborted, commands ignored until end of transaction block")
 }
 
 // paramTypes are a local statement's parameter types: those the client
@@ -114,6 +152,10 @@ func (s *session) bindLocal(m *pgproto3.Bind, ls *localStmt) {
 	if !s.drain() {
 		return
 	}
+	if err := s.checkFailedBlock(ls.st); err != nil {
+		s.extendedError(err)
+		return
+	}
 	oids := ls.params
 	if len(m.Parameters) != len(oids) {
 		s.extendedError(featuregate.Errorf(featuregate.KindInvalid,
@@ -125,7 +167,7 @@ func (s *session) bindLocal(m *pgproto3.Bind, ls *localStmt) {
 		s.extendedError(err)
 		return
 	}
-	if err := checkFormats(m.ResultFormatCodes, len(ls.st.Local.Columns()), "result formats", "columns"); err != nil {
+	if err := checkFormats(m.ResultFormatCodes, len(ls.columns()), "result formats", "columns"); err != nil {
 		s.extendedError(err)
 		return
 	}
@@ -168,7 +210,7 @@ func (s *session) describeLocal(m *pgproto3.Describe) bool {
 			return true
 		}
 		s.c.send(&pgproto3.ParameterDescription{ParameterOIDs: ls.params})
-		cols = ls.st.Local.Columns()
+		cols = ls.columns()
 	default:
 		p, ok := s.portals[m.Name]
 		if !ok {
@@ -177,7 +219,7 @@ func (s *session) describeLocal(m *pgproto3.Describe) bool {
 		if !s.drain() {
 			return true
 		}
-		cols, formats = p.stmt.st.Local.Columns(), p.formats
+		cols, formats = p.stmt.columns(), p.formats
 	}
 	if cols == nil {
 		s.c.send(&pgproto3.NoData{})
@@ -191,6 +233,12 @@ func (s *session) describeLocal(m *pgproto3.Describe) bool {
 // suspended.
 func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int) {
 	if !s.drain() {
+		return
+	}
+	if p.stmt.st.Txn != plan.TxnNone {
+		if !s.runTxn(ctx, p.stmt.st) {
+			s.refused()
+		}
 		return
 	}
 	if !p.ran {

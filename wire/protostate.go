@@ -20,13 +20,17 @@ import "github.com/jackc/pgx/v5/pgproto3"
 // client's CopyData go upstream until CopyDone or CopyFail, and the batch
 // goes on (a COPY message the client pipelined behind the Execute is held
 // and taken first). Independently, txStatus is the offline store's
-// transaction status as its last ReadyForQuery said: I (idle), T (in a
-// block) or E (failed block); a lost upstream connection resets it to I.
+// transaction status as the client sees it: I (idle), T (in a block) or E
+// (failed block), as the last upstream ReadyForQuery said, unless the block
+// is deferred: BEGIN was answered by the gateway and nothing upstream has
+// needed it yet (deferred holds its text, and the offline store is idle).
+// A lost upstream connection ends a block that was upstream.
 type protoState struct {
-	txStatus byte // 'I', 'T' or 'E', as the last ReadyForQuery said
-	pending  int  // forwarded messages whose last response is still to come
-	inBatch  bool // something went upstream since the last Sync
-	discard  bool // an error occurred: ignore messages until Sync
+	txStatus byte   // 'I', 'T' or 'E', as the client sees it
+	deferred string // a BEGIN not yet sent upstream; "" when none
+	pending  int    // forwarded messages whose last response is still to come
+	inBatch  bool   // something went upstream since the last Sync
+	discard  bool   // an error occurred: ignore messages until Sync
 	// held is a COPY message read before its COPY started (pipelined
 	// behind the batch's Execute); copyIn takes it first.
 	held pgproto3.FrontendMessage
@@ -60,9 +64,21 @@ func (p *protoState) ready(tx byte) { p.txStatus, p.pending, p.inBatch = tx, 0, 
 // response: its CommandComplete or error.
 func (p *protoState) awaitCopyEnd() { p.pending = 1 }
 
-// lost records that the upstream connection is gone: no transaction, no
-// batch.
-func (p *protoState) lost() { p.ready('I') }
+// lost records that the upstream connection is gone: no batch, and no
+// transaction unless it is deferred (and so was never upstream).
+func (p *protoState) lost() {
+	if p.deferred == "" {
+		p.ready('I')
+		return
+	}
+	p.pending, p.inBatch = 0, false
+}
+
+// deferBegin records a transaction block opened by the gateway alone.
+func (p *protoState) deferBegin(begin string) { p.deferred, p.txStatus = begin, 'T' }
+
+// endDeferred records that the deferred block ended, or went upstream.
+func (p *protoState) endDeferred() { p.deferred, p.txStatus = "", 'I' }
 
 // synced leaves discard mode at the client's Sync.
 func (p *protoState) synced() { p.discard = false }

@@ -29,6 +29,9 @@ type session struct {
 
 	upMu sync.Mutex // guards up against cancelUpstream
 	up   *upstream  // nil until connected, and after the connection is lost
+	// upConn counts the upstream connections opened: it names the current one.
+	upConn  uint64
+	upStmts map[string]upStmt // named statements the client prepared upstream
 
 	protoState // the extended protocol's batch and the transaction status
 
@@ -43,7 +46,7 @@ type session struct {
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 	return &session{
 		srv: srv, c: c, st: st, user: u, protoState: protoState{txStatus: 'I'}, types: pgtype.NewMap(),
-		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{},
+		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{}, upStmts: map[string]upStmt{},
 		psess: plan.Session{User: u.Name, Database: st.database, ReadOnly: !u.ReadWrite,
 			Roles: u.Roles, Admin: u.Admin, Projects: u.Projects},
 		log: srv.log.With("user", u.Name, "database", st.database),
@@ -238,10 +241,18 @@ func (s *session) interrupt() {
 	}
 }
 
-// connect opens the upstream connection if there is none.
+// connect opens the upstream connection if there is none, or if the one
+// there was ended by the offline store while idle (a restart): nothing was
+// in flight on it, so a new one replaces it unnoticed, and the statements
+// prepared on it are prepared again when used.
 func (s *session) connect(ctx context.Context) error {
 	if s.up != nil {
-		return nil
+		idle := !s.inBatch && (s.txStatus == 'I' || s.deferred != "")
+		if !idle || s.up.idleAlive(s.c.send) {
+			return nil
+		}
+		s.log.Info("the offline store ended an idle connection; opening a new one")
+		s.closeUpstream()
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.srv.cfg.ConnectTimeout)
 	defer cancel()
@@ -257,6 +268,7 @@ func (s *session) connect(ctx context.Context) error {
 	s.upMu.Lock()
 	s.up = up
 	s.upMu.Unlock()
+	s.upConn++
 	s.lost() // a new connection: no transaction, no batch
 	return nil
 }

@@ -34,6 +34,10 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 		return
 	}
 	s.listening = s.listening || plan.Listens()
+	if controlsTxnAlone(plan) {
+		s.runTxn(ctx, plan.Statements[0])
+		return
+	}
 	if plan.Forwardable() && !s.deallocatesLocal(plan) {
 		s.sendNotices(plan.Statements...)
 		if s.forwardQuery(ctx, plan.Text) {
@@ -48,11 +52,25 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 // the session prepared itself.
 func (s *session) deallocatesLocal(plan *plan.Plan) bool {
 	for _, st := range plan.Statements {
-		if _, ok := s.stmts[st.Deallocate]; ok && st.Deallocate != "" {
+		if s.deallocatesHere(st) {
 			return true
 		}
 	}
 	return false
+}
+
+// deallocatesHere reports whether st is a DEALLOCATE the session answers
+// itself: of a statement it prepared itself, or of one that went with a
+// lost upstream connection.
+func (s *session) deallocatesHere(st plan.Statement) bool {
+	if st.Deallocate == "" {
+		return false
+	}
+	if _, ok := s.stmts[st.Deallocate]; ok {
+		return true
+	}
+	_, up := s.upStmts[st.Deallocate]
+	return up && s.stale(st.Deallocate)
 }
 
 // afterDeallocate drops the session's own prepared statements and portals
@@ -63,16 +81,18 @@ func (s *session) afterDeallocate(stmts ...plan.Statement) {
 			clear(s.stmts)
 			clear(s.portals)
 		}
+		s.forgetDeallocated(st.Deallocate, st.DeallocateAll)
 	}
 }
 
 // runStatements runs a query string that mixes local and forwarded
 // statements, one statement at a time, stopping at the first error.
-func (s *session) runStatements(ctx context.Context, plan *plan.Plan) {
-	multi := len(plan.Statements) > 1
-	for _, st := range plan.Statements {
-		if _, ok := s.stmts[st.Deallocate]; ok && st.Deallocate != "" {
+func (s *session) runStatements(ctx context.Context, pl *plan.Plan) {
+	multi := len(pl.Statements) > 1
+	for _, st := range pl.Statements {
+		if s.deallocatesHere(st) {
 			delete(s.stmts, st.Deallocate)
+			delete(s.upStmts, st.Deallocate)
 			s.c.send(&pgproto3.CommandComplete{CommandTag: []byte("DEALLOCATE")})
 			continue
 		}
@@ -110,6 +130,9 @@ func (s *session) checkLocal(st plan.Statement, multi bool) error {
 // relays the responses until ReadyForQuery, which it keeps for itself. It
 // reports whether everything succeeded.
 func (s *session) forwardQuery(ctx context.Context, sql string) bool {
+	if !s.beginUpstream(ctx) {
+		return false
+	}
 	if err := s.connect(ctx); err != nil {
 		s.sendError(err)
 		return false
@@ -204,6 +227,12 @@ func (s *session) copyIn() error {
 // after a local error inside a transaction block. Outside a block there is
 // nothing to do.
 func (s *session) abortUpstreamTxn() {
+	if s.deferred != "" {
+		if s.txStatus == 'T' {
+			s.txStatus = 'E'
+		}
+		return
+	}
 	if s.up != nil && s.txStatus == 'T' {
 		s.queryUpstream(abortSQL, false)
 	}

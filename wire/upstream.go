@@ -101,6 +101,43 @@ func (u *upstream) flush() error {
 // receive reads the next message. The message is only valid until the next call.
 func (u *upstream) receive() (pgproto3.BackendMessage, error) { return u.fe.Receive() }
 
+// idleAlive reports whether an idle upstream connection still works: the
+// offline store sent nothing on it since its last ReadyForQuery but what it
+// sends on its own (notifications, notices, parameter changes, handed to
+// relay), and neither a FATAL error nor the end of the connection. It
+// costs one system call when nothing arrived.
+func (u *upstream) idleAlive(relay func(pgproto3.BackendMessage)) bool {
+	for {
+		switch peek(u.nc) {
+		case peekNothing:
+			return true
+		case peekClosed:
+			return false
+		}
+		_ = u.nc.SetReadDeadline(time.Now().Add(time.Second))
+		msg, err := u.receive()
+		_ = u.nc.SetReadDeadline(time.Time{})
+		if err != nil {
+			return false
+		}
+		switch msg.(type) {
+		case *pgproto3.NotificationResponse, *pgproto3.NoticeResponse, *pgproto3.ParameterStatus:
+			relay(msg)
+		default:
+			return false // a FATAL error: the connection is ending
+		}
+	}
+}
+
+// peekState is what a connection has to read.
+type peekState int
+
+const (
+	peekNothing peekState = iota // nothing arrived
+	peekData                     // bytes wait to be read
+	peekClosed                   // the peer closed the connection, or it failed
+)
+
 func (u *upstream) close() {
 	u.send(&pgproto3.Terminate{})
 	_ = u.flush()
