@@ -22,7 +22,8 @@ import (
 
 // Planner plans query strings. It is safe for concurrent use.
 type Planner struct {
-	cache    planCache
+	cache     planCache[*plan.Plan]
+	templates planCache[*lookup.Template] // lookups of query strings with constants, by their template
 	catalogs *catalogview.Cache
 	reg      Registry
 	opts     options
@@ -43,7 +44,7 @@ func (p *Planner) columnsFunc(ctx context.Context) func(string) []string {
 // New returns a Planner whose feature statements use reg; with a nil reg
 // they are refused.
 func New(reg Registry, opts ...Option) *Planner {
-	p := &Planner{cache: planCache{max: 4096}, catalogs: catalogview.NewCache(reg), reg: reg}
+	p := &Planner{cache: planCache[*plan.Plan]{max: 4096}, templates: planCache[*lookup.Template]{max: 1024}, catalogs: catalogview.NewCache(reg), reg: reg}
 	for _, o := range opts {
 		o(&p.opts)
 	}
@@ -98,11 +99,31 @@ func (p *Planner) Plan(ctx context.Context, s plan.Session, sql string) (*plan.P
 	if pl, ok := p.cache.get(key); ok {
 		return pl, nil
 	}
+	tpl, lits, templated := templateOf(sql)
+	tkey := key
+	tkey.sql = tpl
+	if templated {
+		if t, ok := p.templates.get(tkey); ok && t != nil {
+			return &plan.Plan{Text: sql, Statements: []plan.Statement{t.Bind(sql, lits)}}, nil
+		}
+	}
 	pl := p.plan(ctx, s, cv, sql)
 	if pl.Forwardable() {
 		p.cache.put(key, pl) // local statements are bound to their session
 	}
+	if templated && isLookup(pl) {
+		if _, known := p.templates.get(tkey); !known {
+			t, _ := p.lookups.Template(cv, s.Who(), tpl, len(lits))
+			p.templates.put(tkey, t) // nil: strings of this shape take the full parse
+		}
+	}
 	return pl, nil
+}
+
+// isLookup reports whether pl is one key lookup that may run.
+func isLookup(pl *plan.Plan) bool {
+	return len(pl.Statements) == 1 && pl.Statements[0].Local != nil && pl.Statements[0].Refusal == nil &&
+		pl.Statements[0].Command == "SELECT"
 }
 
 // plan parses sql with PostgreSQL's grammar. Text it rejects may hold
@@ -272,30 +293,31 @@ type cacheKey struct {
 	sql      string
 }
 
-// planCache keeps recent plans, since drivers send the same text again and
-// again. Plans are immutable once made. When full it starts afresh: simple,
-// bounded, and good enough for a working set of repeated statements.
-type planCache struct {
+// planCache keeps recent plans (or lookup templates), since drivers send
+// the same text again and again. Plans are immutable once made. When full
+// it starts afresh: simple, bounded, and good enough for a working set of
+// repeated statements.
+type planCache[V any] struct {
 	mu    sync.Mutex
 	max   int
-	plans map[cacheKey]*plan.Plan
+	plans map[cacheKey]V
 }
 
-func (c *planCache) get(k cacheKey) (*plan.Plan, bool) {
+func (c *planCache[V]) get(k cacheKey) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.plans[k]
 	return p, ok
 }
 
-func (c *planCache) put(k cacheKey, p *plan.Plan) {
+func (c *planCache[V]) put(k cacheKey, p V) {
 	if len(k.sql) > 8192 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.plans == nil || len(c.plans) >= c.max {
-		c.plans = make(map[cacheKey]*plan.Plan, c.max)
+		c.plans = make(map[cacheKey]V, c.max)
 	}
 	c.plans[k] = p
 }

@@ -2,6 +2,7 @@ package onlineit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -116,7 +117,37 @@ func TestLookups(t *testing.T) {
 		t.Run("TTL", func(t *testing.T) { testTTL(t, e) })
 		t.Run("refused reads", func(t *testing.T) { testRefused(t, e) })
 		t.Run("EXPLAIN", func(t *testing.T) { testExplain(t, e) })
+		t.Run("constants in the text", func(t *testing.T) { testConstantsInText(t, e) })
 	})
+}
+
+// testConstantsInText: lookups whose keys are constants in the text (the
+// simple protocol of psql and psycopg2) share one plan per shape, bound to
+// each string's constants; every string, the first of its shape or not,
+// gets the rows of its own keys. Shapes whose constants are not all keys
+// take the full parse every time, with the same results.
+func testConstantsInText(t *testing.T, e *lookupEnv) {
+	simple := pgx.QueryExecModeSimpleProtocol
+	profile := func(key string, months any, plan any) [][]any { return [][]any{{key, months, plan}} }
+	for range 2 { // the second round finds every shape cached
+		e.equals(t, profile("u1", int64(4), "premium"), `SELECT user_id, months_active, plan FROM profile_fv WHERE user_id = 'u1'`, simple)
+		e.equals(t, profile("u2", int64(12), "DSL"), `SELECT user_id, months_active, plan FROM profile_fv WHERE user_id = 'u2'`, simple)
+		e.equals(t, profile("it's", nil, nil), `SELECT user_id, months_active, plan FROM profile_fv WHERE user_id = 'it''s'`, simple)
+		e.equals(t, profile("u3", int64(7), nil), `SELECT user_id, months_active, plan FROM profile_fv WHERE 'u3' = user_id`, simple)
+		e.equals(t, profile("u3", int64(7), nil), `SELECT user_id, months_active, plan FROM profile_fv WHERE user_id = 'u3'::text`, simple)
+		e.equals(t, [][]any{{"u2", int64(12)}, {"u9", nil}}, `SELECT user_id, months_active FROM profile_fv WHERE user_id IN ('u2', 'u9')`, simple)
+		e.equals(t, [][]any{{"u1", int64(4)}, {"u3", int64(7)}}, `SELECT user_id, months_active FROM profile_fv WHERE user_id IN ('u1', 'u3')`, simple)
+		e.equals(t, [][]any{{int64(7), int64(2), float32(5)}}, `SELECT driver_id, trip_id, rating FROM trip_fv WHERE driver_id = 7 AND trip_id = 2`, simple)
+		e.equals(t, [][]any{{int64(8), int64(1), float32(3.5)}}, `SELECT driver_id, trip_id, rating FROM trip_fv WHERE driver_id = '8' AND trip_id = 1`, simple)
+		e.equals(t, [][]any{{int64(3000000000), int64(1), nil}}, `SELECT driver_id, trip_id, rating FROM trip_fv WHERE driver_id = 3000000000 AND trip_id = 1`, simple)
+		e.equals(t, nil, `SELECT user_id, months_active FROM profile_fv WHERE user_id = 'u1' LIMIT 0`, simple)
+		e.equals(t, [][]any{{int32(5), float32(0.5)}}, `SELECT k, v FROM small_fv WHERE k = 5`, simple)
+		e.equals(t, [][]any{{int32(6), nil}}, `SELECT k, v FROM small_fv WHERE k = 6`, simple)
+	}
+	_, _, err := queryAll(context.Background(), e.conn, `SELECT k, v FROM small_fv WHERE k = 3000000000`, simple)
+	if pgErr := (*pgconn.PgError)(nil); !errors.As(err, &pgErr) || pgErr.Code != "42804" {
+		t.Errorf("a key out of the integer range: %v, want 42804", err)
+	}
 }
 
 func testInOrder(t *testing.T, e *lookupEnv) {
