@@ -24,12 +24,12 @@ import (
 type Planner struct {
 	cache     planCache[*plan.Plan]
 	templates planCache[*lookup.Template] // lookups of query strings with constants, by their template
-	catalogs *catalogview.Cache
-	reg      Registry
-	opts     options
-	columns  asof.TableColumns
-	lookups  *lookup.Reader
-	env      *exec.Env
+	catalogs  *catalogview.Cache
+	reg       Registry
+	opts      options
+	columns   asof.TableColumns
+	lookups   *lookup.Reader
+	env       *exec.Env
 }
 
 // columnsFunc reads the columns of offline tables, for ordering spines;
