@@ -16,6 +16,9 @@ import (
 type localStmt struct {
 	st     plan.Statement
 	params []uint32 // parameter types, as ParameterDescription reports them
+	// enc encodes the rows of executions that stream them, its plans kept
+	// from one execution to the next.
+	enc rowEncoder
 }
 
 // columns describes the statement's rows; nil for a command without rows.
@@ -241,6 +244,10 @@ func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int)
 		}
 		return
 	}
+	if !p.ran && maxRows <= 0 {
+		s.executeStreaming(ctx, p)
+		return
+	}
 	if !p.ran {
 		if err := s.checkLocal(p.stmt.st, false); err != nil {
 			s.extendedError(err)
@@ -267,6 +274,29 @@ func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int)
 		return
 	}
 	s.c.send(&pgproto3.CommandComplete{CommandTag: []byte(p.tag)})
+}
+
+// executeStreaming runs a local portal whose rows all go at once: each row
+// is written to the connection's buffer as it comes, with the statement's
+// encoder.
+func (s *session) executeStreaming(ctx context.Context, p *localPortal) {
+	if err := s.checkLocal(p.stmt.st, false); err != nil {
+		s.extendedError(err)
+		return
+	}
+	enc := &p.stmt.enc
+	if enc.types == nil {
+		*enc = rowEncoder{types: s.types, cols: p.stmt.columns(), reuse: true}
+	}
+	enc.setFormats(p.formats)
+	w := &streamWriter{s: s, enc: enc}
+	tag, err := p.stmt.st.Local.Run(ctx, p.args, w)
+	if err != nil {
+		s.extendedError(err)
+		return
+	}
+	p.ran, p.tag = true, tag
+	s.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 }
 
 func (s *session) closeLocal(m *pgproto3.Close) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -68,6 +69,20 @@ type rowEncoder struct {
 	row     pgproto3.DataRow
 	plans   []columnPlan // per column, the encode plan of the last value's type
 	size    int          // the last row's encoded size, to size the next buffer
+	ends    []int        // per value, where it ends in the row's buffer
+	// reuse encodes every row into one buffer, for rows sent before the
+	// next is encoded; otherwise each row has a buffer of its own.
+	reuse bool
+	buf   []byte
+}
+
+// setFormats makes the encoder encode in formats, planning its columns
+// anew if they differ from the last ones.
+func (e *rowEncoder) setFormats(formats []int16) {
+	if !slices.Equal(e.formats, formats) {
+		e.formats = append(e.formats[:0], formats...)
+		e.plans = nil
+	}
 }
 
 // columnPlan is an encode plan for values of one Go type in a column.
@@ -86,8 +101,14 @@ func (e *rowEncoder) encode(values []any) (*pgproto3.DataRow, error) {
 	if e.plans == nil {
 		e.plans = make([]columnPlan, len(e.cols))
 	}
-	buf := make([]byte, 0, e.size)
-	ends := make([]int, len(values)) // end offset of each value in buf; -1 for NULL
+	buf := e.buf[:0]
+	if !e.reuse {
+		buf = make([]byte, 0, e.size)
+	}
+	if cap(e.ends) < len(values) {
+		e.ends = make([]int, len(values))
+	}
+	ends := e.ends[:len(values)] // end offset of each value in buf; -1 for NULL
 	for i, v := range values {
 		var err error
 		if buf, ends[i], err = e.encodeValue(i, v, buf); err != nil {
@@ -95,6 +116,9 @@ func (e *rowEncoder) encode(values []any) (*pgproto3.DataRow, error) {
 		}
 	}
 	e.size = len(buf)
+	if e.reuse {
+		e.buf = buf
+	}
 	e.row.Values = e.row.Values[:0]
 	start := 0
 	for _, end := range ends {
@@ -140,7 +164,7 @@ func (e *rowEncoder) encodeValue(i int, v any, buf []byte) ([]byte, int, error) 
 // streamWriter sends each row to the client as it comes.
 type streamWriter struct {
 	s   *session
-	enc rowEncoder
+	enc *rowEncoder
 	n   int
 }
 
@@ -209,7 +233,7 @@ func (s *session) runLocalSimple(ctx context.Context, st plan.Statement) error {
 	if cols != nil {
 		s.c.send(rowDescription(cols, nil))
 	}
-	w := &streamWriter{s: s, enc: rowEncoder{types: s.types, cols: cols}}
+	w := &streamWriter{s: s, enc: &rowEncoder{types: s.types, cols: cols, reuse: true}}
 	tag, err := st.Local.Run(ctx, nil, w)
 	if err != nil {
 		return err

@@ -129,6 +129,9 @@ type lookupView struct {
 	name   string        // its name in the online store
 	ttl    time.Duration // 0 for none
 	keyIdx []int         // positions of its entity's keys among the request's keys
+	// allKeys is set when keyIdx is 0, 1, …: the view's keys are the
+	// request's, in order.
+	allKeys bool
 }
 
 // lookupPlan is a resolved lookup: which views, which columns.
@@ -209,6 +212,10 @@ func lookupViewOf(cv *catalogview.View, name string, keyNames []string, lp *look
 		}
 		lp.keys[i] = k
 	}
+	lv.allKeys = len(lv.keyIdx) == len(keyNames)
+	for j, i := range lv.keyIdx {
+		lv.allKeys = lv.allKeys && i == j
+	}
 	return lv, nil
 }
 
@@ -226,7 +233,8 @@ func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan,
 		return nil, featuregate.Errorf(featuregate.KindLimitExceeded, "the lookup asks for %d keys, more than the %d one lookup may ask for", len(rows), rd.MaxKeys).
 			WithHint("split it into lookups of at most %d keys, or raise limits.max_keys_per_lookup in featuregate.yaml", rd.MaxKeys)
 	}
-	res := &plan.LookupResult{KeyRows: make([][]any, len(rows))}
+	res := &plan.LookupResult{KeyRows: make([][]any, len(rows)), Keys: make([]string, 0, len(lp.keys)),
+		Features: make([]plan.LookupFeature, 0, len(lp.features))}
 	for _, k := range lp.keys {
 		res.Keys = append(res.Keys, k.Name)
 	}
@@ -241,9 +249,16 @@ func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan,
 	if rd.Now != nil {
 		now = rd.Now()
 	}
-	for _, f := range lp.features {
+	// One backing array per kind of column for all features: three
+	// allocations per lookup rather than three per feature.
+	n := len(rows)
+	values := make([]any, n*len(lp.features))
+	status := make([]plan.Status, n*len(lp.features))
+	eventTS := make([]time.Time, n*len(lp.features))
+	for i, f := range lp.features {
+		lo, hi := i*n, (i+1)*n
 		res.Features = append(res.Features, plan.LookupFeature{Name: f.Column, View: f.View, Feature: f.Feature, Type: f.Type,
-			Values: make([]any, len(rows)), Status: make([]plan.Status, len(rows)), EventTS: make([]time.Time, len(rows))})
+			Values: values[lo:hi:hi], Status: status[lo:hi:hi], EventTS: eventTS[lo:hi:hi]})
 	}
 	for vi, v := range lp.views {
 		got, err := rd.getView(ctx, project, v, res.KeyRows, now)
@@ -265,6 +280,9 @@ func (rd *Reader) runLookup(ctx context.Context, project string, lp *lookupPlan,
 // The store's errors keep their kind (a full disk, a closed store); others
 // say the store cannot be reached.
 func (rd *Reader) getView(ctx context.Context, project string, v lookupView, rows [][]any, now time.Time) ([]online.Result, error) {
+	if v.allKeys && noNullKey(rows) { // the rows are the view's keys, as they are
+		return rd.get(ctx, project, v, rows, now)
+	}
 	keys := make([][]any, 0, len(rows))
 	at := make([]int, 0, len(rows)) // keys[j] is row at[j]
 	for i, r := range rows {
@@ -278,12 +296,9 @@ func (rd *Reader) getView(ctx context.Context, project string, v lookupView, row
 			keys, at = append(keys, key), append(at, i)
 		}
 	}
-	got, err := rd.Online.Get(ctx, project, v.name, keys, now, v.ttl)
+	got, err := rd.get(ctx, project, v, keys, now)
 	if err != nil {
-		if featuregate.KindOf(err) != featuregate.KindInternal {
-			return nil, fmt.Errorf("online store: %w", err)
-		}
-		return nil, &featuregate.Error{Kind: featuregate.KindUnavailable, Message: "online store", Err: err}
+		return nil, err
 	}
 	if len(keys) == len(rows) {
 		return got, nil
@@ -293,6 +308,31 @@ func (rd *Reader) getView(ctx context.Context, project string, v lookupView, row
 		out[i] = got[j]
 	}
 	return out, nil
+}
+
+// get reads keys of view v from the online store, keeping the kind of its
+// errors (a full disk, a closed store); others say it cannot be reached.
+func (rd *Reader) get(ctx context.Context, project string, v lookupView, keys [][]any, now time.Time) ([]online.Result, error) {
+	got, err := rd.Online.Get(ctx, project, v.name, keys, now, v.ttl)
+	if err != nil {
+		if featuregate.KindOf(err) != featuregate.KindInternal {
+			return nil, fmt.Errorf("online store: %w", err)
+		}
+		return nil, &featuregate.Error{Kind: featuregate.KindUnavailable, Message: "online store", Err: err}
+	}
+	return got, nil
+}
+
+// noNullKey reports whether every key row is free of NULLs.
+func noNullKey(rows [][]any) bool {
+	for _, r := range rows {
+		for _, v := range r {
+			if v == nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func fillFeature(f *plan.LookupFeature, got []online.Result, idx int) {
