@@ -26,7 +26,7 @@ type Result struct {
 // point-in-time subquery that computes it. It reports false when sql has
 // no AS OF clause over a feature relation.
 func Rewrite(cv *catalogview.View, sql string, columns func(table string) []string) (res Result, found bool, err error) {
-	clauses, err := findAsOf(sql, func(name string) bool { return cv.Relation(name) != nil })
+	clauses, err := findAsOf(sql, catalog.RelationSchema(cv.Snapshot().Project), func(name string) bool { return cv.Relation(name) != nil })
 	if err != nil || len(clauses) == 0 {
 		return Result{}, err != nil, err
 	}

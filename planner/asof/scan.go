@@ -90,8 +90,9 @@ func (sc *scanner) identName(i int) (string, bool) {
 }
 
 // findAsOf returns the AS OF clauses of sql whose relation isRelation
-// knows, in order.
-func findAsOf(sql string, isRelation func(string) bool) ([]asOf, error) {
+// knows, in order. The relation may be qualified with schema, the
+// project's schema of feature relations.
+func findAsOf(sql, schema string, isRelation func(string) bool) ([]asOf, error) {
 	res, err := pg_query.Scan(sql)
 	if err != nil {
 		return nil, nil
@@ -103,10 +104,17 @@ func findAsOf(sql string, isRelation func(string) bool) ([]asOf, error) {
 			continue
 		}
 		name, ok := sc.identName(i - 1)
-		if !ok || !isRelation(name) || sc.is(i-2, pg_query.Token_ASCII_46) {
+		if !ok || !isRelation(name) {
 			continue
 		}
-		a, err := sc.clause(i-1, name)
+		first := i - 1 // the first token of the relation's name
+		if sc.is(i-2, pg_query.Token_ASCII_46) {
+			if s, ok := sc.identName(i - 3); !ok || s != schema || sc.is(i-4, pg_query.Token_ASCII_46) {
+				continue
+			}
+			first = i - 3
+		}
+		a, err := sc.clause(first, i-1, name)
 		if err != nil {
 			return nil, err
 		}
@@ -115,11 +123,12 @@ func findAsOf(sql string, isRelation func(string) bool) ([]asOf, error) {
 	return out, nil
 }
 
-// clause reads the AS OF clause whose relation is token r.
-func (sc *scanner) clause(r int, name string) (asOf, error) {
-	a := asOf{rel: &relationRef{name: name, pos: int(sc.toks[r].Start)}, start: int(sc.toks[r].Start)}
+// clause reads the AS OF clause whose relation is token r, its name
+// starting at token first (its schema, when qualified).
+func (sc *scanner) clause(first, r int, name string) (asOf, error) {
+	a := asOf{rel: &relationRef{name: name, pos: int(sc.toks[first].Start)}, start: int(sc.toks[first].Start)}
 	var err error
-	if a.join, err = sc.joinBefore(r); err != nil {
+	if a.join, err = sc.joinBefore(first); err != nil {
 		return a, err
 	}
 	t0 := r + 3
