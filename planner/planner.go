@@ -130,7 +130,7 @@ func isLookup(pl *plan.Plan) bool {
 // featuregate's own statements or point-in-time clauses; if it does not,
 // it is forwarded whole so that PostgreSQL reports the syntax error.
 func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogview.View, sql string) *plan.Plan {
-	pl, parsed := p.planParsed(s, cv, sql)
+	pl, parsed := p.planParsed(ctx, s, cv, sql)
 	if parsed {
 		return pl
 	}
@@ -142,12 +142,14 @@ func (p *Planner) plan(ctx context.Context, s plan.Session, cv *catalogview.View
 
 // planParsed plans sql if PostgreSQL's grammar accepts it, and reports
 // whether it did.
-func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (*plan.Plan, bool) {
+func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogview.View, sql string) (*plan.Plan, bool) {
 	tree, err := pg_query.Parse(sql)
 	if err != nil {
 		return nil, false
 	}
 	pl := &plan.Plan{Text: sql}
+	var rewritten strings.Builder // the query string, with one-time reads rewritten
+	last, changed := 0, false
 	for _, raw := range tree.Stmts {
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
@@ -157,6 +159,11 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (
 			}
 		}
 		if st, ok := p.lookups.Statement(cv, s.Who(), raw.Stmt, text); ok {
+			loc := int(raw.StmtLocation)
+			if ot, ok := p.oneTime(ctx, s, cv, raw.Stmt, text, loc, pgtree.CharOffset(sql, loc), st.Refusal); ok {
+				rewritten.WriteString(sql[last:loc] + ot.SQL)
+				last, changed, st = loc+len(text), true, ot
+			}
 			pl.Statements = append(pl.Statements, st)
 			continue
 		}
@@ -172,6 +179,10 @@ func (p *Planner) planParsed(s plan.Session, cv *catalogview.View, sql string) (
 			st.Refusal = guardReadOnly(raw.Stmt)
 		}
 		pl.Statements = append(pl.Statements, st)
+	}
+	if changed {
+		rewritten.WriteString(sql[last:])
+		pl.Text = rewritten.String()
 	}
 	return pl, true
 }
@@ -206,7 +217,7 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogvie
 			continue
 		}
 		text.WriteString(pc.Text)
-		if sub, parsed := p.planParsed(s, cv, pc.Text); parsed {
+		if sub, parsed := p.planParsed(ctx, s, cv, pc.Text); parsed {
 			pl.Statements = append(pl.Statements, sub.Statements...)
 		} else { // PostgreSQL reports the syntax error
 			pl.Statements = append(pl.Statements, plan.Statement{SQL: pc.Text})

@@ -116,6 +116,7 @@ func TestLookups(t *testing.T) {
 		t.Run("prepared", func(t *testing.T) { testPrepared(t, e) })
 		t.Run("TTL", func(t *testing.T) { testTTL(t, e) })
 		t.Run("refused reads", func(t *testing.T) { testRefused(t, e) })
+		t.Run("one-time form", func(t *testing.T) { testOneTime(t, e) })
 		t.Run("EXPLAIN", func(t *testing.T) { testExplain(t, e) })
 		t.Run("constants in the text", func(t *testing.T) { testConstantsInText(t, e) })
 	})
@@ -339,25 +340,56 @@ func testTTL(t *testing.T, e *lookupEnv) {
 	}
 }
 
-func testRefused(t *testing.T, e *lookupEnv) {
-	for _, sql := range []string{
-		`SELECT * FROM profile_fv`,
-		`SELECT months_active FROM profile_fv WHERE months_active = 4`,
-		`SELECT * FROM profile_fv WHERE user_id > 'u1'`,
-		`SELECT * FROM profile_fv WHERE user_id = 'u1' OR user_id = 'u2'`,
-		`SELECT * FROM profile_fv WHERE user_id = 'u1' ORDER BY months_active`,
-		`SELECT * FROM profile_fv WHERE user_id = 'u1' LIMIT 1`,
-		`SELECT count(*) FROM profile_fv WHERE user_id = 'u1'`,
-		`SELECT p.plan FROM profile_fv p JOIN profile_src s USING (user_id) WHERE p.user_id = 'u1'`,
-		`SELECT s.user_id FROM profile_src s WHERE s.user_id IN (SELECT user_id FROM profile_fv WHERE user_id = 'u1')`,
+// testOneTime: a read of a feature relation that is not a key lookup (a
+// BI tool's preview, a count, a filter on a feature, a join, a cursor) is
+// the one-time form at now() on the offline store: the same rows as the
+// statement written with AS OF now(), in both protocols, with a NOTICE
+// saying where it ran.
+func testOneTime(t *testing.T, e *lookupEnv) {
+	ctx := context.Background()
+	for _, tt := range []struct{ sql, asOf string }{
+		{`SELECT user_id, months_active, plan, score FROM profile_fv ORDER BY user_id`, `SELECT user_id, months_active, plan, score FROM profile_fv AS OF now() ORDER BY user_id`},
+		{`SELECT * FROM profile_fv LIMIT 0`, `SELECT * FROM profile_fv AS OF now() LIMIT 0`},
+		{`SELECT * FROM profile_fv WHERE 1 = 0`, `SELECT * FROM profile_fv AS OF now() WHERE 1 = 0`},
+		{`SELECT months_active FROM profile_fv WHERE months_active = 4`, `SELECT months_active FROM profile_fv AS OF now() WHERE months_active = 4`},
+		{`SELECT user_id FROM profile_fv WHERE user_id > 'u1' ORDER BY 1`, `SELECT user_id FROM profile_fv AS OF now() WHERE user_id > 'u1' ORDER BY 1`},
+		{`SELECT plan FROM profile_fv WHERE user_id = 'u1' OR user_id = 'u2' ORDER BY 1`, `SELECT plan FROM profile_fv AS OF now() WHERE user_id = 'u1' OR user_id = 'u2' ORDER BY 1`},
+		{`SELECT count(*) FROM fg_` + e.db + `.profile_fv`, `SELECT count(*) FROM profile_fv AS OF now()`},
+		{`SELECT p.plan FROM profile_fv p JOIN profile_src s USING (user_id) WHERE p.user_id = 'u1'`, `SELECT p.plan FROM profile_fv AS OF now() p JOIN profile_src s USING (user_id) WHERE p.user_id = 'u1'`},
+		{`SELECT s.user_id FROM profile_src s WHERE s.user_id IN (SELECT user_id FROM profile_fv WHERE user_id = 'u1')`, `SELECT s.user_id FROM profile_src s WHERE s.user_id IN (SELECT user_id FROM profile_fv AS OF now() WHERE user_id = 'u1')`},
 	} {
+		_, want, err := queryAll(ctx, e.conn, tt.asOf)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.asOf, err)
+		}
 		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
-			pe := wantError(t, e.conn, "0A000", "feature relation", "AS OF", sql, mode)
-			if !strings.Contains(pe.Hint, "WHERE") {
-				t.Errorf("%s: the hint %q does not show a key lookup", sql, pe.Hint)
+			_, got, err := queryAll(ctx, e.conn, tt.sql, mode)
+			if err != nil || !sameRows(num(got), num(want)) {
+				t.Errorf("%s (%v): %v\n--- got\n%s--- want (%s)\n%s", tt.sql, mode, err, render(got), tt.asOf, render(want))
 			}
 		}
 	}
+	if n := len(mustQuery(t, e.conn, `SELECT * FROM profile_fv`)); n != 3 {
+		t.Errorf("a preview of profile_fv has %d rows, want one per entity (3)", n)
+	}
+	var notices []string
+	cfg, err := pgx.ParseConfig(e.gw.DSN("alice", e.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Message) }
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	mustQuery(t, conn, `SELECT * FROM profile_fv LIMIT 10`)
+	if len(notices) != 1 || !strings.Contains(notices[0], "profile_fv read at now() on the offline PostgreSQL") {
+		t.Errorf("the notices of a preview: %q", notices)
+	}
+}
+
+func testRefused(t *testing.T, e *lookupEnv) {
 	// Part of a composite key names the missing key and lists them all.
 	wantError(t, e.conn, "22023", "trip_id", "driver_id, trip_id", `SELECT * FROM trip_fv WHERE driver_id = 7`)
 	// A key its column's type cannot hold is the client's mistake, named
