@@ -52,8 +52,9 @@ func relabel(lines []string, label string) []string {
 
 // TestAsyncpg reads the StreamFlow project with asyncpg: catalog queries,
 // type introspection and errors as on PostgreSQL; AS OF queries, prepared
-// lookups (one key, a batch, in a portal, from a pool) and a COPY of a
-// training set with the snapshot tables' values.
+// lookups (one key, a batch, in a portal, from a pool, without the
+// statement cache) and a COPY of a training set with the snapshot tables'
+// values.
 func TestAsyncpg(t *testing.T) {
 	const db = "clients_asyncpg"
 	f, u1, u2 := featureFixture(t, db)
@@ -89,6 +90,7 @@ func TestAsyncpg(t *testing.T) {
 		strings.Join(relabel(lookups[:3], "batch"), "\n")+"\n",
 		relabel(lookups[:1], "cursor")[0]+"\n",
 		strings.Repeat(relabel(lookups[:1], "pool")[0]+"\n", 2),
+		strings.Join(relabel(lookups[:2], "uncached"), "\n")+"\n",
 		"copy status COPY 2\n"+strings.Join(copied, "\n")+"\n",
 		"== done\n")
 }

@@ -13,7 +13,8 @@ Sections:
             the same through the gateway and on PostgreSQL.
   features  prepared AS OF queries, prepared lookups (one key, a batch
             with = ANY($1), in a portal, through a pool that resets its
-            connections), COPY of an AS OF training set (gateway only).
+            connections, without the statement cache), COPY of an AS OF
+            training set (gateway only).
 """
 import asyncio
 import datetime
@@ -123,6 +124,11 @@ async def features(conn, users, url):
         async with pool.acquire() as c:
             print(line("pool", await c.fetchrow(LOOKUP, u1)))
     await pool.close()
+    # without the statement cache (as behind pgbouncer): unnamed statements
+    uncached = await asyncpg.connect(url, statement_cache_size=0)
+    for u in (u1, "nobody"):
+        print(line("uncached", await uncached.fetchrow(LOOKUP, u)))
+    await uncached.close()
     # a training set through COPY; asyncpg quotes the arguments into the text
     buf = io.BytesIO()
     status = await conn.copy_from_query(
