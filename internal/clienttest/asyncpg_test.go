@@ -14,12 +14,8 @@ import (
 const asyncpgScript = "testdata/asyncpg/asyncpg_client.py"
 
 // asyncpgSetup adds, next to the StreamFlow tables, a table whose types
-// asyncpg must introspect: an enum and a domain. It starts afresh, for
-// go test -count=N reuses the databases.
+// asyncpg must introspect: an enum and a domain.
 const asyncpgSetup = `
-DROP TABLE IF EXISTS plans;
-DROP TYPE IF EXISTS plan_tier;
-DROP DOMAIN IF EXISTS fee_amount;
 CREATE TYPE plan_tier AS ENUM ('basic', 'standard', 'premium');
 CREATE DOMAIN fee_amount AS numeric(8,2) CHECK (VALUE >= 0);
 CREATE TABLE plans (name text PRIMARY KEY, tier plan_tier NOT NULL, fee fee_amount);
