@@ -1,6 +1,6 @@
 """PENDING, not run by the tests yet: an online lookup through SQL-level
 PREPARE and EXECUTE, sent by psqlODBC (either UseDeclareFetch). Usage:
-pending_prepare_execute.py URL USEDECLAREFETCH USER1 USER2
+pending_prepare_execute.py URL USEDECLAREFETCH USER1 USER2 prepare_execute
 
 Expected: for each of USER1, nobody, USER2 the line TestODBC's lookup
 section prints ("lookup <user> <months_active> <fee>", NULLs for nobody),
