@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine of this kind:
-# PostgreSQL 15 server binaries, the Python clients, pgjdbc, and npm packages.
+# PostgreSQL 15 server binaries, the Python clients (psycopg2, psycopg 3,
+# SQLAlchemy, pandas, asyncpg, pyodbc), psqlODBC and unixODBC, pgcli, R with
+# RPostgreSQL, pgjdbc, and npm packages.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(postgresql-15 postgresql-client-15 python3-psycopg2 python3-psycopg python3-sqlalchemy
-      python3-pandas python3-sklearn libpostgresql-jdbc-java curl)
+      python3-pandas python3-sklearn python3-asyncpg python3-pyodbc odbc-postgresql unixodbc
+      pgcli r-cran-rpostgresql libpostgresql-jdbc-java curl)
 missing=()
 for p in "${debs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

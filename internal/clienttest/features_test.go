@@ -28,6 +28,7 @@ func featureFixture(t *testing.T, db string) (*fixture, string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dropDB(t, db)
 	f := newFixture(t, db, string(data))
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, f.via)
@@ -70,6 +71,21 @@ func featureFixture(t *testing.T, db string) (*fixture, string, string) {
 		t.Fatal(err)
 	}
 	return f, u1, u2
+}
+
+// dropDB drops database db if an earlier run (go test -count=N) left it,
+// so that a fixture starts from its setup alone.
+func dropDB(t *testing.T, db string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.DSN("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // expectedFeatureLines computes, straight from the snapshot tables, what

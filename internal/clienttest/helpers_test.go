@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,4 +69,31 @@ func sameOutput(t *testing.T, f *fixture, timeout time.Duration, name string, ar
 		t.Errorf("%s through the gateway differs from PostgreSQL directly\n--- direct:\n%s\n--- gateway:\n%s", name, want, got)
 	}
 	return got
+}
+
+// mustContain fails for each of want that a client's output lacks, and
+// then shows the output.
+func mustContain(t *testing.T, client, out string, want ...string) {
+	t.Helper()
+	missing := false
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s output lacks %q", client, w)
+			missing = true
+		}
+	}
+	if missing {
+		t.Logf("%s output:\n%s", client, out)
+	}
+}
+
+// withPrefix returns the lines that start with prefix.
+func withPrefix(lines []string, prefix string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return out
 }

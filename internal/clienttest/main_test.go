@@ -1,5 +1,6 @@
 // Package clienttest checks featuregate with the real clients users have:
-// psql, pgx, lib/pq, psycopg2, psycopg 3, SQLAlchemy + pandas, pgjdbc and
+// psql, pgx, lib/pq, psycopg2, psycopg 3, SQLAlchemy + pandas, asyncpg,
+// psqlODBC (through unixODBC and pyodbc), pgcli, R's RPostgreSQL, pgjdbc and
 // node-postgres. Each test runs the same client code against the gateway
 // and against PostgreSQL directly and compares what the client saw.
 package clienttest
