@@ -57,6 +57,12 @@ func TestODBC(t *testing.T) {
 			if declareFetch == "0" {
 				mustContain(t, "psqlODBC", out, "describe user_id:str,months_active:int,fee:float\n")
 			}
+
+			// A BI tool's preview and zero-row probes: the one-time form.
+			preview := []string{"-B", "testdata/odbc/preview.py", f.via, declareFetch, u1, u2, "preview"}
+			cols := "columns user_id,event_timestamp,months_active,monthly_fee,paperless_billing,plan_stream_tv,plan_stream_movies,net_service"
+			mustContain(t, "psqlODBC", run(t, pyTimeout, pythonBin, preview...),
+				"where 1=0 "+cols+" rows 0\n", "limit 0 "+cols+" rows 0\n", "limit 10 "+cols+" rows 10\n")
 		})
 	}
 }
