@@ -68,6 +68,10 @@ func TestMaterializeWindow(t *testing.T) {
 		lookupEquals(t, e.conn, want, lookupAllEvents)
 
 		materialize(t, e.conn, stmt)["events_fv"].counts(t, "the same window again", 6, 0, 0)
+		// Swapped times are refused, as the CLI refuses them, and change nothing.
+		wantError(t, e.conn, "22023", "the start is after the end", "swap the two times",
+			`MATERIALIZE events_fv FROM '2024-02-01T00:00:00Z' TO '2024-01-01T00:00:00Z'`)
+		lookupEquals(t, e.conn, want, lookupAllEvents)
 
 		// The stored (ts, created) of u6 decides against a row with the same ts.
 		offlineExec(t, e.direct, `DELETE FROM events_src WHERE user_id = 'u6';

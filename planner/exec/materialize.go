@@ -71,6 +71,9 @@ func (e *materializeExec) Run(ctx context.Context, _ []any, w plan.RowWriter) (s
 	if err != nil {
 		return "", err
 	}
+	if err := e.checkWindow(to); err != nil {
+		return "", err
+	}
 	for _, v := range views {
 		row, err := e.view(ctx, snap, v, to, w)
 		if err != nil {
@@ -141,6 +144,21 @@ func (e *materializeExec) view(ctx context.Context, snap *catalog.Snapshot, v *c
 		start = nil
 	}
 	return []any{v.Name, start, to, st.read, st.written, st.rejected, time.Since(started).Seconds()}, nil
+}
+
+// checkWindow refuses a window whose start is after its end (the two
+// times swapped), which would materialize nothing.
+func (e *materializeExec) checkWindow(to time.Time) error {
+	if e.stmt.Incremental {
+		return nil
+	}
+	from, err := e.env.timeOf(e.stmt.From)
+	if err != nil || !from.After(to) {
+		return err
+	}
+	return featuregate.Errorf(featuregate.KindInvalid, "MATERIALIZE FROM %s TO %s: the start is after the end",
+		from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano)).
+		WithHint("swap the two times: MATERIALIZE FROM <earlier> TO <later>")
 }
 
 // beginning is the start of an incremental run of a view never
