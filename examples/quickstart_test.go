@@ -53,7 +53,7 @@ func TestQuickstartTour(t *testing.T) {
 	out := normalize(runPsql(t, ex.gw.DSN("demo", "quickstart"), "-f", "quickstart/tour.sql"))
 
 	containsLines(t, "SHOW FEATURE VIEWS", section(t, out, "== 1."), []string{
-		"driver_hourly_stats | driver | driver_stats_source | 3 | | t | team=driver_performance | hourly driver statistics",
+		"driver_hourly_stats | driver | driver_stats_source | 3 | NONE | t | team=driver_performance | hourly driver statistics",
 		"driver_hourly_stats | avg_daily_trips | bigint | driver_hourly_stats__avg_daily_trips |",
 		`View "fg_quickstart.driver_activity"`,
 		"conv_rate | real | | |",

@@ -9,6 +9,7 @@
 //	GET  /health                liveness: 200 {"status":"ok"} while lookups work, or 503
 //	GET  /ready                 readiness: the same, the offline store included
 //	GET  /metrics               Prometheus text exposition
+//	GET  /                      what this server is and its endpoints (no token needed)
 //
 // Any other path is 404; a known path with another method is 405 with an
 // Allow header. Every error body is {"error": {"message": …, "hint": …}}.
@@ -149,6 +150,7 @@ func New(f Features, cfg Config) http.Handler {
 		"/health":              {[]string{http.MethodGet, http.MethodHead}, s.health},
 		"/ready":               {[]string{http.MethodGet, http.MethodHead}, s.ready},
 		"/metrics":             {[]string{http.MethodGet, http.MethodHead}, s.metrics.handler(cfg.Registry)},
+		"/":                    {[]string{http.MethodGet, http.MethodHead}, s.index},
 	}
 	return s
 }
@@ -171,7 +173,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path, "use "+allow)
 	default:
 		id, ok := s.authenticate(r)
-		if !ok && path != "/health" && path != "/ready" {
+		if !ok && path != "/health" && path != "/ready" && path != "/" {
 			unauthorized(rec)
 			break
 		}
@@ -205,3 +207,10 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// index answers GET /: what this server is and its endpoints, so that a
+// browser pointed at the address the demo prints finds its way.
+func (s *server) index(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"service": "featuregate feature server (Feast's HTTP API)",
+		"endpoints": []string{"POST /get-online-features", "GET /health", "GET /ready", "GET /metrics"}})
+}

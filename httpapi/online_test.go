@@ -184,8 +184,8 @@ func TestNoProject(t *testing.T) {
 	}
 }
 
-// TestRouting checks 404 for unknown paths, 405 with Allow for wrong
-// methods, and 413 for bodies over 10 MiB.
+// TestRouting checks the index at /, 404 for unknown paths, 405 with
+// Allow for wrong methods, and 413 for bodies over 10 MiB.
 func TestRouting(t *testing.T) {
 	f := newFixture(t, gatewaytest.Pebble)
 	tests := []struct {
@@ -200,6 +200,10 @@ func TestRouting(t *testing.T) {
 		{"DELETE", "/metrics", "", 405, "GET, HEAD", "DELETE is not allowed on /metrics"},
 		{"POST", "/get-online-features", `{"features": ["driver_fv:rating"], "entities": {"driver_id": ["` +
 			strings.Repeat("1", 10<<20) + `"]}}`, 413, "", "the request body is larger than 10 MiB"},
+	}
+	// The root says what the server is, without a token.
+	if code, _, body := do(t, "GET", f.srv.URL+"/", ""); code != 200 || !strings.Contains(string(body), "POST /get-online-features") {
+		t.Errorf("GET /: %d %s", code, body)
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

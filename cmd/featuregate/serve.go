@@ -142,7 +142,9 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	if ready != nil {
 		ready()
 	}
-	return srv.Serve(ctx, ln)
+	err = srv.Serve(ctx, ln)
+	log.Info("featuregate stopping: sessions ended, closing the HTTP API, the online store and the pools", "err", err)
+	return err
 }
 
 // prepareRoles creates or repairs the roles client sessions log in as.

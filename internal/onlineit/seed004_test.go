@@ -157,8 +157,8 @@ func seedCatalog(t *testing.T, e *env) map[string]*seedView {
 	views := map[string]*seedView{}
 	for _, r := range mustQuery(t, e.conn, "SHOW FEATURE VIEWS", simple) {
 		v := &seedView{name: r[0].(string), entity: r[1].(string), online: r[5].(bool), features: map[string]string{}}
-		if r[4] != nil {
-			v.ttl = r[4].(string)
+		if ttl := r[4].(string); ttl != "NONE" {
+			v.ttl = ttl
 		}
 		src := sources[r[2].(string)]
 		v.ts, v.created = src.ts, src.created

@@ -152,7 +152,7 @@ func showTable(d *ddl.ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any
 				for _, t := range v.Tags {
 					tags = append(tags, t.Key+"="+t.Value)
 				}
-				rows = append(rows, []any{v.Name, v.Entity, v.Source, int64(len(v.Features)), nullIfEmpty(v.TTL), v.Online, strings.Join(tags, ", "), v.Comment})
+				rows = append(rows, []any{v.Name, v.Entity, v.Source, int64(len(v.Features)), ttlText(v.TTL), v.Online, strings.Join(tags, ", "), v.Comment})
 			}
 			return rows, nil
 		}
@@ -214,4 +214,12 @@ func showPermissions(sn *catalog.Snapshot) ([][]any, error) {
 			strings.Join(p.Actions, ", "), strings.Join(p.Roles, ", "), p.Comment})
 	}
 	return rows, nil
+}
+
+// ttlText shows a view's TTL as its definition writes it: NONE for none.
+func ttlText(ttl string) string {
+	if ttl == "" {
+		return "NONE"
+	}
+	return ttl
 }
