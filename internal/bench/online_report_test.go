@@ -60,7 +60,16 @@ func onlineReportLoads(b *testing.B, sum *onlineSummary, loads []onlineLoad) {
 	for _, l := range loads {
 		onlineReportLoad(b, onlineMetricPrefix[l.leg.target], l)
 	}
-	b.Log(fmt.Sprintf("%s; %s\n", sum.mode, sum.about) + onlineTable(loads))
+	out := fmt.Sprintf("%s; %s\n", sum.mode, sum.about) + onlineTable(loads)
+	simple, ok1 := onlineFind(loads, onlineSingleKind, loads[0].leg.clients, onlineFGSimple)
+	prepared, ok2 := onlineFind(loads, onlineSingleKind, loads[0].leg.clients, onlineFG)
+	if ok1 && ok2 && simple.hasServerCPU() {
+		x := simple.serverCPU() / prepared.serverCPU()
+		b.ReportMetric(x, "simple/prepared_gateway_cpu")
+		out += fmt.Sprintf("\n%s: gateway CPU per lookup, simple/prepared protocol %s; target <= 1.5: %s",
+			sum.mode, onlineFmtRatio(x), onlineMet(x <= onlineTargetSimple))
+	}
+	b.Log(out)
 }
 
 // onlineReportLoad reports one leg's metrics, each name prefixed by p.
