@@ -14,22 +14,22 @@ import (
 
 // onlineCPU is the CPU time (user and system) used so far by the
 // benchmark's process (the clients, and the gateway when it runs in
-// process), by the PostgreSQL server's processes, and by a gateway
-// process. Differences over a leg, per lookup, tell where the work goes
-// whatever else the machine runs.
-type onlineCPU struct{ self, pg, gw time.Duration }
+// process), by the PostgreSQL server's processes, by a gateway process
+// and by redis-server. Differences over a leg, per lookup, tell where the
+// work goes whatever else the machine runs.
+type onlineCPU struct{ self, pg, gw, rd time.Duration }
 
 // onlineCPUSnap is a sample of the CPU times, PostgreSQL's by process.
 type onlineCPUSnap struct {
-	self, gw time.Duration
-	pg       map[int]time.Duration
+	self, gw, rd time.Duration
+	pg           map[int]time.Duration
 }
 
 // since is the CPU time used from t0 to s. A PostgreSQL process that
 // ended meanwhile (a backend of connections closed just before t0) is
 // left out rather than counted negative; one that started counts whole.
 func (s onlineCPUSnap) since(t0 onlineCPUSnap) onlineCPU {
-	c := onlineCPU{self: s.self - t0.self, gw: s.gw - t0.gw}
+	c := onlineCPU{self: s.self - t0.self, gw: s.gw - t0.gw, rd: s.rd - t0.rd}
 	for pid, cpu := range s.pg {
 		c.pg += cpu - t0.pg[pid]
 	}
@@ -39,9 +39,9 @@ func (s onlineCPUSnap) since(t0 onlineCPUSnap) onlineCPU {
 // onlineCPUSampler reads the CPU times of a run.
 type onlineCPUSampler func() (onlineCPUSnap, error)
 
-// onlineSampler samples this process, the server srv and, when not nil,
-// the gateway process.
-func onlineSampler(srv *localpg.Server, proc *gatewayProc) onlineCPUSampler {
+// onlineSampler samples this process, the server srv and, when not 0,
+// the gateway process gwPID and the redis-server redisPID.
+func onlineSampler(srv *localpg.Server, gwPID, redisPID int) onlineCPUSampler {
 	return func() (onlineCPUSnap, error) {
 		var c onlineCPUSnap
 		var err error
@@ -51,11 +51,21 @@ func onlineSampler(srv *localpg.Server, proc *gatewayProc) onlineCPUSampler {
 		if c.pg, err = onlinePGCPU(srv); err != nil {
 			return c, err
 		}
-		if proc != nil {
-			c.gw, err = proc.cpuTime()
+		if c.gw, err = onlinePIDCPU(gwPID); err != nil {
+			return c, err
 		}
+		c.rd, err = onlinePIDCPU(redisPID)
 		return c, err
 	}
+}
+
+// onlinePIDCPU reads the CPU time of process pid, 0 for pid 0.
+func onlinePIDCPU(pid int) (time.Duration, error) {
+	if pid == 0 {
+		return 0, nil
+	}
+	_, cpu, err := onlineProcCPU(strconv.Itoa(pid))
+	return cpu, err
 }
 
 // onlinePGCPU reads the CPU time of the postmaster and of each of its

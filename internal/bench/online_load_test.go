@@ -8,74 +8,50 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
-// The targets and kinds of lookup legs.
+// The targets of lookup legs: the system a leg's clients talk to.
 const (
-	onlineFG         = "featuregate"
-	onlinePG         = "postgres"
-	onlineSingleKind = "single"
-	onlineBatchKind  = "batch"
-	// onlineStmt is the name of each client's prepared statement.
-	onlineStmt = "online_lookup"
+	onlinePG       = "postgres"           // the baseline table, pgx prepared statements
+	onlineFG       = "featuregate"        // the feature view, pgx prepared statements
+	onlineFGSimple = "featuregate_simple" // the feature view, pgx simple protocol
+	onlineRedis    = "redis"              // redis-server, go-redis HMGET
+	onlineHTTP     = "featuregate_http"   // POST /get-online-features
 )
+
+// The kinds of lookup legs.
+const (
+	onlineSingleKind = "single"      // 1 key x 6 features
+	onlineBatchKind  = "batch"       // 100 keys x 50 features
+	onlineHTTP1Kind  = "http_1x50"   // 1 key x 50 features over HTTP
+	onlineHTTPNKind  = "http_100x50" // 100 keys x 50 features over HTTP
+)
+
+// onlineConn is one client's connection to the system a leg measures.
+type onlineConn interface {
+	// lookup looks keys up and checks that the answer has one row per
+	// key; the values are checked by the verify steps, not here, so that
+	// decoding them is no part of the measure.
+	lookup(ctx context.Context, keys []string) error
+	close(ctx context.Context)
+}
 
 // onlineLeg is one timed lookup workload.
 type onlineLeg struct {
-	kind    string // onlineSingleKind or onlineBatchKind
-	target  string // onlineFG or onlinePG
+	kind    string // onlineSingleKind, …
+	target  string // onlinePG, …
 	clients int
-	dsn     string
-	sql     string
-	keys    int // keys per lookup: 1 is a scalar parameter, more an array
+	keys    int // keys per lookup
+	// open connects one client.
+	open func(ctx context.Context) (onlineConn, error)
 }
 
 func (l onlineLeg) name() string { return fmt.Sprintf("%s/c%d/%s", l.kind, l.clients, l.target) }
 
-// onlineLookupSQL is the lookup of a leg, on the feature view or on the
-// baseline table.
-func onlineLookupSQL(v onlineView, target, kind string) string {
-	rel := v.view()
-	if target == onlinePG {
-		rel = v.baseline()
-	}
-	if kind == onlineBatchKind {
-		return fmt.Sprintf("SELECT user_id, %s FROM %s WHERE user_id = ANY($1)", v.featureList(), rel)
-	}
-	return fmt.Sprintf("SELECT %s FROM %s WHERE user_id = $1", v.featureList(), rel)
-}
-
-// onlineLegPair is a lookup workload on PostgreSQL and on featuregate.
-type onlineLegPair struct{ pg, fg onlineLeg }
-
-func (p onlineLegPair) name() string { return fmt.Sprintf("%s/c%d", p.fg.kind, p.fg.clients) }
-
-// onlinePairs are the lookup workloads in the order they run: single-key
-// lookups of the 6-feature view, then 100-key batches of the 50-feature
-// view, each with 1 and 16 clients.
-func onlinePairs(fgDSN, pgDSN string) []onlineLegPair {
-	var out []onlineLegPair
-	for _, k := range []struct {
-		kind string
-		view onlineView
-		keys int
-	}{{onlineSingleKind, onlineViews[0], 1}, {onlineBatchKind, onlineViews[1], onlineBatch}} {
-		for _, clients := range []int{1, 16} {
-			leg := func(target, dsn string) onlineLeg {
-				return onlineLeg{kind: k.kind, target: target, clients: clients, dsn: dsn,
-					sql: onlineLookupSQL(k.view, target, k.kind), keys: k.keys}
-			}
-			out = append(out, onlineLegPair{pg: leg(onlinePG, pgDSN), fg: leg(onlineFG, fgDSN)})
-		}
-	}
-	return out
-}
-
 // onlineLoad is the outcome of a leg.
 type onlineLoad struct {
 	leg           onlineLeg
+	mode          string // where the gateway ran: onlineModeLabel
 	ops           int
 	elapsed       time.Duration
 	p50, p99, max time.Duration
@@ -89,18 +65,37 @@ func (l onlineLoad) cpuPerOp(d time.Duration) float64 {
 	return onlineMicros(d) / float64(max(l.ops, 1))
 }
 
-// onlineRunLeg runs l for dur: each client warms up, then all start at
-// once and look up random keys until dur has passed; every latency is
-// kept, and the CPU time the timed part used.
+// serverCPU is the CPU time per lookup, in µs, of the server the leg
+// measures: PostgreSQL's, redis-server's or the gateway process's (0 when
+// the gateway runs in the benchmark's process).
+func (l onlineLoad) serverCPU() float64 {
+	switch l.leg.target {
+	case onlinePG:
+		return l.cpuPerOp(l.cpu.pg)
+	case onlineRedis:
+		return l.cpuPerOp(l.cpu.rd)
+	}
+	return l.cpuPerOp(l.cpu.gw)
+}
+
+// hasServerCPU says whether serverCPU is measured: not for a gateway in
+// the benchmark's process.
+func (l onlineLoad) hasServerCPU() bool {
+	return l.leg.target == onlinePG || l.leg.target == onlineRedis || l.mode != onlineInprocessLabel
+}
+
+// onlineRunLeg runs l for dur: each client connects and warms up, then
+// all start at once and look up random keys until dur has passed; every
+// latency is kept, and the CPU time the timed part used.
 func onlineRunLeg(ctx context.Context, l onlineLeg, keys []string, dur time.Duration, sample onlineCPUSampler) (onlineLoad, error) {
 	conns, err := onlineConnect(ctx, l)
 	defer func() {
 		for _, c := range conns {
-			_ = c.Close(ctx)
+			c.close(ctx)
 		}
 	}()
 	if err != nil {
-		return onlineLoad{}, err
+		return onlineLoad{}, fmt.Errorf("%s: %w", l.name(), err)
 	}
 	var (
 		ready, done sync.WaitGroup
@@ -114,7 +109,7 @@ func onlineRunLeg(ctx context.Context, l onlineLeg, keys []string, dur time.Dura
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			cl := &onlineClient{conn: c, leg: l, keys: keys, rng: rand.New(rand.NewPCG(uint64(i), 42))}
+			cl := &onlineClient{conn: c, n: l.keys, keys: keys, rng: rand.New(rand.NewPCG(uint64(i), 42))}
 			warmErr := cl.warm(ctx)
 			ready.Done()
 			<-start
@@ -137,26 +132,22 @@ func onlineRunLeg(ctx context.Context, l onlineLeg, keys []string, dur time.Dura
 	elapsed := time.Since(began)
 	cpu1, err := sample()
 	if err := errors.Join(append(errs, err)...); err != nil {
-		return onlineLoad{}, err
+		return onlineLoad{}, fmt.Errorf("%s: %w", l.name(), err)
 	}
 	r := onlineSummarize(l, lats, elapsed)
 	r.cpu = cpu1.since(cpu0)
 	return r, nil
 }
 
-// onlineConnect opens one connection per client, each with the leg's
-// statement prepared.
-func onlineConnect(ctx context.Context, l onlineLeg) ([]*pgx.Conn, error) {
-	var conns []*pgx.Conn
+// onlineConnect opens one connection per client.
+func onlineConnect(ctx context.Context, l onlineLeg) ([]onlineConn, error) {
+	var conns []onlineConn
 	for range l.clients {
-		c, err := pgx.Connect(ctx, l.dsn)
+		c, err := l.open(ctx)
 		if err != nil {
-			return conns, fmt.Errorf("connect: %w", err)
+			return conns, err
 		}
 		conns = append(conns, c)
-		if _, err := c.Prepare(ctx, onlineStmt, l.sql); err != nil {
-			return conns, fmt.Errorf("prepare %s: %w", l.sql, err)
-		}
 	}
 	return conns, nil
 }
@@ -180,10 +171,11 @@ func onlinePercentile(sorted []time.Duration, p int) time.Duration {
 
 // onlineClient is one client of a leg.
 type onlineClient struct {
-	conn *pgx.Conn
-	leg  onlineLeg
-	keys []string
+	conn onlineConn
+	n    int      // keys per lookup
+	keys []string // every key, shuffled
 	rng  *rand.Rand
+	one  [1]string // the key of a single-key lookup
 }
 
 // warm runs lookups for onlineLegWarmup, untimed.
@@ -211,31 +203,13 @@ func (c *onlineClient) run(ctx context.Context, deadline time.Time) ([]time.Dura
 	return lats, nil
 }
 
-// once runs one lookup of random keys and checks it returned one row per
-// key; the values are checked by onlineVerify, not here, so that decoding
-// them is no part of the measure.
+// once runs one lookup of random keys: one key, or a window of
+// consecutive keys of the shuffled list, so distinct random ones.
 func (c *onlineClient) once(ctx context.Context) error {
-	var arg any
-	if c.leg.keys == 1 {
-		arg = c.keys[c.rng.IntN(len(c.keys))]
-	} else {
-		o := c.rng.IntN(len(c.keys) - c.leg.keys + 1)
-		arg = c.keys[o : o+c.leg.keys]
+	if c.n == 1 {
+		c.one[0] = c.keys[c.rng.IntN(len(c.keys))]
+		return c.conn.lookup(ctx, c.one[:])
 	}
-	rows, err := c.conn.Query(ctx, onlineStmt, arg)
-	if err != nil {
-		return fmt.Errorf("lookup: %w", err)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("lookup: %w", err)
-	}
-	if n != c.leg.keys {
-		return fmt.Errorf("lookup of %d keys returned %d rows", c.leg.keys, n)
-	}
-	return nil
+	o := c.rng.IntN(len(c.keys) - c.n + 1)
+	return c.conn.lookup(ctx, c.keys[o:o+c.n])
 }

@@ -11,7 +11,8 @@ import (
 
 // onlineVerify checks, before anything is timed, that featuregate answers
 // the lookups of the legs with the baseline's values: single-key lookups
-// of the 6-feature view for a sample of keys, batches of the 50-feature
+// of the 6-feature view for a sample of keys (prepared, and with the
+// simple protocol), batches of the 50-feature
 // view (in request order) for a larger one, and an unknown key (one row of
 // NULLs). So a wrong or empty answer cannot pass for a fast one.
 func onlineVerify(ctx context.Context, fgDSN, pgDSN string, keys []string) error {
@@ -26,8 +27,10 @@ func onlineVerify(ctx context.Context, fgDSN, pgDSN string, keys []string) error
 	}
 	defer pg.Close(ctx)
 	sample := keys[:min(onlineSample, len(keys))]
-	if err := onlineVerifySingle(ctx, fg, pg, onlineViews[0], sample[:min(200, len(sample))]); err != nil {
-		return err
+	for _, target := range []string{onlineFG, onlineFGSimple} {
+		if err := onlineVerifySingle(ctx, fg, pg, onlineViews[0], sample[:min(200, len(sample))], target); err != nil {
+			return err
+		}
 	}
 	for o := 0; o+onlineBatch <= len(sample); o += onlineBatch {
 		if err := onlineVerifyBatch(ctx, fg, pg, onlineViews[1], sample[o:o+onlineBatch]); err != nil {
@@ -37,14 +40,20 @@ func onlineVerify(ctx context.Context, fgDSN, pgDSN string, keys []string) error
 	return onlineVerifyMissing(ctx, fg, onlineViews[0])
 }
 
-// onlineVerifySingle compares single-key lookups key by key.
-func onlineVerifySingle(ctx context.Context, fg, pg *pgx.Conn, v onlineView, keys []string) error {
+// onlineVerifySingle compares single-key lookups key by key, with the
+// extended protocol (binary results) or for onlineFGSimple the simple
+// one (text results).
+func onlineVerifySingle(ctx context.Context, fg, pg *pgx.Conn, v onlineView, keys []string, target string) error {
 	for _, k := range keys {
-		got, err := onlineRows(ctx, fg, onlineLookupSQL(v, onlineFG, onlineSingleKind), k)
+		args := []any{k}
+		if target == onlineFGSimple {
+			args = []any{pgx.QueryExecModeSimpleProtocol, k}
+		}
+		got, err := onlineRows(ctx, fg, onlineLookupSQL(v, onlineFG, 1), args...)
 		if err != nil {
 			return err
 		}
-		want, err := onlineRows(ctx, pg, onlineLookupSQL(v, onlinePG, onlineSingleKind), k)
+		want, err := onlineRows(ctx, pg, onlineLookupSQL(v, onlinePG, 1), k)
 		if err != nil {
 			return err
 		}
@@ -52,7 +61,7 @@ func onlineVerifySingle(ctx context.Context, fg, pg *pgx.Conn, v onlineView, key
 			return fmt.Errorf("key %s: %d rows from featuregate, %d from PostgreSQL, want 1", k, len(got), len(want))
 		}
 		if err := onlineSameRow(got[0], want[0]); err != nil {
-			return fmt.Errorf("%s, key %s: %w", v.view(), k, err)
+			return fmt.Errorf("%s (%s), key %s: %w", v.view(), target, k, err)
 		}
 	}
 	return nil
@@ -61,11 +70,11 @@ func onlineVerifySingle(ctx context.Context, fg, pg *pgx.Conn, v onlineView, key
 // onlineVerifyBatch compares one = ANY batch: featuregate's rows come in
 // request order, PostgreSQL's in any order.
 func onlineVerifyBatch(ctx context.Context, fg, pg *pgx.Conn, v onlineView, keys []string) error {
-	got, err := onlineRows(ctx, fg, onlineLookupSQL(v, onlineFG, onlineBatchKind), keys)
+	got, err := onlineRows(ctx, fg, onlineLookupSQL(v, onlineFG, len(keys)), keys)
 	if err != nil {
 		return err
 	}
-	want, err := onlineRows(ctx, pg, onlineLookupSQL(v, onlinePG, onlineBatchKind), keys)
+	want, err := onlineRows(ctx, pg, onlineLookupSQL(v, onlinePG, len(keys)), keys)
 	if err != nil {
 		return err
 	}
@@ -89,7 +98,7 @@ func onlineVerifyBatch(ctx context.Context, fg, pg *pgx.Conn, v onlineView, keys
 
 // onlineVerifyMissing checks that an unknown key gives one row of NULLs.
 func onlineVerifyMissing(ctx context.Context, fg *pgx.Conn, v onlineView) error {
-	got, err := onlineRows(ctx, fg, onlineLookupSQL(v, onlineFG, onlineSingleKind), "no such user")
+	got, err := onlineRows(ctx, fg, onlineLookupSQL(v, onlineFG, 1), onlineMissingKey)
 	if err != nil {
 		return err
 	}
@@ -104,10 +113,10 @@ func onlineVerifyMissing(ctx context.Context, fg *pgx.Conn, v onlineView) error 
 	return nil
 }
 
-// onlineRows runs a query with binary results and returns its decoded
-// rows.
-func onlineRows(ctx context.Context, conn *pgx.Conn, sql string, arg any) ([][]any, error) {
-	rows, err := conn.Query(ctx, sql, arg)
+// onlineRows runs a query (with binary results unless args ask for the
+// simple protocol) and returns its decoded rows.
+func onlineRows(ctx context.Context, conn *pgx.Conn, sql string, args ...any) ([][]any, error) {
+	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", sql, err)
 	}
