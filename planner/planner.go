@@ -177,6 +177,12 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 		st.Txn, st.Command = txnOf(raw.Stmt.GetTransactionStmt())
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
+			if temp, notice, ok := readOnlyTemp(raw.Stmt, text); ok && st.Refusal == nil {
+				loc := int(raw.StmtLocation)
+				rewritten.WriteString(sql[last:loc] + temp)
+				last, changed = loc+len(text), true
+				st.SQL, st.Notices = temp, append(st.Notices, notice)
+			}
 		}
 		pl.Statements = append(pl.Statements, st)
 	}

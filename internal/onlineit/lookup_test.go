@@ -117,6 +117,7 @@ func TestLookups(t *testing.T) {
 		t.Run("TTL", func(t *testing.T) { testTTL(t, e) })
 		t.Run("refused reads", func(t *testing.T) { testRefused(t, e) })
 		t.Run("one-time form", func(t *testing.T) { testOneTime(t, e) })
+		t.Run("read-only spine upload", func(t *testing.T) { testReadOnlySpine(t, e) })
 		t.Run("EXPLAIN", func(t *testing.T) { testExplain(t, e) })
 		t.Run("constants in the text", func(t *testing.T) { testConstantsInText(t, e) })
 	})
@@ -453,4 +454,26 @@ func TestPreparedLookupAfterCatalogChange(t *testing.T) {
 			t.Errorf("a lookup prepared before DROP FEATURE VIEW still answers: %v", rows)
 		}
 	})
+}
+
+// testReadOnlySpine: a read-only session uploads a spine with a plain
+// CREATE TABLE and INSERT, as pandas' to_sql does; the table is the
+// session's temporary one, and an AS OF join reads it.
+func testReadOnlySpine(t *testing.T, e *lookupEnv) {
+	ctx := context.Background()
+	conn := connect(t, e.gw, e.db) // alice is read-only
+	for _, sql := range []string{
+		`CREATE TABLE spine_df (user_id text, t timestamptz)`,
+		`INSERT INTO spine_df VALUES ('u1', '2024-01-20T00:00:00Z'), ('u2', '2024-01-25T00:00:00Z'), ('zz', '2024-01-25T00:00:00Z')`,
+	} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var persistence string
+	if err := conn.QueryRow(ctx, `SELECT relpersistence::text FROM pg_class WHERE oid = 'spine_df'::regclass`).Scan(&persistence); err != nil || persistence != "t" {
+		t.Errorf("spine_df's persistence: %q, %v; want t (temporary)", persistence, err)
+	}
+	lookupEquals(t, conn, [][]any{{"u1", int64(3)}, {"u2", int64(12)}, {"zz", nil}},
+		`SELECT s.user_id, f.months_active FROM spine_df s LEFT JOIN profile_fv AS OF s.t f USING (user_id) ORDER BY s.user_id`)
 }
