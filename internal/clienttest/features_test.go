@@ -263,3 +263,23 @@ func TestDropViewDropsOnlineValues(t *testing.T) {
 		t.Fatalf("a view dropped and created again serves %v from before the drop", *v)
 	}
 }
+
+// TestFeaturesPandasToSQL: a read-only user uploads a spine with pandas'
+// DataFrame.to_sql (SQLAlchemy over psycopg2) and reads a training set
+// AS OF its rows with read_sql: the upload is the session's temporary
+// table, and the training set is the one a spine in the query gives.
+func TestFeaturesPandasToSQL(t *testing.T) {
+	f, u1, u2 := featureFixture(t, "features_pandas")
+	out := run(t, pyTimeout, pythonBin, "-B", "testdata/features/pandas_to_sql.py", f.via, u1, u2)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 6 || strings.Join(lines[:3], "\n") != strings.Join(lines[3:], "\n") {
+		t.Fatalf("the training set over to_sql's table and over a spine in the query differ:\n%s", out)
+	}
+	if !strings.Contains(lines[0], u1) && !strings.Contains(lines[1], u1) {
+		t.Errorf("the training set lacks %s:\n%s", u1, out)
+	}
+	if strings.Count(out, "NULL") == len(lines)*2 {
+		t.Errorf("every feature is NULL:\n%s", out)
+	}
+	t.Logf("pandas:\n%s", out)
+}
