@@ -14,24 +14,27 @@ type Kind int
 
 // The kinds of error a statement can meet.
 const (
-	KindInternal          Kind = iota // a bug or an unexpected condition
-	KindSyntax                        // the statement does not parse
-	KindUndefined                     // a named object does not exist
-	KindDuplicate                     // an object of that name exists already
-	KindInvalid                       // the definition or value is not acceptable
-	KindAmbiguous                     // a name matches several objects
-	KindPermission                    // the user may not do this
-	KindReadOnly                      // the statement would write where writing is not allowed
-	KindUnsupported                   // featuregate does not support this
-	KindUnavailable                   // a dependency (the offline PostgreSQL) cannot be reached
-	KindTxnAborted                    // the transaction failed earlier; only ROLLBACK is accepted
-	KindDatatypeMismatch              // a value or column has the wrong type
-	KindCheckViolation                // a value breaks a CHECK rule
-	KindActiveTransaction             // the statement cannot run inside a transaction block
-	KindUndefinedProject              // the project a session or request names does not exist
-	KindProtocolViolation             // a message breaks the wire protocol's rules
-	KindDiskFull                      // a store has no room left to write: free space, then retry
-	KindLimitExceeded                 // the request is over a configured limit (limits.* in featuregate.yaml)
+	KindInternal           Kind = iota // a bug or an unexpected condition
+	KindSyntax                         // the statement does not parse
+	KindUndefined                      // a named object does not exist
+	KindDuplicate                      // an object of that name exists already
+	KindInvalid                        // the definition or value is not acceptable
+	KindAmbiguous                      // a name matches several objects
+	KindPermission                     // the user may not do this
+	KindReadOnly                       // the statement would write where writing is not allowed
+	KindUnsupported                    // featuregate does not support this
+	KindUnavailable                    // a dependency (the offline PostgreSQL) cannot be reached
+	KindTxnAborted                     // the transaction failed earlier; only ROLLBACK is accepted
+	KindDatatypeMismatch               // a value or column has the wrong type
+	KindCheckViolation                 // a value breaks a CHECK rule
+	KindActiveTransaction              // the statement cannot run inside a transaction block
+	KindUndefinedProject               // the project a session or request names does not exist
+	KindProtocolViolation              // a message breaks the wire protocol's rules
+	KindDiskFull                       // a store has no room left to write: free space, then retry
+	KindLimitExceeded                  // the request is over a configured limit (limits.* in featuregate.yaml)
+	KindNoTransaction                  // the statement needs a transaction block and none is open
+	KindUndefinedCursor                // a named cursor does not exist
+	KindUndefinedStatement             // a named prepared statement does not exist
 )
 
 // Error is an error a user can act on: what went wrong, a hint on what to do,

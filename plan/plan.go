@@ -71,6 +71,15 @@ type Statement struct {
 	// may defer opening the block upstream until a statement needs it.
 	// Command is then the tag of a BEGIN ("BEGIN" or "START TRANSACTION").
 	Txn Txn
+	// Declare is set for a DECLARE of a cursor over Local, Prepare for a
+	// PREPARE of Local under that name; the front end keeps them.
+	Declare *Cursor
+	Prepare string
+	// CursorOp and Execute are set for the FETCH, MOVE, CLOSE and EXECUTE
+	// a front end answers itself when it holds the cursor or statement
+	// they name; otherwise they go to the offline store.
+	CursorOp *CursorOp
+	Execute  *Execute
 }
 
 // Txn is what a transaction control statement does.

@@ -21,6 +21,8 @@ var sensitiveWords = map[string]bool{
 	"deallocate": true, "discard": true,
 	// transaction control, which a front end may answer itself
 	"begin": true, "start": true, "commit": true, "end": true, "rollback": true, "abort": true,
+	// cursors and prepared statements a front end may hold itself
+	"fetch": true, "move": true, "close": true, "execute": true,
 	// point-in-time reads (AS OF) and materialization
 	"of": true, "materialize": true,
 }

@@ -61,10 +61,18 @@ func (p *Planner) Open(ctx context.Context, s plan.Session) error {
 	if p.reg == nil || s.Database == "" {
 		return nil
 	}
-	if s.Database == p.opts.project {
+	if s.Database == p.opts.project || p.knownProject(ctx, s.Database) {
 		return access.Open(ctx, nil, s.Who(), s.Database, true) // exists: the binding alone decides
 	}
 	return access.Open(ctx, p.reg, s.Who(), s.Database, true)
+}
+
+// knownProject reports whether the catalog cache holds definitions of
+// project, which then exists: no need to ask the registry (the cache
+// checks its version at most once a second).
+func (p *Planner) knownProject(ctx context.Context, project string) bool {
+	cv, err := p.catalogs.View(ctx, project)
+	return err == nil && cv != nil && cv.Snapshot().Version > 0
 }
 
 // Lookup reads the latest values of features for entity keys from the
@@ -72,7 +80,7 @@ func (p *Planner) Open(ctx context.Context, s plan.Session) error {
 func (p *Planner) Lookup(ctx context.Context, req plan.LookupRequest) (*plan.LookupResult, error) {
 	if p.reg != nil && req.Project != "" {
 		reg := access.Projects(p.reg)
-		if req.Project == p.opts.project {
+		if req.Project == p.opts.project || p.knownProject(ctx, req.Project) {
 			reg = nil
 		}
 		if err := access.Open(ctx, reg, req.Who, req.Project, false); err != nil {
@@ -158,6 +166,10 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 				continue
 			}
 		}
+		if st, ok := p.wrappedLookup(cv, s, raw.Stmt, text); ok {
+			pl.Statements = append(pl.Statements, st)
+			continue
+		}
 		if st, ok := p.lookups.Statement(cv, s.Who(), raw.Stmt, text); ok {
 			loc := int(raw.StmtLocation)
 			if ot, ok := p.oneTime(ctx, s, cv, raw.Stmt, text, loc, pgtree.CharOffset(sql, loc), st.Refusal); ok {
@@ -175,6 +187,7 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 			st.DeallocateAll = true
 		}
 		st.Txn, st.Command = txnOf(raw.Stmt.GetTransactionStmt())
+		st.CursorOp, st.Execute = cursorOpOf(raw.Stmt), executeOf(raw.Stmt)
 		if s.ReadOnly {
 			st.Refusal = guardReadOnly(raw.Stmt)
 			if temp, notice, ok := readOnlyTemp(raw.Stmt, text); ok && st.Refusal == nil {

@@ -12,24 +12,27 @@ import (
 // sqlstates maps featuregate's error kinds to PostgreSQL SQLSTATE codes.
 // This is the only place where they meet.
 var sqlstates = map[featuregate.Kind]string{
-	featuregate.KindInternal:          "XX000", // internal_error
-	featuregate.KindSyntax:            "42601", // syntax_error
-	featuregate.KindUndefined:         "42704", // undefined_object
-	featuregate.KindDuplicate:         "42710", // duplicate_object
-	featuregate.KindInvalid:           "22023", // invalid_parameter_value
-	featuregate.KindAmbiguous:         "42702", // ambiguous_column
-	featuregate.KindPermission:        "42501", // insufficient_privilege
-	featuregate.KindReadOnly:          "25006", // read_only_sql_transaction
-	featuregate.KindUnsupported:       "0A000", // feature_not_supported
-	featuregate.KindUnavailable:       "08001", // sqlclient_unable_to_establish_sqlconnection
-	featuregate.KindTxnAborted:        "25P02", // in_failed_sql_transaction
-	featuregate.KindDatatypeMismatch:  "42804", // datatype_mismatch
-	featuregate.KindCheckViolation:    "23514", // check_violation
-	featuregate.KindActiveTransaction: "25001", // active_sql_transaction
-	featuregate.KindUndefinedProject:  "3D000", // invalid_catalog_name
-	featuregate.KindProtocolViolation: "08P01", // protocol_violation
-	featuregate.KindDiskFull:          "53100", // disk_full
-	featuregate.KindLimitExceeded:     "54000", // program_limit_exceeded
+	featuregate.KindInternal:           "XX000", // internal_error
+	featuregate.KindSyntax:             "42601", // syntax_error
+	featuregate.KindUndefined:          "42704", // undefined_object
+	featuregate.KindDuplicate:          "42710", // duplicate_object
+	featuregate.KindInvalid:            "22023", // invalid_parameter_value
+	featuregate.KindAmbiguous:          "42702", // ambiguous_column
+	featuregate.KindPermission:         "42501", // insufficient_privilege
+	featuregate.KindReadOnly:           "25006", // read_only_sql_transaction
+	featuregate.KindUnsupported:        "0A000", // feature_not_supported
+	featuregate.KindUnavailable:        "08001", // sqlclient_unable_to_establish_sqlconnection
+	featuregate.KindTxnAborted:         "25P02", // in_failed_sql_transaction
+	featuregate.KindDatatypeMismatch:   "42804", // datatype_mismatch
+	featuregate.KindCheckViolation:     "23514", // check_violation
+	featuregate.KindActiveTransaction:  "25001", // active_sql_transaction
+	featuregate.KindUndefinedProject:   "3D000", // invalid_catalog_name
+	featuregate.KindProtocolViolation:  "08P01", // protocol_violation
+	featuregate.KindDiskFull:           "53100", // disk_full
+	featuregate.KindLimitExceeded:      "54000", // program_limit_exceeded
+	featuregate.KindNoTransaction:      "25P01", // no_active_sql_transaction
+	featuregate.KindUndefinedCursor:    "34000", // invalid_cursor_name
+	featuregate.KindUndefinedStatement: "26000", // invalid_sql_statement_name
 }
 
 // errorResponse turns any error into the ErrorResponse a client sees.

@@ -30,6 +30,7 @@ func (s *session) extended(ctx context.Context, msg pgproto3.FrontendMessage) {
 			return
 		}
 		s.listening = s.listening || plan.Listens()
+		plan = s.adapt(plan)
 		s.sendNotices(plan.Statements...)
 		if plan.Text != p.Query { // a point-in-time query, rewritten
 			msg = &pgproto3.Parse{Name: p.Name, Query: plan.Text, ParameterOIDs: p.ParameterOIDs}

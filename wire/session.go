@@ -41,12 +41,16 @@ type session struct {
 	types   *pgtype.Map             // codecs for the values of local results
 	stmts   map[string]*localStmt   // prepared statements that run in the gateway
 	portals map[string]*localPortal // their portals
+	cursors map[string]*localCursor // cursors over rows the gateway produced
+	// txnCursors are the cursors the open transaction declared, which a
+	// rollback drops.
+	txnCursors []string
 }
 
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {
 	return &session{
 		srv: srv, c: c, st: st, user: u, protoState: protoState{txStatus: 'I'}, types: pgtype.NewMap(),
-		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{}, upStmts: map[string]upStmt{},
+		stmts: map[string]*localStmt{}, portals: map[string]*localPortal{}, upStmts: map[string]upStmt{}, cursors: map[string]*localCursor{},
 		psess: plan.Session{User: u.Name, Database: st.database, ReadOnly: !u.ReadWrite,
 			Roles: u.Roles, Admin: u.Admin, Projects: u.Projects},
 		log: srv.log.With("user", u.Name, "database", st.database),
@@ -209,6 +213,7 @@ func (s *session) dispatch(ctx context.Context, msg pgproto3.FrontendMessage) bo
 
 // readyForQuery tells the client the session waits for the next command.
 func (s *session) readyForQuery() {
+	s.endCursors()
 	s.c.send(&pgproto3.ReadyForQuery{TxStatus: s.txStatus})
 	_ = s.c.flush()
 }

@@ -33,6 +33,7 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 		s.c.send(&pgproto3.EmptyQueryResponse{})
 		return
 	}
+	plan = s.adapt(plan)
 	s.listening = s.listening || plan.Listens()
 	if controlsTxnAlone(plan) {
 		s.runTxn(ctx, plan.Statements[0])

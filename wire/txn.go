@@ -29,10 +29,18 @@ const inlineName = "featuregate_txn"
 // gateway unless the offline store holds the block or a batch of the
 // client's is open upstream.
 func (s *session) runTxn(ctx context.Context, st plan.Statement) bool {
+	ends := st.Txn != plan.TxnBegin && s.txStatus != 'I'
+	rollback := st.Txn == plan.TxnRollback || s.txStatus == 'E'
+	var ok bool
 	if s.inBatch || (s.deferred == "" && s.txStatus != 'I' && st.Txn != plan.TxnBegin) {
-		return s.txnUpstream(ctx, st)
+		ok = s.txnUpstream(ctx, st)
+	} else {
+		ok = s.txnLocal(st)
 	}
-	return s.txnLocal(st)
+	if ends {
+		s.endTxnCursors(rollback || !ok)
+	}
+	return ok
 }
 
 // txnLocal answers a transaction control statement that nothing upstream

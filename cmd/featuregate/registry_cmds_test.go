@@ -42,11 +42,11 @@ support_agg_90d_source   as_of                             TABLE support_agg_90d
 usage_agg_30d_source     as_of                             TABLE usage_agg_30d_snapshots
 `},
 		{[]string{"feature-views", "list"}, `
-name                 entity  source                   features  ttl  online  tags                comment
-payments_agg_90d_fv  user    payments_agg_90d_source  1              true    owner=mlops-course  recent payments, last 90 days
-subs_profile_fv      user    subs_profile_source      6              true    owner=mlops-course  subscription profile
-support_agg_90d_fv   user    support_agg_90d_source   2              true    owner=mlops-course  support interactions, last 90 days
-usage_agg_30d_fv     user    usage_agg_30d_source     5              true    owner=mlops-course  platform usage, last 30 days
+name                 entity  source                   features  ttl   online  tags                comment
+payments_agg_90d_fv  user    payments_agg_90d_source  1         NONE  true    owner=mlops-course  recent payments, last 90 days
+subs_profile_fv      user    subs_profile_source      6         NONE  true    owner=mlops-course  subscription profile
+support_agg_90d_fv   user    support_agg_90d_source   2         NONE  true    owner=mlops-course  support interactions, last 90 days
+usage_agg_30d_fv     user    usage_agg_30d_source     5         NONE  true    owner=mlops-course  platform usage, last 30 days
 `},
 		{[]string{"features", "list", "--view", "payments_agg_90d_fv"}, `
 feature_view         feature              type    full_name                                 check
@@ -100,7 +100,7 @@ func TestListJSONAndYAML(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if len(views) != 4 || views[1]["name"] != "subs_profile_fv" || views[1]["features"] != 6.0 ||
-		views[1]["online"] != true || views[1]["ttl"] != nil || views[0]["tags"] != "owner=mlops-course" {
+		views[1]["online"] != true || views[1]["ttl"] != "NONE" || views[0]["tags"] != "owner=mlops-course" {
 		t.Errorf("feature-views list -o json:\n%s", out)
 	}
 	if !strings.HasPrefix(out, "[\n  {\n    \"name\": \"payments_agg_90d_fv\",\n    \"entity\": \"user\",") {

@@ -24,7 +24,7 @@ func TestCatalogStreamFlowPsql(t *testing.T) {
 	out := psql(t, f.via, "testdata/catalog/streamflow.sql")
 	for _, want := range []string{
 		" user | user_id text | StreamFlow customer",
-		"subs_profile_fv     | user   | subs_profile_source     |        6 |         | t      | owner=mlops-course | subscription profile",
+		"subs_profile_fv     | user   | subs_profile_source     |        6 | NONE    | t      | owner=mlops-course | subscription profile",
 		"support_agg_90d_fv  | user   | support_agg_90d_source  |        2 | 90 days | t",
 		"payments_agg_90d_fv | failed_payments_90d | bigint | payments_agg_90d_fv__failed_payments_90d",
 		"churn_v1 | subs_profile_fv.*, usage_agg_30d_fv.watch_hours_30d, payments_agg_90d_fv.failed_payments_90d",

@@ -46,17 +46,17 @@ func TestODBC(t *testing.T) {
 				"division with params ERROR DataError 22012 ", "bad date param ERROR DataError 22008 ",
 				"final still usable\n", "== done\n")
 
-			// Lookups inside the cursors of UseDeclareFetch=1 are not served yet:
-			// testdata/odbc/pending_declarefetch_lookup.py.
-			sections, lines := []string{"asof", "lookup"}, want
-			if declareFetch == "1" {
-				sections, lines = []string{"asof"}, withPrefix(want, "asof-")
-			}
-			out = run(t, pyTimeout, pythonBin, odbcArgs(declareFetch, u1, u2, sections...)(f.via)...)
-			checkFeatureLines(t, "psqlODBC", out, lines)
-			if declareFetch == "0" {
-				mustContain(t, "psqlODBC", out, "describe user_id:str,months_active:int,fee:float\n")
-			}
+			// With UseDeclareFetch=1 the lookups run inside the cursors the
+			// driver declares.
+			out = run(t, pyTimeout, pythonBin, odbcArgs(declareFetch, u1, u2, "asof", "lookup")(f.via)...)
+			checkFeatureLines(t, "psqlODBC", out, want)
+			mustContain(t, "psqlODBC", out, "describe user_id:str,months_active:int,fee:float\n")
+
+			// SQL-level PREPARE and EXECUTE of a lookup.
+			prep := []string{"-B", "testdata/odbc/prepare_execute.py", f.via, declareFetch, u1, u2, "prepare_execute"}
+			lookups := withPrefix(want, "lookup ")
+			mustContain(t, "psqlODBC", run(t, pyTimeout, pythonBin, prep...),
+				lookups[0]+"\n"+lookups[1]+"\n"+lookups[2]+"\ndeallocated\n")
 
 			// A BI tool's preview and zero-row probes: the one-time form.
 			preview := []string{"-B", "testdata/odbc/preview.py", f.via, declareFetch, u1, u2, "preview"}

@@ -68,7 +68,7 @@ func TestPsqlReadOnly(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "ro.sql")
 	body := `INSERT INTO k VALUES (2);
 \echo :LAST_ERROR_SQLSTATE
-CREATE TABLE k2 (a int);
+CREATE TABLE public.k2 (a int);
 \echo :LAST_ERROR_SQLSTATE
 SET ROLE postgres;
 \echo :LAST_ERROR_SQLSTATE

@@ -118,6 +118,7 @@ func TestLookups(t *testing.T) {
 		t.Run("refused reads", func(t *testing.T) { testRefused(t, e) })
 		t.Run("one-time form", func(t *testing.T) { testOneTime(t, e) })
 		t.Run("read-only spine upload", func(t *testing.T) { testReadOnlySpine(t, e) })
+		t.Run("cursors and SQL PREPARE", func(t *testing.T) { testCursorsAndPrepare(t, e) })
 		t.Run("EXPLAIN", func(t *testing.T) { testExplain(t, e) })
 		t.Run("constants in the text", func(t *testing.T) { testConstantsInText(t, e) })
 	})
@@ -476,4 +477,59 @@ func testReadOnlySpine(t *testing.T, e *lookupEnv) {
 	}
 	lookupEquals(t, conn, [][]any{{"u1", int64(3)}, {"u2", int64(12)}, {"zz", nil}},
 		`SELECT s.user_id, f.months_active FROM spine_df s LEFT JOIN profile_fv AS OF s.t f USING (user_id) ORDER BY s.user_id`)
+}
+
+// testCursorsAndPrepare: lookups inside DECLARE … CURSOR (as psqlODBC
+// sends every SELECT with UseDeclareFetch) and SQL-level PREPARE/EXECUTE
+// are lookups: one row per key, unknown keys included, from the online
+// store; FETCH, MOVE and CLOSE work on the cursor as on PostgreSQL's.
+func testCursorsAndPrepare(t *testing.T, e *lookupEnv) {
+	ctx := context.Background()
+	conn := connect(t, e.gw, e.db)
+	simple := pgx.QueryExecModeSimpleProtocol
+	const lookup = `SELECT user_id, months_active FROM profile_fv WHERE user_id IN ('u2', 'nobody', 'u1')`
+	// psqlODBC's shape: one query string, BEGIN, DECLARE … WITH HOLD, FETCH.
+	results, err := conn.PgConn().Exec(ctx, `BEGIN; DECLARE "SQL_CUR1" CURSOR WITH HOLD FOR `+lookup+`; FETCH 2 IN "SQL_CUR1"`).ReadAll()
+	if err != nil || len(results) != 3 {
+		t.Fatalf("psqlODBC's DECLARE string: %d results, %v", len(results), err)
+	}
+	var fetched []string
+	for _, r := range results[2].Rows {
+		fetched = append(fetched, string(r[0])+"="+string(r[1]))
+	}
+	if got := strings.Join(fetched, " "); got != "u2=12 nobody=" || results[2].CommandTag.String() != "FETCH 2" {
+		t.Errorf("FETCH 2 of the lookup cursor: %q (%s)", got, results[2].CommandTag)
+	}
+	lookupEquals(t, conn, [][]any{{"u1", int64(4)}}, `FETCH 100 IN "SQL_CUR1"`, simple)
+	lookupEquals(t, conn, nil, `FETCH NEXT FROM "SQL_CUR1"`, simple)
+	for _, sql := range []string{`CLOSE "SQL_CUR1"`, `COMMIT`} {
+		if _, err := conn.Exec(ctx, sql, simple); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	wantError(t, conn, "34000", "does not exist", "", `FETCH 1 IN "SQL_CUR1"`, simple)
+	// A cursor without HOLD lives in its transaction block; MOVE skips rows.
+	wantError(t, conn, "25P01", "transaction blocks", "", `DECLARE c CURSOR FOR `+lookup, simple)
+	for _, sql := range []string{`BEGIN`, `DECLARE c CURSOR FOR ` + lookup, `MOVE 1 IN c`} {
+		if _, err := conn.Exec(ctx, sql, simple); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	lookupEquals(t, conn, [][]any{{"nobody", nil}, {"u1", int64(4)}}, `FETCH ALL FROM c`, simple)
+	wantError(t, conn, "0A000", "only moves forward", "", `FETCH PRIOR FROM c`, simple)
+	if _, err := conn.Exec(ctx, `ROLLBACK`, simple); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, conn, "34000", "does not exist", "", `FETCH 1 IN c`, simple)
+	// SQL-level PREPARE and EXECUTE, then DEALLOCATE.
+	if _, err := conn.Exec(ctx, `PREPARE by_user(text) AS SELECT user_id, plan FROM profile_fv WHERE user_id = $1`, simple); err != nil {
+		t.Fatal(err)
+	}
+	lookupEquals(t, conn, [][]any{{"u1", "premium"}}, `EXECUTE by_user('u1')`, simple)
+	lookupEquals(t, conn, [][]any{{"nobody", nil}}, `EXECUTE by_user('nobody')`, simple)
+	wantError(t, conn, "42601", "wrong number of parameters", "", `EXECUTE by_user('u1', 'u2')`, simple)
+	if _, err := conn.Exec(ctx, `DEALLOCATE by_user`, simple); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, conn, "26000", "does not exist", "", `EXECUTE by_user('u1')`, simple)
 }

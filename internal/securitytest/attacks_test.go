@@ -93,7 +93,8 @@ func attacks(owner string, ownerPID uint32, self, file string) []attack {
 
 // writes are what a read-only session may not do.
 var writes = []attack{
-	sql("CREATE TABLE", true, "CREATE TABLE alice_t (a int)"),
+	sql("CREATE TABLE", true, "CREATE TABLE public.alice_t (a int)"),
+	sql("CREATE TABLE (the session's temporary one)", false, "CREATE TABLE alice_tmp (a int)"),
 	sql("UPDATE", true, "UPDATE items SET v = 'pwned'"),
 	sql("INSERT", true, "INSERT INTO items VALUES (666, 'pwned')"),
 	sql("DELETE", true, "DELETE FROM items"),

@@ -389,7 +389,7 @@ def s_transactions(dsn):
     conn.set_session(isolation_level="REPEATABLE READ", readonly=True, deferrable=False)
     cur.execute("SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')")
     out("set_session", r(cur.fetchone()))
-    for label, sql in [("temp", "INSERT INTO tx VALUES (30, 'ro')"), ("plain", "CREATE TABLE ro_made (id int)")]:
+    for label, sql in [("temp", "INSERT INTO tx VALUES (30, 'ro')"), ("plain", "CREATE TABLE public.ro_made (id int)")]:
         try:
             cur.execute(sql)
             out("read only", label, cur.statusmessage)
@@ -696,7 +696,7 @@ def s_readonly_writes(dsn):
         ("update", "UPDATE items SET name = 'x' WHERE id = 1"),
         ("delete", "DELETE FROM items WHERE id = 1"),
         ("truncate", "TRUNCATE items"),
-        ("create", "CREATE TABLE gw_made (id int)"),
+        ("create", "CREATE TABLE public.gw_made (id int)"),
         ("drop", "DROP TABLE items"),
         ("alter", "ALTER TABLE items ADD COLUMN extra int"),
         ("copy in", "COPY items (id) FROM STDIN"),

@@ -627,8 +627,8 @@ def s_readonly_writes(dsn):
         ("update", "UPDATE items SET name = %s WHERE id = %s", ("x", 1), None),
         ("delete", "DELETE FROM items WHERE id = %s", (1,), None),
         ("truncate", "TRUNCATE items", None, None),
-        ("create", "CREATE TABLE gw_made (id int)", None, None),
-        ("create as", "CREATE TABLE gw_made AS SELECT %s::int AS id", (1,), None),
+        ("create", "CREATE TABLE public.gw_made (id int)", None, None),
+        ("create as", "CREATE TABLE public.gw_made AS SELECT %s::int AS id", (1,), None),
         ("alter", "ALTER TABLE items ADD COLUMN extra int", None, None),
     ]:
         conn.execute("SELECT 1")
