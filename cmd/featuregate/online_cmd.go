@@ -109,7 +109,13 @@ entity.
 			sql, args := onlineSQL(ff, refs, keys, rows)
 			var res *resultSet
 			err = f.session(cmd, g, func(conn *pgx.Conn) error {
-				res, err = queryText(cmd.Context(), conn, sql, args...)
+				// The simple protocol: the gateway reads each value by its
+				// key's type and says which one is not valid, as PostgreSQL would.
+				rows, err := conn.Query(cmd.Context(), sql, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+				if err != nil {
+					return err
+				}
+				res, err = readRows(rows)
 				return err
 			})
 			if err != nil {

@@ -74,7 +74,8 @@ func TestGetOnlineFeaturesErrors(t *testing.T) {
 		{1, []string{"-f", "nope_fv:x", "-e", "driver_id=1"}, []string{"(SQLSTATE 42", "hint: "}},
 		// Without trip_id the lookup cannot read trip_fv: the planner names the key.
 		{1, []string{"-f", "trip_fv:fare", "-e", "driver_id=1"}, []string{`feature view trip_fv needs the entity key trip_id (SQLSTATE 22023)`}},
-		{1, []string{"-f", "driver_stats_fv:trips", "-e", "driver_id=abc"}, []string{"SQLSTATE 22"}},
+		{1, []string{"-f", "driver_stats_fv:trips", "-e", "driver_id=abc"}, []string{`join key driver_id: invalid input syntax for type bigint: "abc" (SQLSTATE 22023)`}},
+		{1, []string{"-f", "driver_stat_fv:trips", "-e", "driver_id=1"}, []string{`did you mean "driver_stats_fv__trips"?`}},
 		{1, []string{"--service", "nope", "-e", "driver_id=1"}, []string{"SQLSTATE 42"}},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -360,7 +361,11 @@ func typedKey(keys []catalog.Column, r []any) ([]any, error) {
 	for i, v := range r {
 		c, err := convertKey(v, keys[i].Type)
 		if err != nil {
-			return nil, featuregate.Errorf(featuregate.KindDatatypeMismatch, "join key %s: %v", keys[i].Name, err)
+			kind := featuregate.KindDatatypeMismatch
+			if errors.Is(err, errSyntax) {
+				kind = featuregate.KindInvalid
+			}
+			return nil, featuregate.Errorf(kind, "join key %s: %v", keys[i].Name, err)
 		}
 		out[i] = c
 	}
@@ -380,8 +385,11 @@ func convertKey(v any, typ string) (any, error) {
 		}
 	case "bigint", "integer", "smallint":
 		n, err := toInt(v)
+		if _, text := v.(string); err != nil && text {
+			return nil, fmt.Errorf("%w for type %s: %q", errSyntax, typ, v)
+		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s value %v does not match the key's type, %s", sqlKind(v), v, typ)
 		}
 		return n, inRange(n.(int64), typ)
 	case "boolean":
@@ -395,7 +403,29 @@ func convertKey(v any, typ string) (any, error) {
 	case "date", "timestamp without time zone", "timestamp with time zone":
 		return toTime(v)
 	}
-	return nil, fmt.Errorf("%v (%T) is not a %s", v, v, typ)
+	return nil, fmt.Errorf("%s value %v does not match the key's type, %s", sqlKind(v), v, typ)
+}
+
+// errSyntax is a text key value its key's type cannot read.
+var errSyntax = errors.New("invalid input syntax")
+
+// sqlKind names the kind of a key value as SQL would.
+func sqlKind(v any) string {
+	switch v.(type) {
+	case int64, int32, int16, int:
+		return "an integer"
+	case float64, float32:
+		return "a number"
+	case string:
+		return "a text"
+	case bool:
+		return "a boolean"
+	case []byte:
+		return "a bytea"
+	case time.Time:
+		return "a timestamp"
+	}
+	return "a"
 }
 
 // inRange refuses an integer key that its column's type cannot hold: no

@@ -150,8 +150,15 @@ func (e *lookupExec) column(r *catalog.Relation, name, out string, addFeature fu
 			return nil
 		}
 	}
-	return featuregate.Errorf(featuregate.KindUndefined, "column %q does not exist in %s", name, r.Name).
-		WithHint("SHOW FEATURES lists the features; \\d %s shows the relation's columns", r.Name)
+	err := featuregate.Errorf(featuregate.KindUndefined, "column %q does not exist in %s", name, r.Name)
+	var names []string
+	for _, f := range r.Features {
+		names = append(names, f.Column, f.FullName())
+	}
+	if n := nearest(name, names); n != "" {
+		return err.WithHint("did you mean %q? SHOW FEATURES lists the features", n)
+	}
+	return err.WithHint("SHOW FEATURES lists the features; \\d %s shows the relation's columns", r.Name)
 }
 
 // refFieldsStar returns a column reference's names, "*" for a star.
