@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine of this kind:
 # PostgreSQL 15 server binaries, the Python clients (psycopg2, psycopg 3,
-# SQLAlchemy, pandas, asyncpg, pyodbc), psqlODBC and unixODBC, pgcli, R with
+# SQLAlchemy, pandas, asyncpg, pyodbc, FastAPI and uvicorn), psqlODBC and unixODBC, pgcli, R with
 # RPostgreSQL, pgjdbc, and npm packages.
 # Idempotent: installs only what is missing.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 debs=(postgresql-15 postgresql-client-15 python3-psycopg2 python3-psycopg python3-sqlalchemy
       python3-pandas python3-sklearn python3-asyncpg python3-pyodbc odbc-postgresql unixodbc
-      pgcli r-cran-rpostgresql libpostgresql-jdbc-java curl)
+      pgcli r-cran-rpostgresql python3-fastapi python3-uvicorn libpostgresql-jdbc-java curl)
 missing=()
 for p in "${debs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,4 +1,4 @@
-"""StreamFlow's feature endpoint (seed 004's FastAPI app) on the standard library.
+"""StreamFlow's feature endpoint: seed 004's FastAPI app, served by uvicorn.
 
   GET /health              {"status": "ok"}
   GET /features/USER_ID    {"user_id": "...", "features": {"months_active": ..., "monthly_fee": ...,
@@ -11,18 +11,22 @@ set, through featuregate's Feast-compatible HTTP API.
 usage: python3 serve.py [PORT]          (default 8000)
   FEATUREGATE_URL   the gateway, default postgresql://demo@127.0.0.1:5433/streamflow
   FEATUREGATE_HTTP  featuregate's HTTP API, e.g. http://127.0.0.1:6566 (then FEATUREGATE_URL is unused)
+  FEATUREGATE_PROJECT  the project the HTTP API reads, default streamflow
+
+Needs Debian's python3-fastapi and python3-uvicorn.
 """
 import json
 import os
 import sys
-import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import psycopg2
+import uvicorn
+from fastapi import FastAPI, HTTPException
 
 URL = os.environ.get("FEATUREGATE_URL", "postgresql://demo@127.0.0.1:5433/streamflow")
 HTTP_API = os.environ.get("FEATUREGATE_HTTP", "")
+PROJECT = os.environ.get("FEATUREGATE_PROJECT", "streamflow")
 FEATURES = ["months_active", "monthly_fee", "paperless_billing"]
 
 _conn = None
@@ -42,7 +46,8 @@ def features_sql(user_id):
 
 def features_http(user_id):
     """The same lookup as Feast's feature server request."""
-    body = {"features": [f"subs_profile_fv:{f}" for f in FEATURES], "entities": {"user_id": [user_id]}}
+    body = {"features": [f"subs_profile_fv:{f}" for f in FEATURES], "entities": {"user_id": [user_id]},
+            "project": PROJECT}
     req = urllib.request.Request(HTTP_API.rstrip("/") + "/get-online-features", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
@@ -51,33 +56,27 @@ def features_http(user_id):
     return {n: col["values"][0] for n, col in zip(names, out["results"]) if n in FEATURES}
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == "/health":
-            return self.reply(200, {"status": "ok"})
-        if self.path.startswith("/features/") and len(self.path) > len("/features/"):
-            user_id = urllib.parse.unquote(self.path[len("/features/"):])
-            try:
-                features = features_http(user_id) if HTTP_API else features_sql(user_id)
-            except Exception as e:  # the gateway is down or refused: say so
-                return self.reply(502, {"detail": str(e)})
-            return self.reply(200, {"user_id": user_id, "features": features})
-        self.reply(404, {"detail": "Not Found"})
+app = FastAPI(title="StreamFlow features")
 
-    def reply(self, code, body):
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+
+@app.get("/health")
+def health():
+    return {"status": "ok"}
+
+
+@app.get("/features/{user_id}")
+def get_features(user_id: str):
+    try:
+        features = features_http(user_id) if HTTP_API else features_sql(user_id)
+    except Exception as e:  # the gateway is down or refused: say so
+        raise HTTPException(status_code=502, detail=str(e))
+    return {"user_id": user_id, "features": features}
 
 
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
-    server = HTTPServer(("127.0.0.1", port), Handler)
     print(f"serving on http://127.0.0.1:{port} (features via {HTTP_API or 'SQL'})", flush=True)
-    server.serve_forever()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":
