@@ -1,7 +1,10 @@
 package examples_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,6 +67,62 @@ func TestBiometrics(t *testing.T) {
 	}
 
 	checkPredictions(t, ex, dir, latest)
+	checkServeModel(t, ex, dir)
+}
+
+// checkServeModel runs seed 000's FastAPI app, serve_model.py, and asks
+// POST /predict what predict.py prints for the README's users that have
+// features; a user without any is 404.
+func checkServeModel(t *testing.T, ex *example, dir string) {
+	t.Helper()
+	users := []string{"user_1", "user_5", "user_13", "user_17"}
+	want := map[string]string{}
+	for u, p := range predictionLines(runPython(t, dir, ex.url(), nil, "biometrics/predict.py", users...)) {
+		if p != "" {
+			want[u] = p
+		}
+	}
+	url := startPythonServer(t, dir, ex.url(), "biometrics/serve_model.py", "/health")
+	var served []string
+	for u := range want {
+		served = append(served, u)
+	}
+	body, _ := json.Marshal(map[string]any{"user_ids": served})
+	resp, err := http.Post(url+"/predict", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Predictions map[string]map[string]float64 `json:"predictions"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /predict: %d %v", resp.StatusCode, err)
+	}
+	for u, w := range want {
+		p := out.Predictions[u]
+		if got := fmt.Sprintf("normal %.2f, abnormal %.2f", p["normal_probability"], p["abnormal_probability"]); got != w {
+			t.Errorf("POST /predict %s: %s, predict.py says %s", u, got, w)
+		}
+	}
+	resp, err = http.Post(url+"/predict", "application/json", strings.NewReader(`{"user_ids": ["user_404"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /predict of a user without features: %d, want 404", resp.StatusCode)
+	}
+}
+
+// predictionLines reads predict.py's lines: user to "normal 0.93,
+// abnormal 0.07", or "" for no prediction.
+func predictionLines(out string) map[string]string {
+	got := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(user_\d+): (?:no valid online features|(?:normal|abnormal) \((normal [01]\.\d\d, abnormal [01]\.\d\d)\))$`).FindAllStringSubmatch(out, -1) {
+		got[m[1]] = m[2]
+	}
+	return got
 }
 
 // checkPredictions runs predict.py as the README does, then for every user

@@ -134,34 +134,7 @@ func checkOnline(t *testing.T, ex *example, out string) {
 // waits for /health and returns its URL; the process ends with the test.
 func startServePy(t *testing.T, ex *example, env []string) string {
 	t.Helper()
-	addr := freeAddr(t)
-	_, port, _ := strings.Cut(addr, ":")
-	script, err := filepath.Abs("streamflow/serve.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(pythonBin, "-B", script, port)
-	cmd.Env = append(append(os.Environ(), "FEATUREGATE_URL="+ex.url()), env...)
-	var log strings.Builder
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	url := "http://" + addr
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(url + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return url
-			}
-		}
-	}
-	t.Fatalf("serve.py did not answer /health:\n%s", log.String())
-	return ""
+	return startPythonServer(t, "", ex.url(), "streamflow/serve.py", "/health", env...)
 }
 
 // checkEndpoint asks the lab's endpoint for the lab's user and for one
