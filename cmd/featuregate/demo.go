@@ -46,6 +46,7 @@ the project. Everything is removed on exit (Ctrl-C).`,
 }
 
 func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io.Writer) error {
+	stopWithParent() // `go run … demo` killed: end too, and remove the data
 	pg, err := localpg.Start()
 	if err != nil {
 		return err
@@ -78,9 +79,10 @@ func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io
 		}
 		fmt.Fprintf(out, "\nthen try: SHOW FEATURE VIEWS;  \\d driver_hourly_stats  (the README's tour)\n")
 		if httpListen != "off" {
-			fmt.Fprintf(out, "The HTTP API (Feast's POST /get-online-features) is at http://%s/\n", httpListen)
+			fmt.Fprintf(out, "The HTTP API (Feast's POST /get-online-features) is at http://%s/ (name the project in the body: \"project\": \"streamflow\"; the default is %s)\n", httpListen, demoProjects[0])
 		}
-		fmt.Fprintln(out, "Ctrl-C stops it and removes the data.")
+		fmt.Fprintf(out, "The registry's commands read the offline PostgreSQL directly, e.g.:\n  featuregate feature-views list --offline '%s' --project streamflow\n", dsn)
+		fmt.Fprintln(out, "Ctrl-C (or ending the process that started it) stops it and removes the data.")
 	}
 	return serveOn(ctx, cfg, g.logger(), ln, ready)
 }

@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +46,49 @@ func TestDemo(t *testing.T) {
 	waitStopped(t, done, "demo")
 	if !strings.Contains(out.String(), "Applied version 1.") || !strings.Contains(out.String(), "/streamflow") {
 		t.Errorf("demo output:\n%s", out.String())
+	}
+}
+
+// TestDemoStopsWithItsParent: a demo whose parent ends (`go run … demo`
+// stopped by signalling the go command) stops too, closing its port,
+// instead of being orphaned.
+func TestDemoStopsWithItsParent(t *testing.T) {
+	addr := freeAddr(t)
+	logFile := filepath.Join(t.TempDir(), "demo.log")
+	sh := exec.Command("sh", "-c", `"$0" demo --listen "$1" --http off >"$2" 2>&1 & wait`, os.Args[0], addr, logFile)
+	sh.Env = append(os.Environ(), childEnv+"=1")
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	up := func() bool {
+		nc, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			nc.Close()
+		}
+		return err == nil
+	}
+	ready := func() bool {
+		log, _ := os.ReadFile(logFile)
+		return strings.Contains(string(log), "featuregate is up")
+	}
+	for deadline := time.Now().Add(3 * time.Minute); !ready() || !up(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logFile)
+			_ = sh.Process.Kill()
+			t.Fatalf("the demo never listened on %s:\n%s", addr, log)
+		}
+	}
+	if err := sh.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = sh.Wait()
+	for deadline := time.Now().Add(time.Minute); up(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(logFile)
+			t.Fatalf("the demo still listens a minute after its parent ended:\n%s", log)
+		}
+	}
+	if log, _ := os.ReadFile(logFile); !strings.Contains(string(log), "feature-views list --offline") {
+		t.Errorf("the demo does not say how to point the CLI at it:\n%s", log)
 	}
 }
