@@ -44,6 +44,7 @@ var planSeeds = []string{
 	"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$SELECT 1$$",
 	"CREATE OR REPLACE PROCEDURE p() LANGUAGE sql AS 'SELECT 1'",
 	"CREATE TEMP TABLE t (a int); INSERT INTO t VALUES (1); SELECT * FROM t",
+	"CREATE TABLE A(); create table b as select 1",
 	"COPY t FROM STDIN; COPY (SELECT 1) TO STDOUT",
 	"EXPLAIN ANALYZE SELECT * FROM generate_series(1, 10)",
 	"SELECT E'\\x00', U&'\\0041', B'101', X'ff'",
@@ -71,11 +72,20 @@ func FuzzPlan(f *testing.F) {
 		if pl == nil {
 			t.Fatalf("Plan(%q) returned no plan", sql)
 		}
-		if pl.Text != sql {
+		// A read-only session's plain CREATE TABLE becomes CREATE TEMP
+		// TABLE: that insertion is the only change a plan makes without a
+		// catalog.
+		unTemp := func(s string) string {
+			if !readOnly {
+				return s
+			}
+			return strings.ReplaceAll(s, " TEMP", "")
+		}
+		if unTemp(pl.Text) != unTemp(sql) {
 			t.Fatalf("Plan(%q).Text = %q", sql, pl.Text)
 		}
 		for i, st := range pl.Statements {
-			if !strings.Contains(sql, st.SQL) {
+			if !strings.Contains(unTemp(sql), unTemp(st.SQL)) {
 				t.Fatalf("Plan(%q): statement %d text %q is not part of the input", sql, i, st.SQL)
 			}
 			if !readOnly && st.Refusal != nil {
