@@ -232,7 +232,7 @@ func (r *repo) plan(ctx context.Context, w io.Writer, reg *catalog.Store, projec
 	if err := reg.Check(ctx, project, changes); err != nil {
 		return r.explain(ctx, reg, project, changes, err)
 	}
-	s := summarize(changes)
+	s := summarize(sn, changes)
 	_, err = fmt.Fprintf(w, "%sPlan: %d to create, %d to replace, %d to drop.\n", s.text, s.created, s.replaced, s.dropped)
 	return err
 }
@@ -267,7 +267,7 @@ func (r *repo) apply(ctx context.Context, w io.Writer, reg *catalog.Store, proje
 			return r.explain(ctx, reg, project, changes, err)
 		}
 		applied = true
-		if _, err := fmt.Fprintf(w, "%sApplied version %d.\n", summarize(changes).text, v); err != nil {
+		if _, err := fmt.Fprintf(w, "%sApplied version %d.\n", summarize(sn, changes).text, v); err != nil {
 			return err
 		}
 		if v == sn.Version+1 || round == maxApplyRounds {
@@ -330,9 +330,10 @@ type changeSummary struct {
 }
 
 // summarize prints one line per change: "+ entity user" for a create, "~"
-// for a replace, "- source old" for a drop. An object dropped and created
-// again (Diff re-creates some) is one replace.
-func summarize(changes []catalog.Change) changeSummary {
+// for a replace, followed by what changed (against the snapshot sn), "-
+// source old" for a drop. An object dropped and created again (Diff
+// re-creates some) is one replace.
+func summarize(sn *catalog.Snapshot, changes []catalog.Change) changeSummary {
 	type kindName struct {
 		kind catalog.Kind
 		name string
@@ -360,6 +361,11 @@ func summarize(changes []catalog.Change) changeSummary {
 		if c.Op == catalog.OpCreateOrReplace || dropped[kindName{kind, name}] {
 			s.replaced++
 			fmt.Fprintf(&b, "~ %s %s\n", noun(kind), name)
+			if was := sn.Find(kind, name); was != nil {
+				for _, l := range catalog.FieldChanges(was, c.Object) {
+					fmt.Fprintf(&b, "    %s\n", l)
+				}
+			}
 		} else {
 			s.created++
 			fmt.Fprintf(&b, "+ %s %s\n", noun(kind), name)

@@ -168,7 +168,7 @@ func TestPlanApply(t *testing.T) {
   TTL NONE ONLINE TAGS (owner = 'mlops-course') COMMENT 'support interactions, last 90 days';`, "")
 	editRepo(t, dir, "data_sources.sql", `CREATE SOURCE support_agg_90d_source TIMESTAMP COLUMN as_of AS TABLE support_agg_90d_snapshots;
 COMMENT ON SOURCE support_agg_90d_source IS 'support ticket aggregates';`, "")
-	changes := "- feature view support_agg_90d_fv\n~ feature view subs_profile_fv\n- source support_agg_90d_source\n"
+	changes := "- feature view support_agg_90d_fv\n~ feature view subs_profile_fv\n    ~ feature monthly_fee real -> monthly_fee double precision\n- source support_agg_90d_source\n"
 	want = changes + "Plan: 0 to create, 1 to replace, 2 to drop.\n"
 	if out := mustFG(t, append([]string{"plan", dir}, reg...)...); out != want {
 		t.Fatalf("plan of the edited repo:\n%s\nwant\n%s", out, want)
@@ -185,7 +185,8 @@ COMMENT ON SOURCE support_agg_90d_source IS 'support ticket aggregates';`, "")
 	// is re-created, which shows as a replace.
 	editRepo(t, dir, "feature_views.sql", "  watch_hours_30d     REAL,\n", "")
 	editRepo(t, dir, "feature_services.sql", "usage_agg_30d_fv.watch_hours_30d", "usage_agg_30d_fv.skips_7d")
-	changes = "~ feature view usage_agg_30d_fv\n~ feature service churn_v1\n"
+	changes = "~ feature view usage_agg_30d_fv\n    - feature watch_hours_30d real\n" +
+		"~ feature service churn_v1\n    + usage_agg_30d_fv.skips_7d\n    - usage_agg_30d_fv.watch_hours_30d\n"
 	if out := mustFG(t, append([]string{"plan", dir}, reg...)...); out != changes+"Plan: 0 to create, 2 to replace, 0 to drop.\n" {
 		t.Fatalf("plan of a view and its service:\n%s", out)
 	}
