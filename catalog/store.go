@@ -197,9 +197,11 @@ func (s *Store) Snapshot(ctx context.Context, project string) (*Snapshot, error)
 	return snap, nil
 }
 
-// Projects returns the names of the projects that have a history, sorted.
+// Projects returns the names of the projects that hold definitions,
+// sorted. A project torn down (DROP PROJECT) keeps its history but is no
+// longer listed, and no longer exists for sessions.
 func (s *Store) Projects(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT project FROM featuregate_registry.versions ORDER BY project`)
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT project FROM featuregate_registry.objects ORDER BY project`)
 	if err != nil {
 		return nil, dbError(err, "registry: list projects")
 	}

@@ -27,6 +27,9 @@ func TestTeardown(t *testing.T) {
 	if out := mustRun(t, "feature-views", "list", "--config", cfg); out != "name  entity  source  features  ttl  online  tags  comment\n" {
 		t.Errorf("views after teardown:\n%s", out)
 	}
+	if out := mustRun(t, "projects", "list", "--config", cfg); strings.Contains(out, "rides") {
+		t.Errorf("projects list still shows the torn-down project:\n%s", out)
+	}
 	mustFG(t, "apply", ridesRepo, "--offline", dsn, "--project", "rides")
 	if out := mustRun(t, "get-online-features", "--config", cfg, "-f", "driver_stats_fv:trips", "-e", "driver_id=1"); out != "driver_id  trips\n1\n" {
 		t.Errorf("online values survived teardown:\n%s", out)

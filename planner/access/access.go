@@ -76,7 +76,7 @@ func Admin(who plan.Identity, what string) error {
 	return authz.Admin(Principal(who), what)
 }
 
-// Projects lists the projects that have definitions or a history.
+// Projects lists the projects that hold definitions.
 type Projects interface {
 	Projects(ctx context.Context) ([]string, error)
 }
