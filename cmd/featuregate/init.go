@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
 	"github.com/featuregate/featuregate/catalog"
@@ -93,16 +94,27 @@ func initRepo(ctx context.Context, out io.Writer, dir, template, offline string)
 		return err
 	}
 	project := projectName(filepath.Base(abs))
+	if offline != "" {
+		if err := reachable(ctx, offline); err != nil {
+			return fmt.Errorf("cannot reach the offline PostgreSQL of --offline (nothing was created): %w", err)
+		}
+	}
 	if err := writeRepo(dir, template, project, offline); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Created feature repo %s: project %s, template %s.\n", dir, project, template)
 	if offline != "" {
-		if err := loadData(ctx, offline, filepath.Join(dir, "data", "data.sql")); err != nil {
-			return fmt.Errorf("the repo is created, but loading its sample data failed: %w\n  hint: fix the database, then run psql \"$DSN\" -f %s",
+		err := loadData(ctx, offline, filepath.Join(dir, "data", "data.sql"))
+		var pe *pgconn.PgError
+		switch {
+		case errors.As(err, &pe) && pe.Code == "42P07": // the whole script is one transaction: nothing changed
+			fmt.Fprintln(out, "The sample tables exist already in the offline store: left as they are.")
+		case err != nil:
+			return fmt.Errorf("the repo is created, but loading its sample data failed (nothing of it was loaded): %w\n  hint: fix the database, then run psql \"$DSN\" -f %s",
 				err, filepath.Join(dir, "data", "data.sql"))
+		default:
+			fmt.Fprintln(out, "Loaded the sample data (data/data.sql) into the offline store.")
 		}
-		fmt.Fprintln(out, "Loaded the sample data (data/data.sql) into the offline store.")
 	}
 	_, err = fmt.Fprintf(out, "Next: cd %s, then see README.md (featuregate plan, apply, serve).\n", dir)
 	return err
@@ -265,7 +277,19 @@ func exampleLookup(dir string) string {
 	return fmt.Sprintf("featuregate get-online-features --service %s --entity %s", name, strings.Join(keys, ","))
 }
 
-// loadData runs the SQL file at path on the database dsn.
+// reachable checks that the database dsn takes a connection.
+func reachable(ctx context.Context, dsn string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// loadData runs the SQL file at path on the database dsn, as one
+// transaction (a query string of several statements is one).
 func loadData(ctx context.Context, dsn, path string) error {
 	sql, err := os.ReadFile(path)
 	if err != nil {

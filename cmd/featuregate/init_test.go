@@ -150,3 +150,24 @@ func TestInitQuickstartFlow(t *testing.T) {
 		t.Errorf("configuration:\n%s", out)
 	}
 }
+
+// TestInitOfflineTwiceAndUnreachable: init over a database that holds the
+// sample tables already leaves them and succeeds; init over a database it
+// cannot reach creates nothing.
+func TestInitOfflineTwiceAndUnreachable(t *testing.T) {
+	dsn, err := pg.CreateDB(context.Background(), fmt.Sprintf("init_%d", dbCount.Add(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "init", filepath.Join(t.TempDir(), "first"), "-t", "quickstart", "--offline", dsn)
+	out := mustRun(t, "init", filepath.Join(t.TempDir(), "second"), "-t", "quickstart", "--offline", dsn)
+	if !strings.Contains(out, "The sample tables exist already in the offline store: left as they are.") {
+		t.Errorf("init over loaded sample tables:\n%s", out)
+	}
+	dir := filepath.Join(t.TempDir(), "unreachable")
+	wantFail(t, 1, []string{"cannot reach the offline PostgreSQL of --offline (nothing was created)"},
+		"init", dir, "-t", "quickstart", "--offline", "postgres://nobody@127.0.0.1:1/x?connect_timeout=2")
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("init over an unreachable database created %s (%v)", dir, err)
+	}
+}
