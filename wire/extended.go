@@ -153,6 +153,7 @@ func (s *session) relayExtended(msg pgproto3.BackendMessage) bool {
 		s.answered()
 	case *pgproto3.ErrorResponse:
 		s.failed()
+		s.annotate(m)
 		s.c.send(m)
 		return false
 	case *pgproto3.CopyInResponse:
@@ -199,8 +200,9 @@ func (s *session) sync() {
 			s.drainAfterCopy()
 			return
 		default:
-			if _, isErr := m.(*pgproto3.ErrorResponse); isErr {
+			if e, isErr := m.(*pgproto3.ErrorResponse); isErr {
 				s.answeredAll()
+				s.annotate(e)
 			}
 			s.c.send(m)
 		}

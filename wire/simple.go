@@ -174,6 +174,7 @@ func (s *session) queryUpstream(sql string, relay bool) bool {
 		case *pgproto3.ErrorResponse:
 			ok = false
 			if relay {
+				s.annotate(m)
 				s.c.send(m)
 			}
 		default:

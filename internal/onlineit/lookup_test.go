@@ -392,6 +392,12 @@ func testOneTime(t *testing.T, e *lookupEnv) {
 }
 
 func testRefused(t *testing.T, e *lookupEnv) {
+	// A misspelled feature relation is PostgreSQL's 42P01, with a hint
+	// naming the feature relation meant, in both protocols.
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement} {
+		wantError(t, e.conn, "42P01", `relation "profil_fv" does not exist`, `did you mean the feature relation "profile_fv"?`,
+			`SELECT months_active FROM profil_fv WHERE user_id = 'u1'`, mode)
+	}
 	// Part of a composite key names the missing key and lists them all.
 	wantError(t, e.conn, "22023", "trip_id", "driver_id, trip_id", `SELECT * FROM trip_fv WHERE driver_id = 7`)
 	// A key its column's type cannot hold is the client's mistake, named

@@ -10,6 +10,7 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/spell"
 )
 
 // parseLookup checks that sel is a key lookup of the feature relation
@@ -155,7 +156,7 @@ func (e *lookupExec) column(r *catalog.Relation, name, out string, addFeature fu
 	for _, f := range r.Features {
 		names = append(names, f.Column, f.FullName())
 	}
-	if n := nearest(name, names); n != "" {
+	if n := spell.Nearest(name, names); n != "" {
 		return err.WithHint("did you mean %q? SHOW FEATURES lists the features", n)
 	}
 	return err.WithHint("SHOW FEATURES lists the features; \\d %s shows the relation's columns", r.Name)

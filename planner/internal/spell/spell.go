@@ -1,9 +1,10 @@
-package lookup
+// Package spell finds the name a misspelled one was meant to be.
+package spell
 
-// nearest returns the candidate closest to name by edit distance, when it
+// Nearest returns the candidate closest to name by edit distance, when it
 // is close enough to be a misspelling (at most a third of name's length,
 // and at most 3 edits); "" otherwise.
-func nearest(name string, candidates []string) string {
+func Nearest(name string, candidates []string) string {
 	best, bestD := "", min(3, len(name)/3)+1
 	for _, c := range candidates {
 		if d := editDistance(name, c); d < bestD {

@@ -1,4 +1,4 @@
-package lookup
+package spell
 
 import "testing"
 
@@ -12,8 +12,8 @@ func TestNearest(t *testing.T) {
 		{"ab", ""},
 	}
 	for _, tt := range tests {
-		if got := nearest(tt.name, names); got != tt.want {
-			t.Errorf("nearest(%q) = %q, want %q", tt.name, got, tt.want)
+		if got := Nearest(tt.name, names); got != tt.want {
+			t.Errorf("Nearest(%q) = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
