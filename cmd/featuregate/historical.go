@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/spf13/cobra"
 
 	"github.com/featuregate/featuregate/catalog"
@@ -266,7 +268,39 @@ func historical(ctx context.Context, conn *pgx.Conn, h *historicalFlags, refs []
 		return err
 	}
 	sql := historicalSQL(spineSQL, rel, h.tsColumn, keys, refs, outputNames(refs, h.fullNames))
-	return streamResult(ctx, conn, sql, h.format, out)
+	err = streamResult(ctx, conn, sql, h.format, out)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22") && sp.sql == "" {
+		if n := firstBadRow(ctx, conn, spineSQL, len(sp.rows)); n > 0 {
+			bad := *pe // the server's error, with the row as its hint
+			bad.Hint = fmt.Sprintf("the value is in entities row %d (line %d) of %s", n, n+1, sp.from)
+			return &bad
+		}
+	}
+	return err
+}
+
+// firstBadRow finds, after a data error, the first row of the loaded spine
+// whose values its query cannot read (a key that is not a number, a time
+// PostgreSQL cannot parse), halving the rows tried each time; 0 when no
+// row alone fails.
+func firstBadRow(ctx context.Context, conn *pgx.Conn, spineSQL string, n int) int {
+	fails := func(lo, hi int) bool {
+		_, err := conn.Exec(ctx, spineSQL+" WHERE featuregate_row BETWEEN $1 AND $2", lo, hi)
+		return err != nil
+	}
+	if n == 0 || !fails(1, n) {
+		return 0
+	}
+	lo, hi := 1, n
+	for lo < hi {
+		if mid := (lo + hi) / 2; fails(lo, mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // historicalSQL is the point-in-time join of the spine query with the
@@ -309,19 +343,21 @@ func loadSpine(ctx context.Context, conn *pgx.Conn, sp *spine, keys []entityKey,
 			casts[i] = q + "::" + keys[j].typ + " AS " + q
 		}
 	}
-	if _, err := conn.Exec(ctx, "CREATE TEMPORARY TABLE "+spineTable+" ("+strings.Join(defs, ", ")+")"); err != nil {
+	// featuregate_row numbers the rows, for saying which one holds a bad value.
+	if _, err := conn.Exec(ctx, "CREATE TEMPORARY TABLE "+spineTable+" ("+strings.Join(defs, ", ")+", featuregate_row bigint)"); err != nil {
 		return "", fmt.Errorf("create the spine's temporary table: %w", err)
 	}
 	rows := make([][]any, len(sp.rows))
 	for i, r := range sp.rows {
-		rows[i] = make([]any, len(sp.cols))
+		rows[i] = make([]any, len(sp.cols)+1)
 		for j := range sp.cols {
 			if j < len(r) && r[j] != nil {
 				rows[i][j] = *r[j]
 			}
 		}
+		rows[i][len(sp.cols)] = int64(i + 1)
 	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{spineTable}, sp.cols, pgx.CopyFromRows(rows)); err != nil {
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{spineTable}, append(slices.Clone(sp.cols), "featuregate_row"), pgx.CopyFromRows(rows)); err != nil {
 		return "", fmt.Errorf("load the entities of %s: %w", sp.from, err)
 	}
 	return "SELECT " + strings.Join(casts, ", ") + " FROM " + spineTable, nil

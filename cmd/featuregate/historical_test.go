@@ -99,6 +99,7 @@ func TestGetHistoricalFeaturesErrors(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "nots.csv", "driver_id,as_of\n1,2024-01-01\n")
 	writeFile(t, dir, "badts.csv", "driver_id,event_timestamp\n1,someday\n")
+	writeFile(t, dir, "badkey.csv", "driver_id,event_timestamp\n1,2024-01-10\n2,2024-01-10\nabc,2024-01-10\n3,2024-01-10\n")
 	tests := []struct {
 		code  int
 		args  []string
@@ -112,7 +113,9 @@ func TestGetHistoricalFeaturesErrors(t *testing.T) {
 		{1, []string{"--entities", filepath.Join(dir, "missing.csv"), "-f", "driver_stats_fv:trips"}, []string{"no such file"}},
 		{1, []string{"--entities", filepath.Join(dir, "nots.csv"), "-f", "driver_stats_fv:trips"},
 			[]string{`have no column "event_timestamp": they need the join keys (driver_id) and the timestamp column (--timestamp-column event_timestamp); their columns are driver_id, as_of`}},
-		{1, []string{"--entities", filepath.Join(dir, "badts.csv"), "-f", "driver_stats_fv:trips"}, []string{"(SQLSTATE 22"}},
+		{1, []string{"--entities", filepath.Join(dir, "badts.csv"), "-f", "driver_stats_fv:trips"}, []string{"entities row 1 (line 2) of", "(SQLSTATE 22"}},
+		{1, []string{"--entities", filepath.Join(dir, "badkey.csv"), "-f", "driver_stats_fv:trips"},
+			[]string{"entities row 3 (line 4) of", `invalid input syntax for type bigint: "abc"`}},
 		{1, []string{"--entity-sql", "SELECT 1 AS driver_id, now() AS event_timestamp", "-f", "nope_fv:x"},
 			[]string{`feature view "nope_fv" does not exist in project "rides"`, "hint: featuregate feature-views list"}},
 		{1, []string{"--entity-sql", "SELECT 1 AS driver_id, now() AS event_timestamp", "-f", "driver_stats_fv:nope"},
