@@ -274,6 +274,9 @@ func historical(ctx context.Context, conn *pgx.Conn, h *historicalFlags, refs []
 		if n := firstBadRow(ctx, conn, spineSQL, len(sp.rows)); n > 0 {
 			bad := *pe // the server's error, with the row as its hint
 			bad.Hint = fmt.Sprintf("the value is in entities row %d (line %d) of %s", n, n+1, sp.from)
+			if sp.sql == "" && sp.from == "--dataframe" {
+				bad.Hint = fmt.Sprintf("the value is in row %d of --dataframe", n)
+			}
 			return &bad
 		}
 	}
