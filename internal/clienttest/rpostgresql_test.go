@@ -53,5 +53,6 @@ func TestRPostgreSQL(t *testing.T) {
 	mustContain(t, "RPostgreSQL", out,
 		relabel(lookups[2:3], "fetched")[0]+"\n",
 		strings.Join(relabel(withPrefix(want, "asof-const "), "training"), "\n")+"\n",
+		"readtable TRUE user_id,event_timestamp,months_active\n",
 		"== done\n")
 }

@@ -128,6 +128,9 @@ features <- function() {
     "SELECT s.user_id, f.months_active, round(f.watch_hours_30d::numeric, 2)::text AS watch",
     "FROM subscriptions_profile_snapshots s LEFT JOIN features AS OF s.as_of f USING (user_id)",
     "WHERE s.user_id IN ($1, $2) AND s.as_of = '2024-01-31' ORDER BY s.user_id"), list(u1, u2)))
+  # dbReadTable of a feature view: the one-time form, every entity's latest values
+  fv <- dbReadTable(con, "subs_profile_fv")
+  out("readtable ", nrow(fv) > 0, " ", paste(colnames(fv)[1:3], collapse = ","))
 }
 
 sections <- list(meta = meta, errors = errors, features = features)
