@@ -88,5 +88,6 @@ func TestAsyncpg(t *testing.T) {
 		strings.Repeat(relabel(lookups[:1], "pool")[0]+"\n", 2),
 		strings.Join(relabel(lookups[:2], "uncached"), "\n")+"\n",
 		"copy status COPY 2\n"+strings.Join(copied, "\n")+"\n",
+		"preview 3 user_id,event_timestamp,months_active\n", "count positive True\n",
 		"== done\n")
 }

@@ -139,6 +139,11 @@ async def features(conn, users, url):
     print("copy status", status)
     for row in buf.getvalue().decode().splitlines():
         print("copy", row)
+    # a preview and a count, as a BI tool sends them: the one-time form
+    preview = await conn.fetch("SELECT * FROM subs_profile_fv LIMIT 3")
+    print("preview", len(preview), ",".join(list(preview[0].keys())[:3]))
+    n = await conn.fetchval("SELECT count(*) FROM subs_profile_fv WHERE months_active > $1", 0)
+    print("count positive", n > 0)
 
 
 async def main(argv):
