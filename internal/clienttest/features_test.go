@@ -154,12 +154,14 @@ func TestFeaturesJDBC(t *testing.T) {
 	if !strings.Contains(out, "describe user_id:text,months_active:int8,fee:float4") {
 		t.Errorf("pgjdbc described the lookup as:\n%s", out)
 	}
+	mustContain(t, "pgjdbc", out, "preview 2 user_id,event_timestamp,months_active\n")
 }
 
 func TestFeaturesNode(t *testing.T) {
 	f, u1, u2 := featureFixture(t, "features_node")
 	out := run(t, nodeTimeout, "node", "testdata/node/features.js", f.via, u1, u2)
 	checkFeatureLines(t, "node-postgres", out, expectedFeatureLines(t, f, u1, u2))
+	mustContain(t, "node-postgres", out, "preview 2 user_id,event_timestamp,months_active notice true\n")
 }
 
 // TestFeaturesPgx runs the same statements with pgx's prepared statements,

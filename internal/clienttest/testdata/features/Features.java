@@ -52,6 +52,16 @@ public class Features {
                 }
                 System.out.println(b);
             }
+            // a BI tool's preview (DBeaver's data tab): the one-time form, prepared
+            try (PreparedStatement preview = c.prepareStatement("SELECT * FROM subs_profile_fv LIMIT ?")) {
+                preview.setInt(1, 2);
+                try (ResultSet rs = preview.executeQuery()) {
+                    int n = 0;
+                    while (rs.next()) n++;
+                    ResultSetMetaData md = rs.getMetaData();
+                    System.out.println("preview " + n + " " + md.getColumnName(1) + "," + md.getColumnName(2) + "," + md.getColumnName(3));
+                }
+            }
         }
     }
 }

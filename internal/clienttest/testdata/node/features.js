@@ -35,6 +35,12 @@ async function main () {
   for (const user of [u1, 'nobody', u2, u1, u2, u1]) {
     await print(client, 'lookup', { name: 'lookup', text: LOOKUP, values: [user] })
   }
+  // a BI tool's preview: the one-time form, with a notice saying so
+  const notices = []
+  client.on('notice', n => notices.push(n.message))
+  const preview = await client.query('SELECT * FROM subs_profile_fv LIMIT 2')
+  console.log('preview ' + preview.rows.length + ' ' + preview.fields.slice(0, 3).map(f => f.name).join(',') +
+    ' notice ' + notices.some(m => m.includes('read at now() on the offline PostgreSQL')))
   await client.end()
 }
 
