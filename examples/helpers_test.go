@@ -38,22 +38,29 @@ const (
 // definitions applied in the project of the example's name.
 type example struct {
 	name string
+	db   string // the database, and so the project
 	gw   *gatewaytest.Gateway
 }
 
 // startExample sets up example name in a database of the same name.
 func startExample(t *testing.T, name string) *example {
 	t.Helper()
-	gw := gatewaytest.Start(t, pg, name)
+	return startExampleIn(t, name, name)
+}
+
+// startExampleIn sets up example name in database (and project) db.
+func startExampleIn(t *testing.T, name, db string) *example {
+	t.Helper()
+	gw := gatewaytest.Start(t, pg, db)
 	runPsql(t, gw.OffDSN, "-f", filepath.Join(name, "data.sql"))
-	applyRepo(t, gw.DSN("demo", name), name)
-	return &example{name: name, gw: gw}
+	applyRepo(t, gw.DSN("demo", db), name)
+	return &example{name: name, db: db, gw: gw}
 }
 
 // url is the gateway's URL for the example's project, as the scripts take
 // it in FEATUREGATE_URL.
 func (e *example) url() string {
-	return fmt.Sprintf("postgresql://demo@%s/%s", e.gw.Addr, e.name)
+	return fmt.Sprintf("postgresql://demo@%s/%s", e.gw.Addr, e.db)
 }
 
 // direct runs a query on the offline PostgreSQL itself, not through the

@@ -36,13 +36,13 @@ func TestReadmeTour(t *testing.T) {
 	if len(sql) == 0 {
 		t.Fatal("README.md has no sql block")
 	}
-	ex := startExample(t, "quickstart")
+	ex := startExampleIn(t, "quickstart", "readme_quickstart")
 	dir := t.TempDir()
 	script := filepath.Join(dir, "tour.sql")
 	if err := os.WriteFile(script, []byte(sql[0]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := runPsql(t, ex.gw.DSN("demo", "quickstart"), "-f", script) // ON_ERROR_STOP: any error fails
+	out := runPsql(t, ex.gw.DSN("demo", ex.db), "-f", script) // ON_ERROR_STOP: any error fails
 	for _, want := range []string{"driver_hourly_stats", "(3 rows)", "| 2025-06-01 00:00:00+00 | 2025-06-04 00:00:00+00 |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the README's tour printed no %q:\n%s", want, out)
@@ -53,10 +53,10 @@ func TestReadmeTour(t *testing.T) {
 	if len(py) == 0 {
 		t.Fatal("README.md has no python block")
 	}
-	sf := startExample(t, "streamflow")
-	code := strings.ReplaceAll(py[0], demoAddr, sf.gw.Addr)
+	sf := startExampleIn(t, "streamflow", "readme_streamflow")
+	code := strings.ReplaceAll(py[0], demoAddr+"/streamflow", sf.gw.Addr+"/"+sf.db)
 	if code == py[0] {
-		t.Fatalf("the README's pandas snippet does not connect to %s:\n%s", demoAddr, py[0])
+		t.Fatalf("the README's pandas snippet does not connect to %s/streamflow:\n%s", demoAddr, py[0])
 	}
 	snippet := filepath.Join(dir, "snippet.py")
 	if err := os.WriteFile(snippet, []byte(code+"\nprint(len(training_df), list(training_df.columns)[:3])\n"), 0o644); err != nil {
