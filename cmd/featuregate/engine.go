@@ -60,7 +60,11 @@ func openEngine(ctx context.Context, cfg config.Config, up *offline.Upstream, lo
 			pool.Close()
 			return nil, fmt.Errorf("online store: %w", err)
 		}
-		s, err := pebblestore.Open(dir, pebblestore.WithLogger(log))
+		cache := cfg.Online.CacheMiB
+		if cache <= 0 {
+			cache = config.DefaultCacheMiB
+		}
+		s, err := pebblestore.Open(dir, pebblestore.WithLogger(log), pebblestore.WithCacheSize(int64(cache)<<20))
 		if err != nil {
 			pool.Close()
 			if errors.Is(err, os.ErrExist) || isLocked(err) {

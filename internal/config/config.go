@@ -79,7 +79,13 @@ type Online struct {
 	// DSN is the PostgreSQL of the postgres online store; empty means the
 	// offline store's database.
 	DSN string `yaml:"dsn"`
+	// CacheMiB is the size of Pebble's block cache in MiB: the memory the
+	// store keeps of what it read, beside the memtables (0: the default).
+	CacheMiB int `yaml:"cache_mib"`
 }
+
+// DefaultCacheMiB is the default size of Pebble's block cache.
+const DefaultCacheMiB = 32
 
 // Auth configures client authentication.
 type Auth struct {
@@ -191,7 +197,7 @@ func Default() Config {
 		HTTPListen: "127.0.0.1:6566",
 		DataDir:    ".featuregate",
 		Offline:    Offline{Type: "postgres"},
-		Online:     Online{Type: "pebble"},
+		Online:     Online{Type: "pebble", CacheMiB: DefaultCacheMiB},
 		Limits:     DefaultLimits(),
 	}
 }
@@ -240,6 +246,9 @@ func (c Config) Validate() error {
 	}
 	if c.Online.Type != "pebble" && c.Online.Type != "postgres" {
 		return fmt.Errorf("config: online.type %q is not supported (use pebble or postgres)", c.Online.Type)
+	}
+	if c.Online.CacheMiB < 0 {
+		return errors.New("config: online.cache_mib must not be negative")
 	}
 	switch c.Auth.Method {
 	case "", "trust", "password", "scram-sha-256":

@@ -27,8 +27,19 @@ import (
 // Rows that break a CHECK rule are counted as rejected and not written:
 // the entity keeps the value it had.
 
-// materializeBatch is how many rows go into one durable write.
-const materializeBatch = 8192
+// materializeBatch is how many rows go into one durable write, at most;
+// batchValues bounds the values of a batch, so that wide views write
+// smaller batches and the batches in flight (one read, one queued, one
+// written) hold a bounded amount of memory.
+const (
+	materializeBatch = 8192
+	batchValues      = 128 << 10
+)
+
+// batchRows is the number of rows of a batch of a view of nf features.
+func batchRows(nf int) int {
+	return min(materializeBatch, max(256, batchValues/max(nf, 1)))
+}
 
 // materializeExec runs MATERIALIZE.
 type materializeExec struct {
@@ -270,7 +281,8 @@ type writeOutcome struct {
 // that break a CHECK rule are counted and left out.
 func readLatest(rows pgx.Rows, project, name string, pv *pit.View, out chan<- readBatch) (read, rejected int64, err error) {
 	nk, nf := len(pv.Keys), len(pv.Features)
-	batch := make([]online.Row, 0, materializeBatch)
+	size := batchRows(nf)
+	batch := make([]online.Row, 0, size)
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
@@ -281,16 +293,19 @@ func readLatest(rows pgx.Rows, project, name string, pv *pit.View, out chan<- re
 			rejected++
 			continue
 		}
-		r := online.Row{Project: project, View: name, Key: vals[:nk:nk], Values: make([]any, nf)}
+		// The row's key and values are slices of the decoded values
+		// themselves (made storable in place): no second copy per row.
+		values := vals[nk+2 : nk+2+nf : nk+2+nf]
+		for i, v := range values {
+			values[i] = storable(v)
+		}
+		r := online.Row{Project: project, View: name, Key: vals[:nk:nk], Values: values}
 		r.TS, _ = vals[nk].(time.Time)
 		r.Created, _ = vals[nk+1].(time.Time)
-		for i, v := range vals[nk+2 : nk+2+nf] {
-			r.Values[i] = storable(v)
-		}
 		batch = append(batch, r)
-		if len(batch) == materializeBatch {
+		if len(batch) == size {
 			out <- readBatch{rows: batch, read: read}
-			batch = make([]online.Row, 0, materializeBatch)
+			batch = make([]online.Row, 0, size)
 		}
 	}
 	if len(batch) > 0 {
