@@ -73,8 +73,10 @@ func cursorOpOf(stmt *pg_query.Node) *plan.CursorOp {
 	if f == nil {
 		return nil
 	}
+	// FETCH n with n < 0 goes backward and FETCH 0 fetches the current
+	// row again, as PostgreSQL reads them: neither moves forward.
 	op := &plan.CursorOp{Cursor: f.Portalname, Move: f.Ismove, Count: f.HowMany,
-		Forward: f.Direction == pg_query.FetchDirection_FETCH_FORWARD}
+		Forward: f.Direction == pg_query.FetchDirection_FETCH_FORWARD && f.HowMany > 0}
 	if f.HowMany == math.MaxInt64 {
 		op.Count = -1
 	}

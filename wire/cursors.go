@@ -15,6 +15,11 @@ import (
 // PREPARE, and answers the FETCH, MOVE, CLOSE and EXECUTE that name them.
 // Every other cursor and prepared statement is the offline store's.
 
+// maxLocalCursors bounds the lookup cursors a session holds: each holds at
+// most a lookup's rows (limits.max_keys_per_lookup), so a session's memory
+// stays bounded.
+const maxLocalCursors = 64
+
 // localCursor is a cursor over rows the gateway produced: all of them,
 // read at DECLARE (a lookup's rows are one per requested key).
 type localCursor struct {
@@ -30,6 +35,9 @@ type localCursor struct {
 // itself declares or prepares before them). pl itself, which the planner
 // may share, is not changed.
 func (s *session) adapt(pl *plan.Plan) *plan.Plan {
+	if !slices.ContainsFunc(pl.Statements, sessionBound) {
+		return pl // the common case, a lookup or plain SQL: nothing to allocate
+	}
 	var out *plan.Plan
 	cursors, prepared := map[string]bool{}, map[string]bool{}
 	for i, st := range pl.Statements {
@@ -46,6 +54,12 @@ func (s *session) adapt(pl *plan.Plan) *plan.Plan {
 		return pl
 	}
 	return out
+}
+
+// sessionBound reports whether st names a cursor or prepared statement
+// the session may hold.
+func sessionBound(st plan.Statement) bool {
+	return st.Declare != nil || st.Prepare != "" || st.CursorOp != nil || st.Execute != nil
 }
 
 // adaptStatement returns the Local that runs st in the session, or nil
@@ -110,6 +124,10 @@ func (d *declareLocal) Columns() []plan.Column { return nil }
 func (d *declareLocal) Run(ctx context.Context, args []any, _ plan.RowWriter) (string, error) {
 	if _, dup := d.s.cursors[d.cur.Name]; dup {
 		return "", featuregate.Errorf(featuregate.KindDuplicate, "cursor %q already exists", d.cur.Name)
+	}
+	if len(d.s.cursors) >= maxLocalCursors {
+		return "", featuregate.Errorf(featuregate.KindLimitExceeded, "a session may hold at most %d lookup cursors", maxLocalCursors).
+			WithHint("CLOSE the cursors it no longer reads")
 	}
 	if !d.cur.Hold && d.s.txStatus == 'I' {
 		return "", featuregate.Errorf(featuregate.KindNoTransaction, "DECLARE CURSOR can only be used in transaction blocks").

@@ -522,7 +522,28 @@ func testCursorsAndPrepare(t *testing.T, e *lookupEnv) {
 		}
 	}
 	lookupEquals(t, conn, [][]any{{"nobody", nil}, {"u1", int64(4)}}, `FETCH ALL FROM c`, simple)
-	wantError(t, conn, "0A000", "only moves forward", "", `FETCH PRIOR FROM c`, simple)
+	for _, back := range []string{`FETCH PRIOR FROM c`, `FETCH -1 FROM c`, `FETCH 0 FROM c`, `MOVE BACKWARD 1 IN c`} {
+		wantError(t, conn, "0A000", "only moves forward", "", back, simple)
+		if _, err := conn.Exec(ctx, `ROLLBACK`, simple); err != nil {
+			t.Fatal(err)
+		}
+		for _, sql := range []string{`BEGIN`, `DECLARE c CURSOR FOR ` + lookup} {
+			if _, err := conn.Exec(ctx, sql, simple); err != nil {
+				t.Fatalf("%s: %v", sql, err)
+			}
+		}
+	}
+	// A session holds a bounded number of lookup cursors.
+	for i := 0; ; i++ {
+		_, err := conn.Exec(ctx, fmt.Sprintf(`DECLARE c%d CURSOR FOR `+lookup, i), simple)
+		if err == nil {
+			continue
+		}
+		if pe := pgError(t, err, "a cursor past the limit"); pe.Code != "54000" || i != 63 {
+			t.Fatalf("cursor %d refused with %s %s, want 54000 at the 64th", i+1, pe.Code, pe.Message)
+		}
+		break
+	}
 	if _, err := conn.Exec(ctx, `ROLLBACK`, simple); err != nil {
 		t.Fatal(err)
 	}
