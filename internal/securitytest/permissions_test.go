@@ -127,6 +127,13 @@ func TestShowDescribes(t *testing.T) {
 		if got := column(t, conn.PgConn(), "SHOW PERMISSIONS"); got != "ds_read,etl_write,pii" {
 			t.Errorf("%s: SHOW PERMISSIONS lists %s", user, got)
 		}
+		// A misspelled relation's hint names only what the user may describe.
+		_, err := conn.Exec(context.Background(), "SELECT 1 FROM pii_f")
+		var pe *pgconn.PgError
+		named := errors.As(err, &pe) && strings.Contains(pe.Hint, "pii_fv")
+		if named != strings.Contains(want, "pii_fv") {
+			t.Errorf("%s: the hint of a misspelled pii_fv: %v", user, err)
+		}
 	}
 }
 
