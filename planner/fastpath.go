@@ -19,12 +19,19 @@ var sensitiveWords = map[string]bool{
 	"set_config": true, "do": true, "function": true, "procedure": true, "listen": true,
 	// statements that drop the session's own prepared statements
 	"deallocate": true, "discard": true,
+	// point-in-time reads (AS OF) and materialization
+	"of": true, "materialize": true,
+}
+
+// leadingWords send a text to the full parse when they begin one of its
+// statements (the text's first word, or the first after a semicolon):
+// they matter only as the statement's keyword, and words such as END
+// (of CASE) are common elsewhere.
+var leadingWords = map[string]bool{
 	// transaction control, which a front end may answer itself
 	"begin": true, "start": true, "commit": true, "end": true, "rollback": true, "abort": true,
 	// cursors and prepared statements a front end may hold itself
 	"fetch": true, "move": true, "close": true, "execute": true,
-	// point-in-time reads (AS OF) and materialization
-	"of": true, "materialize": true,
 }
 
 // quickForward reports whether sql is certainly ordinary SQL that runs
@@ -37,6 +44,7 @@ func quickForward(sql string, names map[string]bool) bool {
 	}
 	words := 0
 	start := -1
+	leading := true // the next word begins a statement
 	for i := 0; i <= len(sql); i++ {
 		if i < len(sql) && isWordByte(sql[i]) {
 			if start < 0 {
@@ -46,11 +54,13 @@ func quickForward(sql string, names map[string]bool) bool {
 		}
 		if start >= 0 {
 			w := strings.ToLower(sql[start:i])
-			if sensitiveWords[w] || names[w] {
+			if sensitiveWords[w] || names[w] || (leading && leadingWords[w]) {
 				return false
 			}
-			words++
-			start = -1
+			words, start, leading = words+1, -1, false
+		}
+		if i < len(sql) && sql[i] == ';' {
+			leading = true // (a semicolon in a string only makes the scan stricter)
 		}
 	}
 	return words > 0

@@ -9,7 +9,8 @@ import (
 
 // FuzzQuickForward checks the fast path against the full plan: whatever it
 // lets through, the full plan forwards unchanged and unrefused, with at
-// least one statement and no LISTEN.
+// least one statement, no LISTEN, and none a front end answers itself
+// (transaction control, cursors, prepared statements).
 func FuzzQuickForward(f *testing.F) {
 	for _, s := range []string{
 		"SELECT abalance FROM pgbench_accounts WHERE aid = 42;",
@@ -18,6 +19,8 @@ func FuzzQuickForward(f *testing.F) {
 		"select \"set_config\"('role','x',false)", "SELECT U&\"\\0073et_config\"('role','x',false)",
 		"-- only a comment", "   ", "SELECT $1::int", "select 'do' as x", "VALUES (1)",
 		"PREPARE p AS SELECT set_config('role','x',false)", "RESET SESSION AUTHORIZATION",
+		"SELECT CASE WHEN true THEN 1 END", "select 1; commit", "BEGIN", " fetch 1 in c", "SELECT 'a;b'; end",
+		"EXECUTE p(1)", "close c", "START TRANSACTION", "select 1;abort",
 	} {
 		f.Add(s)
 	}
@@ -28,8 +31,13 @@ func FuzzQuickForward(f *testing.F) {
 		}
 		for _, ro := range []bool{true, false} {
 			full := p.plan(context.Background(), plan.Session{ReadOnly: ro}, nil, sql)
-			if len(full.Statements) == 0 || full.Refusal() != nil || !full.Forwardable() || full.Listens() {
+			if len(full.Statements) == 0 || full.Refusal() != nil || !full.Forwardable() || full.Listens() || full.Text != sql {
 				t.Fatalf("fast path forwards %q, the full plan says %+v", sql, full.Statements)
+			}
+			for _, st := range full.Statements {
+				if st.Txn != plan.TxnNone || st.CursorOp != nil || st.Execute != nil || st.Declare != nil || st.Prepare != "" {
+					t.Fatalf("fast path forwards %q, which the session answers itself: %+v", sql, st)
+				}
 			}
 		}
 	})
@@ -38,11 +46,15 @@ func FuzzQuickForward(f *testing.F) {
 func TestQuickForward(t *testing.T) {
 	for sql, want := range map[string]bool{
 		"SELECT abalance FROM pgbench_accounts WHERE aid = 42;": true,
-		"SET ROLE postgres":                  false,
-		"select \"set_config\"('role')":      false,
-		"SHOW FEATURES":                      false,
-		"":                                   false,
-		"SELECT * FROM t WHERE a = 'x' -- y": false,
+		"SET ROLE postgres":                    false,
+		"select \"set_config\"('role')":        false,
+		"SHOW FEATURES":                        false,
+		"":                                     false,
+		"SELECT * FROM t WHERE a = 'x' -- y":   false,
+		"SELECT CASE WHEN a THEN 1 END FROM t": true, // END only matters as a statement's keyword
+		"select 1; end":                        false,
+		"  Begin":                              false,
+		"SELECT start, close FROM prices":      true,
 	} {
 		if got := quickForward(sql, nil); got != want {
 			t.Errorf("quickForward(%q) = %v, want %v", sql, got, want)
