@@ -7,6 +7,7 @@ import (
 
 	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 )
 
 // cursorOptHold is PostgreSQL's CURSOR_OPT_HOLD: DECLARE … WITH HOLD.
@@ -99,32 +100,8 @@ func executeOf(stmt *pg_query.Node) *plan.Execute {
 		if pr := n.GetParamRef(); pr != nil {
 			param = int(pr.Number)
 		}
-		v, ok := constantOf(n)
+		v, ok := pgtree.ConstantValue(n)
 		ex.Args, ex.Params, ex.Simple = append(ex.Args, v), append(ex.Params, param), ex.Simple && (ok || param > 0)
 	}
 	return ex
-}
-
-// constantOf returns the value of a constant argument (through casts),
-// as the lookup planner reads key constants.
-func constantOf(n *pg_query.Node) (any, bool) {
-	if tc := n.GetTypeCast(); tc != nil {
-		n = tc.Arg
-	}
-	c := n.GetAConst()
-	switch {
-	case c == nil:
-		return nil, false
-	case c.Isnull:
-		return nil, true
-	case c.GetSval() != nil:
-		return c.GetSval().Sval, true
-	case c.GetIval() != nil:
-		return int64(c.GetIval().Ival), true
-	case c.GetFval() != nil:
-		return c.GetFval().Fval, true
-	case c.GetBoolval() != nil:
-		return c.GetBoolval().Boolval, true
-	}
-	return nil, false
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/plan"
 	"github.com/featuregate/featuregate/planner/catalogview"
+	"github.com/featuregate/featuregate/planner/internal/pgtree"
 	"github.com/featuregate/featuregate/planner/internal/spell"
 )
 
@@ -344,23 +345,15 @@ func (e *lookupExec) value(n *pg_query.Node, typ string) (valueSource, error) {
 		e.setParam(int(pr.Number), typeOID(typ))
 		return valueSource{param: int(pr.Number)}, nil
 	}
-	c := n.GetAConst()
+	v, ok := pgtree.ConstantValue(n)
 	switch {
-	case c == nil:
+	case !ok:
 		return valueSource{}, featuregate.Errorf(featuregate.KindUnsupported, "a lookup key must be a constant or a parameter").
 			WithHint("compute the key in the client, or pass it as $1")
-	case c.Isnull:
+	case v == nil:
 		return valueSource{}, featuregate.Errorf(featuregate.KindInvalid, "a join key cannot be NULL")
-	case c.GetSval() != nil:
-		return valueSource{value: c.GetSval().Sval}, nil
-	case c.GetIval() != nil:
-		return valueSource{value: int64(c.GetIval().Ival)}, nil
-	case c.GetFval() != nil:
-		return valueSource{value: c.GetFval().Fval}, nil
-	case c.GetBoolval() != nil:
-		return valueSource{value: c.GetBoolval().Boolval}, nil
 	}
-	return valueSource{}, featuregate.Errorf(featuregate.KindUnsupported, "unsupported key constant")
+	return valueSource{value: v}, nil
 }
 
 // setParam records the type of parameter $num.

@@ -1,12 +1,13 @@
 // Package pgtree holds what several planner packages need of PostgreSQL's
 // parse trees (pg_query) and query texts: a walk over every node of a tree,
-// and the character position of a byte offset, as PostgreSQL counts
-// positions in its errors.
+// the character position of a byte offset, as PostgreSQL counts positions
+// in its errors, and the value of a constant.
 package pgtree
 
 import (
 	"unicode/utf8"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -37,4 +38,30 @@ func CharOffset(sql string, byteOff int) int {
 		byteOff = len(sql)
 	}
 	return utf8.RuneCountInString(sql[:byteOff])
+}
+
+// ConstantValue returns the value of a constant node as the planner reads
+// constants, through a type cast: strings as string, integers as int64,
+// other numbers as their text, booleans as bool, NULL as nil. ok is false
+// for anything else.
+func ConstantValue(n *pg_query.Node) (v any, ok bool) {
+	if tc := n.GetTypeCast(); tc != nil {
+		n = tc.Arg
+	}
+	c := n.GetAConst()
+	switch {
+	case c == nil:
+		return nil, false
+	case c.Isnull:
+		return nil, true
+	case c.GetSval() != nil:
+		return c.GetSval().Sval, true
+	case c.GetIval() != nil:
+		return int64(c.GetIval().Ival), true
+	case c.GetFval() != nil:
+		return c.GetFval().Fval, true
+	case c.GetBoolval() != nil:
+		return c.GetBoolval().Boolval, true
+	}
+	return nil, false
 }
