@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/featuregate/featuregate/internal/syncbuf"
 	"io/fs"
 	"net"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -249,7 +249,7 @@ func startPythonServer(t *testing.T, dir, url, script, health string, env ...str
 	cmd := exec.Command(pythonBin, "-B", abs, port)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "FEATUREGATE_URL="+url), env...)
-	var log syncBuffer
+	var log syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -269,23 +269,4 @@ func startPythonServer(t *testing.T, dir, url, script, health string, env ...str
 	}
 	t.Fatalf("%s did not answer %s:\n%s", script, health, log.String())
 	return ""
-}
-
-// syncBuffer is a strings.Builder safe for a process writing and a test
-// reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

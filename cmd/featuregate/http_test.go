@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -80,17 +79,8 @@ func closedAfter(t *testing.T, nc net.Conn) time.Duration {
 // offline PostgreSQL is down, /health stays 200 and lookups work, /ready
 // is 503, and neither body names the offline store's address or user.
 func TestServeHealthReadyMetrics(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cfg := ridesConfig(t, ridesDB(t))
-	addr, httpAddr := freeAddr(t), freeAddr(t)
-	root := newRootCmd()
-	root.SetArgs([]string{"serve", "--config", cfg, "--listen", addr, "--http", httpAddr, "--log-level", "error"})
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	if out, err := psqlWhenUp("postgres://tester@"+addr+"/rides", "", "SELECT 1", 20*time.Second); err != nil {
-		t.Fatalf("psql: %v\n%s", err, out)
-	}
+	srv := serveRides(t)
+	cfg, addr, httpAddr := srv.cfg, srv.addr, srv.httpAddr
 	mustRun(t, "materialize", "2024-01-01", "2024-02-01", "--config", cfg, "--listen", addr)
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + httpAddr + path)
@@ -146,6 +136,5 @@ func TestServeHealthReadyMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	restarted = true
-	cancel()
-	waitStopped(t, done, "serve")
+	srv.stop()
 }

@@ -88,18 +88,9 @@ func (c *loadCounter) String() string {
 // prepared upstream before the outage runs again after it, prepared anew
 // by the gateway.
 func TestOfflineOutageUnderLoad(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cfg := ridesConfig(t, ridesDB(t))
-	addr, httpAddr := freeAddr(t), freeAddr(t)
-	root := newRootCmd()
-	root.SetArgs([]string{"serve", "--config", cfg, "--listen", addr, "--http", httpAddr, "--log-level", "error"})
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
+	srv := serveRides(t)
+	cfg, addr, httpAddr := srv.cfg, srv.addr, srv.httpAddr
 	dsn := "postgres://tester@" + addr + "/rides?sslmode=disable"
-	if out, err := psqlWhenUp(dsn, "", "SELECT 1", 20*time.Second); err != nil {
-		t.Fatalf("psql: %v\n%s", err, out)
-	}
 	mustRun(t, "materialize", "2024-01-01", "2024-02-01", "--config", cfg, "--listen", addr)
 
 	cached := connectPgx(t, dsn) // prepares the upstream statement before the outage
@@ -138,8 +129,7 @@ func TestOfflineOutageUnderLoad(t *testing.T) {
 			t.Errorf("upstream statement after the outage: %d rows", n)
 		}
 	}
-	cancel()
-	waitStopped(t, done, "serve")
+	srv.stop()
 }
 
 // checkDuringOutage checks what needs the offline store while it is down:

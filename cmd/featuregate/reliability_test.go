@@ -1,9 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/featuregate/featuregate/internal/syncbuf"
 	"net"
 	"os"
 	"os/exec"
@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,26 +62,8 @@ type child struct {
 	addr   string
 	db     string // its project (the config's), which sessions open
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	done   chan error
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // startChild runs `featuregate serve` with limitsYAML under the limits key,
@@ -100,7 +81,7 @@ func startChild(t *testing.T, db string, nofile int, limitsYAML string) *child {
 		"auth:\n  method: scram-sha-256\n  users:\n    - {name: alice, password: s3cret}\nlimits:\n%s",
 		db, addr, filepath.Join(dir, "data"), dsn, limitsYAML)
 	writeFile(t, dir, "featuregate.yaml", body)
-	c := &child{addr: addr, db: db, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &child{addr: addr, db: db, stderr: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(os.Args[0], "serve", "--config", filepath.Join(dir, "featuregate.yaml"), "--log-level", "warn")
 	c.cmd.Env = append(os.Environ(), childEnv+"=1", childNoFileEnv+"="+strconv.Itoa(nofile))
 	c.cmd.Stderr = c.stderr

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,6 +108,32 @@ func psqlWhenUp(url, password, query string, within time.Duration) ([]byte, erro
 	}
 }
 
+// servedRides is `featuregate serve` running over a fresh rides project,
+// on free wire and HTTP addresses.
+type servedRides struct {
+	cfg, addr, httpAddr string
+	stop                func() // stops it and waits for it; also done when the test ends
+}
+
+// serveRides starts serve over a fresh rides project and returns once psql
+// can query it.
+func serveRides(t *testing.T) *servedRides {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &servedRides{cfg: ridesConfig(t, ridesDB(t)), addr: freeAddr(t), httpAddr: freeAddr(t)}
+	root := newRootCmd()
+	root.SetArgs([]string{"serve", "--config", s.cfg, "--listen", s.addr, "--http", s.httpAddr, "--log-level", "error"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	var once sync.Once
+	s.stop = func() { once.Do(func() { cancel(); waitStopped(t, done, "serve") }) }
+	t.Cleanup(s.stop)
+	if out, err := psqlWhenUp("postgres://tester@"+s.addr+"/rides", "", "SELECT 1", 20*time.Second); err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	return s
+}
+
 // waitStopped waits for a command run in the background to return nil
 // after its context was cancelled.
 func waitStopped(t *testing.T, done <-chan error, what string) {
@@ -125,17 +152,8 @@ func waitStopped(t *testing.T, done <-chan error, what string) {
 // the same online store: what materialize wrote through the gateway is
 // what POST /get-online-features reads, in Feast's JSON.
 func TestServeHTTP(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cfg := ridesConfig(t, ridesDB(t))
-	addr, httpAddr := freeAddr(t), freeAddr(t)
-	root := newRootCmd()
-	root.SetArgs([]string{"serve", "--config", cfg, "--listen", addr, "--http", httpAddr, "--log-level", "error"})
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	if out, err := psqlWhenUp("postgres://tester@"+addr+"/rides", "", "SELECT 1", 20*time.Second); err != nil {
-		t.Fatalf("psql: %v\n%s", err, out)
-	}
+	srv := serveRides(t)
+	cfg, addr, httpAddr := srv.cfg, srv.addr, srv.httpAddr
 	mustRun(t, "materialize", "2024-01-01", "2024-02-01", "--config", cfg, "--listen", addr)
 
 	resp, err := http.Get("http://" + httpAddr + "/health")
@@ -166,8 +184,7 @@ func TestServeHTTP(t *testing.T) {
 		fmt.Sprint(got.Results[1].Values) != "[20 <nil>]" || fmt.Sprint(got.Results[1].Statuses) != "[PRESENT NOT_FOUND]" {
 		t.Errorf("POST /get-online-features (project rides by default): %+v", got)
 	}
-	cancel()
-	waitStopped(t, done, "serve")
+	srv.stop()
 	if _, err := http.Get("http://" + httpAddr + "/health"); err == nil {
 		t.Errorf("the HTTP API outlived serve")
 	}

@@ -1,14 +1,13 @@
 package onlineit
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/featuregate/featuregate/internal/syncbuf"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -266,27 +265,8 @@ type crashServer struct {
 	bin, config, addr string
 	project           string // the database, and the project
 	cmd               *exec.Cmd
-	log               *syncBuffer
+	log               *syncbuf.Buffer
 	exited            chan struct{}
-}
-
-// syncBuffer is a bytes.Buffer safe for the child's output copier and
-// the test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // newCrashServer writes the config of a server over database db with the
@@ -307,7 +287,7 @@ func newCrashServer(t *testing.T, bin string, st store, db string) *crashServer 
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &crashServer{bin: bin, config: path, addr: addr, project: db, log: &syncBuffer{}}
+	s := &crashServer{bin: bin, config: path, addr: addr, project: db, log: &syncbuf.Buffer{}}
 	t.Cleanup(func() {
 		if s.cmd != nil {
 			s.kill()

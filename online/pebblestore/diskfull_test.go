@@ -1,13 +1,12 @@
 package pebblestore
 
 import (
-	"bytes"
 	"context"
+	"github.com/featuregate/featuregate/internal/syncbuf"
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,24 +17,6 @@ import (
 	"github.com/featuregate/featuregate/internal/smallfs"
 	"github.com/featuregate/featuregate/online"
 )
-
-// syncBuffer is a log destination safe for Pebble's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // bigBatch is rowsPerBatch rows of 200 random (incompressible) bytes each,
 // keys from i*1000 on.
@@ -106,7 +87,7 @@ func TestDiskFull(t *testing.T) {
 			fs := smallfs.Mount(t, 20<<20)
 			freeBallast := smallfs.Ballast(t, fs, 16<<20)
 			dir := filepath.Join(fs, "online")
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			opts := []Option{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
 			if c.reserve != 0 {
 				opts = append(opts, WithDiskReserve(c.reserve),
