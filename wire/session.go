@@ -30,8 +30,9 @@ type session struct {
 	upMu sync.Mutex // guards up against cancelUpstream
 	up   *upstream  // nil until connected, and after the connection is lost
 	// upConn counts the upstream connections opened: it names the current one.
-	upConn  uint64
-	upStmts map[string]upStmt // named statements the client prepared upstream
+	upConn      uint64
+	upStmts     map[string]upStmt // named statements the client prepared upstream
+	upStmtBytes int               // the query text upStmts holds
 
 	protoState // the extended protocol's batch and the transaction status
 

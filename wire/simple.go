@@ -93,7 +93,7 @@ func (s *session) runStatements(ctx context.Context, pl *plan.Plan) {
 	for _, st := range pl.Statements {
 		if s.deallocatesHere(st) {
 			delete(s.stmts, st.Deallocate)
-			delete(s.upStmts, st.Deallocate)
+			s.forget(st.Deallocate)
 			s.c.send(&pgproto3.CommandComplete{CommandTag: []byte("DEALLOCATE")})
 			continue
 		}

@@ -20,13 +20,32 @@ type upStmt struct {
 	parse pgproto3.Parse // how to prepare it again
 }
 
+// maxUpStmtBytes bounds the query text a session keeps to prepare its
+// statements again: past it, further statements are not kept (after a
+// reconnect, using one of them gets PostgreSQL's 26000), so that a client
+// preparing ever larger statements cannot grow the gateway's memory.
+const maxUpStmtBytes = 16 << 20
+
 // prepared records a named Parse sent upstream.
 func (s *session) prepared(m *pgproto3.Parse) {
 	if m.Name == "" {
 		return
 	}
+	s.forget(m.Name)
+	if s.upStmtBytes+len(m.Query) > maxUpStmtBytes {
+		return
+	}
+	s.upStmtBytes += len(m.Query)
 	s.upStmts[m.Name] = upStmt{conn: s.upConn, parse: pgproto3.Parse{Name: m.Name, Query: m.Query,
 		ParameterOIDs: append([]uint32(nil), m.ParameterOIDs...)}}
+}
+
+// forget drops what the session kept of the statement name.
+func (s *session) forget(name string) {
+	if st, ok := s.upStmts[name]; ok {
+		s.upStmtBytes -= len(st.parse.Query)
+		delete(s.upStmts, name)
+	}
 }
 
 // stale reports whether the client's statement name, if it was prepared
@@ -47,7 +66,7 @@ func (s *session) closeStale(m *pgproto3.Close) bool {
 		return false
 	}
 	stale := s.stale(m.Name)
-	delete(s.upStmts, m.Name)
+	s.forget(m.Name)
 	if !stale {
 		return false
 	}
@@ -83,7 +102,7 @@ func (s *session) reprepare(name string) bool {
 	if e, isErr := msg.(*pgproto3.ErrorResponse); isErr {
 		s.failed()
 		s.c.send(e)
-		delete(s.upStmts, name)
+		s.forget(name)
 		return false
 	}
 	st.conn = s.upConn
@@ -96,7 +115,8 @@ func (s *session) reprepare(name string) bool {
 func (s *session) forgetDeallocated(name string, all bool) {
 	if all {
 		clear(s.upStmts)
+		s.upStmtBytes = 0
 		return
 	}
-	delete(s.upStmts, name)
+	s.forget(name)
 }
