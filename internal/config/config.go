@@ -82,10 +82,17 @@ type Online struct {
 	// CacheMiB is the size of Pebble's block cache in MiB: the memory the
 	// store keeps of what it read, beside the memtables (0: the default).
 	CacheMiB int `yaml:"cache_mib"`
+	// RowCacheMiB is the size in MiB of the row cache in front of Pebble,
+	// which keeps the stored bytes of recently read keys (0: the default;
+	// negative: none).
+	RowCacheMiB int `yaml:"row_cache_mib"`
 }
 
 // DefaultCacheMiB is the default size of Pebble's block cache.
 const DefaultCacheMiB = 32
+
+// DefaultRowCacheMiB is the default size of the row cache.
+const DefaultRowCacheMiB = 32
 
 // Auth configures client authentication.
 type Auth struct {
@@ -197,7 +204,7 @@ func Default() Config {
 		HTTPListen: "127.0.0.1:6566",
 		DataDir:    ".featuregate",
 		Offline:    Offline{Type: "postgres"},
-		Online:     Online{Type: "pebble", CacheMiB: DefaultCacheMiB},
+		Online:     Online{Type: "pebble", CacheMiB: DefaultCacheMiB, RowCacheMiB: DefaultRowCacheMiB},
 		Limits:     DefaultLimits(),
 	}
 }

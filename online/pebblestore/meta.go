@@ -28,7 +28,7 @@ func (s *Store) SetWatermark(ctx context.Context, project, view string, t time.T
 		s.release()
 		return fmt.Errorf("pebblestore: set watermark of %s.%s: %w", project, view, err)
 	}
-	if err := s.commit(ctx, b, smallWrite); err != nil {
+	if err := s.commit(ctx, b, smallWrite, nil); err != nil {
 		return fmt.Errorf("pebblestore: set watermark of %s.%s: %w", project, view, err)
 	}
 	return nil
@@ -82,7 +82,7 @@ func (s *Store) dropPrefixes(ctx context.Context, prefixes ...[]byte) error {
 			return fmt.Errorf("pebblestore: drop: %w", err)
 		}
 	}
-	if err := s.commit(ctx, b, smallWrite); err != nil {
+	if err := s.commit(ctx, b, smallWrite, s.rows.clear); err != nil {
 		return fmt.Errorf("pebblestore: drop: %w", err)
 	}
 	return nil

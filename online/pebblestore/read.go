@@ -43,16 +43,37 @@ type expiry struct {
 	oldest time.Time
 }
 
-// get reads one key.
+// get reads one key, from the row cache or from Pebble.
 func (s *Store) get(key []byte, exp expiry) (online.Result, error) {
+	if raw, hit, epoch := s.rows.get(key); hit {
+		return decodeStored(raw, exp)
+	} else {
+		return s.getPebble(key, exp, epoch)
+	}
+}
+
+// getPebble reads one key from Pebble, and caches what it read unless a
+// write committed since the cache's epoch was read.
+func (s *Store) getPebble(key []byte, exp expiry, epoch uint64) (online.Result, error) {
 	raw, closer, err := s.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
+		s.rows.put(key, nil, epoch)
 		return online.Result{}, nil
 	}
 	if err != nil {
 		return online.Result{}, err
 	}
 	defer closer.Close()
+	s.rows.put(key, raw, epoch)
+	return decodeStored(raw, exp)
+}
+
+// decodeStored decodes the stored bytes of a key; empty bytes are a key
+// with nothing stored (as the row cache keeps it).
+func decodeStored(raw []byte, exp expiry) (online.Result, error) {
+	if len(raw) == 0 {
+		return online.Result{}, nil
+	}
 	ts, created, err := online.DecodeHeader(raw)
 	if err != nil {
 		return online.Result{}, err

@@ -29,6 +29,8 @@ type Store struct {
 	// write-ahead log cannot be written): the store refuses writes until
 	// the process restarts.
 	broken atomic.Pointer[error]
+	// rows caches the stored bytes of keys read recently (rowcache.go).
+	rows *rowCache
 }
 
 var _ online.Store = (*Store)(nil)
@@ -38,9 +40,10 @@ type Option func(*options)
 
 // options are what Open is given.
 type options struct {
-	pebble  *pebble.Options
-	log     *slog.Logger
-	reserve uint64 // 0: 2 memtables and a MiB
+	pebble   *pebble.Options
+	log      *slog.Logger
+	reserve  uint64 // 0: 2 memtables and a MiB
+	rowCache int64  // bytes of the row cache; 0: none
 }
 
 // WithCacheSize sets the size in bytes of Pebble's block cache (default 64 MiB).
@@ -51,6 +54,13 @@ func WithCacheSize(bytes int64) Option {
 		}
 		o.pebble.Cache = pebble.NewCache(bytes)
 	}
+}
+
+// WithRowCacheSize sets the size in bytes of the row cache in front of
+// Pebble (default 0: none), which keeps the stored bytes of recently read
+// keys; see rowCache for how it keeps newer-wins, TTL and crash safety.
+func WithRowCacheSize(bytes int64) Option {
+	return func(o *options) { o.rowCache = bytes }
 }
 
 // WithLogger sends the store's and Pebble's messages to log (default
@@ -98,7 +108,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
-	return &Store{db: db, writer: make(chan struct{}, 1), disk: disk}, nil
+	return &Store{db: db, writer: make(chan struct{}, 1), disk: disk, rows: newRowCache(o.rowCache)}, nil
 }
 
 // Close flushes nothing (every write is already durable) and releases the

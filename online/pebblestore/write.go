@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,34 +29,37 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 		return 0, err
 	}
 	b := s.db.NewIndexedBatch()
-	written, err = fill(ctx, b, rows)
-	if err != nil || written == 0 {
+	keys, err := fill(ctx, b, rows)
+	if err != nil || len(keys) == 0 {
 		b.Close()
 		s.release()
 		return 0, err
 	}
-	if err := s.commit(ctx, b, s.disk.reserve+uint64(b.Len())); err != nil {
+	written = len(keys)
+	after := func() { s.rows.invalidate(keys) }
+	if err := s.commit(ctx, b, s.disk.reserve+uint64(b.Len()), after); err != nil {
 		return 0, err
 	}
 	return written, nil
 }
 
-// fill sets in b the rows that are newer than what b holds, and counts them.
-func fill(ctx context.Context, b *pebble.Batch, rows []online.Row) (written int, err error) {
+// fill sets in b the rows that are newer than what b holds, and returns
+// the keys it set, one per accepted row.
+func fill(ctx context.Context, b *pebble.Batch, rows []online.Row) (keys [][]byte, err error) {
 	var key, val []byte
 	for i := range rows {
 		if i%256 == 0 && ctx.Err() != nil {
-			return 0, fmt.Errorf("pebblestore: write: %w", ctx.Err())
+			return nil, fmt.Errorf("pebblestore: write: %w", ctx.Err())
 		}
 		ok, err := applyRow(b, &rows[i], &key, &val)
 		if err != nil {
-			return 0, fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
+			return nil, fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
 		}
 		if ok {
-			written++
+			keys = append(keys, bytes.Clone(key))
 		}
 	}
-	return written, nil
+	return keys, nil
 }
 
 // applyRow sets r in b when it is newer than the value b (or the DB
