@@ -14,22 +14,22 @@ import (
 
 // onlineCPU is the CPU time (user and system) used so far by the
 // benchmark's process (the clients, and the gateway when it runs in
-// process), by the PostgreSQL server's processes, by a gateway process
-// and by redis-server. Differences over a leg, per lookup, tell where the
-// work goes whatever else the machine runs.
-type onlineCPU struct{ self, pg, gw, rd time.Duration }
+// process), by the PostgreSQL server's processes, by a gateway process,
+// by redis-server and by pgfloor. Differences over a leg, per lookup,
+// tell where the work goes whatever else the machine runs.
+type onlineCPU struct{ self, pg, gw, rd, fl time.Duration }
 
 // onlineCPUSnap is a sample of the CPU times, PostgreSQL's by process.
 type onlineCPUSnap struct {
-	self, gw, rd time.Duration
-	pg           map[int]time.Duration
+	self, gw, rd, fl time.Duration
+	pg               map[int]time.Duration
 }
 
 // since is the CPU time used from t0 to s. A PostgreSQL process that
 // ended meanwhile (a backend of connections closed just before t0) is
 // left out rather than counted negative; one that started counts whole.
 func (s onlineCPUSnap) since(t0 onlineCPUSnap) onlineCPU {
-	c := onlineCPU{self: s.self - t0.self, gw: s.gw - t0.gw, rd: s.rd - t0.rd}
+	c := onlineCPU{self: s.self - t0.self, gw: s.gw - t0.gw, rd: s.rd - t0.rd, fl: s.fl - t0.fl}
 	for pid, cpu := range s.pg {
 		c.pg += cpu - t0.pg[pid]
 	}
@@ -40,8 +40,9 @@ func (s onlineCPUSnap) since(t0 onlineCPUSnap) onlineCPU {
 type onlineCPUSampler func() (onlineCPUSnap, error)
 
 // onlineSampler samples this process, the server srv and, when not 0,
-// the gateway process gwPID and the redis-server redisPID.
-func onlineSampler(srv *localpg.Server, gwPID, redisPID int) onlineCPUSampler {
+// the gateway process gwPID, the redis-server redisPID and the pgfloor
+// process floorPID.
+func onlineSampler(srv *localpg.Server, gwPID, redisPID, floorPID int) onlineCPUSampler {
 	return func() (onlineCPUSnap, error) {
 		var c onlineCPUSnap
 		var err error
@@ -54,7 +55,10 @@ func onlineSampler(srv *localpg.Server, gwPID, redisPID int) onlineCPUSampler {
 		if c.gw, err = onlinePIDCPU(gwPID); err != nil {
 			return c, err
 		}
-		c.rd, err = onlinePIDCPU(redisPID)
+		if c.rd, err = onlinePIDCPU(redisPID); err != nil {
+			return c, err
+		}
+		c.fl, err = onlinePIDCPU(floorPID)
 		return c, err
 	}
 }

@@ -83,7 +83,11 @@ func onlineGateway(b *testing.B, srv *localpg.Server, dsn string) *onlineGW {
 func onlineWithHTTP(b *testing.B, bin, addr string) string {
 	b.Helper()
 	script := filepath.Join(b.TempDir(), "featuregate-http")
-	body := fmt.Sprintf("#!/bin/sh\nexec %q \"$@\" --http %q\n", bin, addr)
+	env := ""
+	if n := os.Getenv("FEATUREGATE_ONLINE_GOMAXPROCS"); n != "" {
+		env = "GOMAXPROCS=" + n + " "
+	}
+	body := fmt.Sprintf("#!/bin/sh\n%sexec %q \"$@\" --http %q\n", env, bin, addr)
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		b.Fatal(err)
 	}

@@ -74,6 +74,8 @@ func (l onlineLoad) serverCPU() float64 {
 		return l.cpuPerOp(l.cpu.pg)
 	case onlineRedis:
 		return l.cpuPerOp(l.cpu.rd)
+	case onlineFloor:
+		return l.cpuPerOp(l.cpu.fl)
 	}
 	return l.cpuPerOp(l.cpu.gw)
 }
@@ -81,7 +83,8 @@ func (l onlineLoad) serverCPU() float64 {
 // hasServerCPU says whether serverCPU is measured: not for a gateway in
 // the benchmark's process.
 func (l onlineLoad) hasServerCPU() bool {
-	return l.leg.target == onlinePG || l.leg.target == onlineRedis || l.mode != onlineInprocessLabel
+	return l.leg.target == onlinePG || l.leg.target == onlineRedis || l.leg.target == onlineFloor ||
+		l.mode != onlineInprocessLabel
 }
 
 // onlineRunLeg runs l for dur: each client connects and warms up, then

@@ -65,7 +65,7 @@ func onlineMemoryLeg(b *testing.B, srv *localpg.Server, bin string, dur time.Dur
 	if err := onlineMemVerify(ctx, fgDSN, dsn, v, keys); err != nil {
 		b.Fatalf("featuregate's values differ from PostgreSQL's: %v", err)
 	}
-	sample := onlineSampler(srv, p.cmd.Process.Pid, 0)
+	sample := onlineSampler(srv, p.cmd.Process.Pid, 0, 0)
 	for _, n := range []int{1, onlineBatch} {
 		kind := fmt.Sprintf("memory_%dx%d", n, v.features)
 		l, err := onlineRunLeg(ctx, onlinePGXLeg(kind, onlineFG, fgDSN, v, n, 16), keys, dur, sample)

@@ -51,6 +51,7 @@ func onlineReportMats(b *testing.B, sum *onlineSummary, mats []onlineMatResult) 
 // onlineMetricPrefix names a leg's metrics by its target.
 var onlineMetricPrefix = map[string]string{
 	onlinePG: "pg_", onlineFG: "fg_", onlineFGSimple: "fgsimple_", onlineRedis: "redis_", onlineHTTP: "http_",
+	onlineFloor: "floor_",
 }
 
 // onlineReportLoads reports the legs of one sub-benchmark and logs their
@@ -109,12 +110,12 @@ func onlineMemLine(m onlineMemResult) string {
 // published latency next to an HTTP leg.
 func onlineTable(loads []onlineLoad) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%-34s %-31s %9s %8s %8s %8s %8s %8s %8s %7s %7s %7s %7s\n", "leg", "mode", "ops/s", "p50", "p99",
-		"CPU bch", "CPU pg", "CPU gw", "CPU rds", "ops/PG", "ops/Rds", "CPU/PG", "CPU/Rds")
+	fmt.Fprintf(&sb, "%-34s %-31s %9s %8s %8s %8s %8s %8s %8s %8s %7s %7s %7s %7s\n", "leg", "mode", "ops/s", "p50", "p99",
+		"CPU bch", "CPU pg", "CPU gw", "CPU rds", "CPU fl", "ops/PG", "ops/Rds", "CPU/PG", "CPU/Rds")
 	for _, l := range loads {
-		fmt.Fprintf(&sb, "%-34s %-31s %9.0f %8.0f %8.0f %8.1f %8.1f %8s %8.1f", l.leg.name(), l.mode, l.opsPerSec(),
+		fmt.Fprintf(&sb, "%-34s %-31s %9.0f %8.0f %8.0f %8.1f %8.1f %8s %8.1f %8.1f", l.leg.name(), l.mode, l.opsPerSec(),
 			onlineMicros(l.p50), onlineMicros(l.p99), l.cpuPerOp(l.cpu.self), l.cpuPerOp(l.cpu.pg), onlineGWCPU(l),
-			l.cpuPerOp(l.cpu.rd))
+			l.cpuPerOp(l.cpu.rd), l.cpuPerOp(l.cpu.fl))
 		for _, cpu := range []bool{false, true} {
 			for _, ref := range []string{onlinePG, onlineRedis} {
 				fmt.Fprintf(&sb, " %7s", onlineRatio(l, loads, ref, cpu))
@@ -125,7 +126,7 @@ func onlineTable(loads []onlineLoad) string {
 		}
 		sb.WriteByte('\n')
 	}
-	sb.WriteString("latencies in µs; CPU in µs per lookup of the benchmark's process (bch), PostgreSQL (pg), the gateway process (gw) and redis-server (rds); X/PG and X/Rds: the leg's figure over the PostgreSQL or Redis leg's, CPU that of the server each leg measures")
+	sb.WriteString("latencies in µs; CPU in µs per lookup of the benchmark's process (bch), PostgreSQL (pg), the gateway process (gw), redis-server (rds) and pgfloor (fl, a Go server answering from constant bytes); X/PG and X/Rds: the leg's figure over the PostgreSQL or Redis leg's, CPU that of the server each leg measures")
 	return sb.String()
 }
 

@@ -68,7 +68,8 @@ func BenchmarkOnline(b *testing.B) {
 		b.Fatal(err)
 	}
 	rds := onlineStartRedis(b)
-	sample := onlineSampler(srv, gw.pid(), rds.pid())
+	floor := onlineStartFloor(b)
+	sample := onlineSampler(srv, gw.pid(), rds.pid(), floor.pid())
 	mats, err := onlineMaterializeAll(ctx, gw.dsn, dsn, entities, sample)
 	if err != nil {
 		b.Fatal(err)
@@ -79,7 +80,7 @@ func BenchmarkOnline(b *testing.B) {
 		entities, generated, dur)}
 	// Only sub-benchmarks' logs show without -v.
 	b.Run("materialize", func(b *testing.B) { onlineReportMats(b, sum, mats) })
-	for _, g := range onlineGroups(gw, dsn, rds) {
+	for _, g := range onlineGroups(gw, dsn, rds, floor) {
 		b.Run(g.name, func(b *testing.B) {
 			loads, err := onlineRunGroup(ctx, g, keys, dur, sample, gw.label())
 			if err != nil {
@@ -135,8 +136,8 @@ type onlineGroup struct {
 // onlineGroups are the lookup workloads in the order they run: single-key
 // lookups of the 6-feature view, 100-key batches of the 50-feature view,
 // and the HTTP API with 1 and 100 keys of the 50-feature view, each with
-// 1 and 16 clients.
-func onlineGroups(gw *onlineGW, pgDSN string, rds *onlineRedisServer) []onlineGroup {
+// 1 and 16 clients. The single-key workloads end with the floor leg.
+func onlineGroups(gw *onlineGW, pgDSN string, rds *onlineRedisServer, floor *onlineFloorServer) []onlineGroup {
 	single, wide := onlineViews[0], onlineViews[1]
 	var out []onlineGroup
 	for _, c := range []int{1, 16} {
@@ -145,6 +146,7 @@ func onlineGroups(gw *onlineGW, pgDSN string, rds *onlineRedisServer) []onlineGr
 			onlinePGXLeg(onlineSingleKind, onlineFG, gw.dsn, single, 1, c),
 			onlinePGXLeg(onlineSingleKind, onlineFGSimple, gw.dsn, single, 1, c),
 			onlineRedisLeg(onlineSingleKind, rds, single, 1, c),
+			onlinePGXLeg(onlineSingleKind, onlineFloor, floor.dsn, single, 1, c),
 		}})
 	}
 	for _, c := range []int{1, 16} {
