@@ -92,7 +92,7 @@ type Online struct {
 const DefaultCacheMiB = 32
 
 // DefaultRowCacheMiB is the default size of the row cache.
-const DefaultRowCacheMiB = 32
+const DefaultRowCacheMiB = 8
 
 // Auth configures client authentication.
 type Auth struct {
