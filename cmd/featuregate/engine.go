@@ -64,12 +64,8 @@ func openEngine(ctx context.Context, cfg config.Config, up *offline.Upstream, lo
 		if cache <= 0 {
 			cache = config.DefaultCacheMiB
 		}
-		rows := cfg.Online.RowCacheMiB
-		if rows == 0 {
-			rows = config.DefaultRowCacheMiB
-		}
 		s, err := pebblestore.Open(dir, pebblestore.WithLogger(log), pebblestore.WithCacheSize(int64(cache)<<20),
-			pebblestore.WithRowCacheSize(int64(max(rows, 0))<<20))
+			pebblestore.WithRowCacheSize(int64(cfg.Online.RowCacheMiB)<<20))
 		if err != nil {
 			pool.Close()
 			if errors.Is(err, os.ErrExist) || isLocked(err) {

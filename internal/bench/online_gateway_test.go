@@ -79,15 +79,25 @@ func onlineGateway(b *testing.B, srv *localpg.Server, dsn string) *onlineGW {
 
 // onlineWithHTTP wraps the binary bin in a script that runs it (same
 // process, by exec) with its HTTP API on addr: the flag comes after the
-// `--http off` startGatewayProc gives, and the last one counts.
+// `--http off` startGatewayProc gives, and the last one counts. With
+// FEATUREGATE_ONLINE_ROW_CACHE_MIB it also gives the gateway a config file
+// that sizes its row cache, and with FEATUREGATE_ONLINE_GOMAXPROCS it
+// sets the process's GOMAXPROCS.
 func onlineWithHTTP(b *testing.B, bin, addr string) string {
 	b.Helper()
 	script := filepath.Join(b.TempDir(), "featuregate-http")
-	env := ""
-	if n := os.Getenv("FEATUREGATE_ONLINE_GOMAXPROCS"); n != "" {
+	env, flags := "", ""
+	if n := os.Getenv(onlineGOMAXPROCSEnv); n != "" {
 		env = "GOMAXPROCS=" + n + " "
 	}
-	body := fmt.Sprintf("#!/bin/sh\n%sexec %q \"$@\" --http %q\n", env, bin, addr)
+	if n := os.Getenv(onlineRowCacheEnv); n != "" {
+		cfg := filepath.Join(b.TempDir(), "featuregate.yaml")
+		if err := os.WriteFile(cfg, []byte("online:\n  row_cache_mib: "+n+"\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		flags = fmt.Sprintf(" --config %q", cfg)
+	}
+	body := fmt.Sprintf("#!/bin/sh\n%sexec %q \"$@\" --http %q%s\n", env, bin, addr, flags)
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		b.Fatal(err)
 	}

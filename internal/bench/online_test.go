@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -17,9 +18,11 @@ const (
 	// onlineDB is the database (and project) of BenchmarkOnline.
 	onlineDB = "onlinebench"
 
-	onlineEntitiesEnv     = "FEATUREGATE_ONLINE_ENTITIES" // entities in each source
-	onlineSecondsEnv      = "FEATUREGATE_ONLINE_SECONDS"  // seconds per lookup leg
-	onlineGatewayEnv      = "FEATUREGATE_ONLINE_GATEWAY"  // process (default) or inprocess
+	onlineEntitiesEnv     = "FEATUREGATE_ONLINE_ENTITIES"      // entities in each source
+	onlineSecondsEnv      = "FEATUREGATE_ONLINE_SECONDS"       // seconds per lookup leg
+	onlineGatewayEnv      = "FEATUREGATE_ONLINE_GATEWAY"       // process (default) or inprocess
+	onlineRowCacheEnv     = "FEATUREGATE_ONLINE_ROW_CACHE_MIB" // the lookup legs' gateway's online.row_cache_mib
+	onlineGOMAXPROCSEnv   = "FEATUREGATE_ONLINE_GOMAXPROCS"    // the gateway process's GOMAXPROCS
 	onlineDefaultEntities = 100000
 	onlineDefaultSeconds  = 10
 
@@ -76,8 +79,8 @@ func BenchmarkOnline(b *testing.B) {
 	}
 	keys := onlineKeys(entities)
 	onlineCheckAll(ctx, b, gw, rds, dsn, keys)
-	sum := &onlineSummary{mode: gw.label(), about: fmt.Sprintf("%d entities (generated in %s), %s per lookup leg",
-		entities, generated, dur)}
+	sum := &onlineSummary{mode: gw.label(), about: fmt.Sprintf("%d entities (generated in %s), %s per lookup leg, online.row_cache_mib %s",
+		entities, generated, dur, cmp.Or(os.Getenv(onlineRowCacheEnv), "0 (the default)"))}
 	// Only sub-benchmarks' logs show without -v.
 	b.Run("materialize", func(b *testing.B) { onlineReportMats(b, sum, mats) })
 	for _, g := range onlineGroups(gw, dsn, rds, floor) {

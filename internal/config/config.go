@@ -83,16 +83,13 @@ type Online struct {
 	// store keeps of what it read, beside the memtables (0: the default).
 	CacheMiB int `yaml:"cache_mib"`
 	// RowCacheMiB is the size in MiB of the row cache in front of Pebble,
-	// which keeps the stored bytes of recently read keys (0: the default;
-	// negative: none).
+	// which keeps the stored bytes of recently read keys (0: none).
 	RowCacheMiB int `yaml:"row_cache_mib"`
 }
 
 // DefaultCacheMiB is the default size of Pebble's block cache.
 const DefaultCacheMiB = 32
 
-// DefaultRowCacheMiB is the default size of the row cache.
-const DefaultRowCacheMiB = 8
 
 // Auth configures client authentication.
 type Auth struct {
@@ -204,7 +201,7 @@ func Default() Config {
 		HTTPListen: "127.0.0.1:6566",
 		DataDir:    ".featuregate",
 		Offline:    Offline{Type: "postgres"},
-		Online:     Online{Type: "pebble", CacheMiB: DefaultCacheMiB, RowCacheMiB: DefaultRowCacheMiB},
+		Online:     Online{Type: "pebble", CacheMiB: DefaultCacheMiB},
 		Limits:     DefaultLimits(),
 	}
 }
@@ -256,6 +253,9 @@ func (c Config) Validate() error {
 	}
 	if c.Online.CacheMiB < 0 {
 		return errors.New("config: online.cache_mib must not be negative")
+	}
+	if c.Online.RowCacheMiB < 0 {
+		return errors.New("config: online.row_cache_mib must not be negative (0: no row cache)")
 	}
 	switch c.Auth.Method {
 	case "", "trust", "password", "scram-sha-256":

@@ -20,8 +20,11 @@ import (
 // the epoch has not moved, so a value read before a commit cannot be
 // cached after the commit's invalidation. Drops clear everything. Being
 // memory only, it starts empty after a restart, so a crash loses nothing
-// Pebble kept. When a shard exceeds its share of the budget it evicts
-// entries at random (Go's map iteration order) until it fits.
+// Pebble kept. A shard admits every key read while it has room; once
+// full, it admits one missed key in admitFull, evicting entries at random
+// (Go's map iteration order) until it fits again, so that lookups spread
+// over far more keys than it holds do not turn it over (and make garbage)
+// on every read.
 type rowCache struct {
 	seed   maphash.Seed
 	shards []cacheShard
@@ -30,11 +33,15 @@ type rowCache struct {
 
 // cacheShard is one lock's worth of the cache.
 type cacheShard struct {
-	mu    sync.Mutex
-	epoch uint64
-	size  int
-	rows  map[string][]byte
+	mu     sync.Mutex
+	epoch  uint64
+	size   int
+	misses uint64 // keys not admitted for want of room, for admitFull
+	rows   map[string][]byte
 }
+
+// admitFull is how many missed keys a full shard sees for one it admits.
+const admitFull = 16
 
 // cacheShards is the number of shards, a power of two.
 const cacheShards = 32
@@ -75,17 +82,23 @@ func (c *rowCache) get(key []byte) (val []byte, hit bool, epoch uint64) {
 // put caches a copy of val (nil: the key has nothing stored) under key,
 // unless a write committed since get returned epoch.
 func (c *rowCache) put(key, val []byte, epoch uint64) {
-	if c.budget == 0 || len(key)+len(val)+entryOverhead > c.budget {
+	cost := len(key) + len(val) + entryOverhead
+	if c.budget == 0 || cost > c.budget {
 		return
 	}
-	cp := make([]byte, len(val))
-	copy(cp, val)
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.epoch != epoch {
 		return
 	}
+	if s.size+cost > c.budget {
+		if s.misses++; s.misses%admitFull != 0 {
+			return
+		}
+	}
+	cp := make([]byte, len(val))
+	copy(cp, val)
 	if old, ok := s.rows[string(key)]; ok {
 		s.size -= len(key) + len(old) + entryOverhead
 	}
