@@ -20,13 +20,16 @@ import (
 // these rewrites, each what a newcomer does by hand:
 //   - `$DSN` is the test's fresh database (an `export DSN=…` line of the
 //     README names it instead of "me:secret");
-//   - a `featuregate serve` the README says to leave running is started in
+//   - `featuregate demo` and a `featuregate serve` the README says to leave
+//     running are started in
 //     the background, and every background server is waited for (its port
 //     accepting connections) before the next line, as a reader waits for
 //     its first log line; its `--data /tmp/…` is moved into the work
 //     directory, so that no earlier run's store is reused;
-//   - blocks that start a PostgreSQL of one's own (initdb) or the demo, and
-//     the test command, are not run: the test brings its own server.
+//   - blocks that start a PostgreSQL of one's own (initdb) and the test
+//     command are not run: the test brings its own server. The streamflow
+//     README is walked twice: with the demo (its quick way, skipping the
+//     block that loads an own PostgreSQL) and with an own PostgreSQL.
 //
 // The gateways bind the README's ports (5433, 6566, 8000, 8001): no other
 // test of the suite binds them.
@@ -39,7 +42,7 @@ type shellWalk struct {
 
 // TestReadmeShellBlocks walks the shell blocks of the README (its shell
 // workflow: init, plan, apply, serve, materialize, lookups, curl) and of
-// each example's README (load the data, apply, serve, then the example's
+// each example's README (the demo, or load the data, apply, serve; then the example's
 // own steps: training, materialization, predictions, the HTTP calls and the
 // FastAPI services), each against a fresh database.
 func TestReadmeShellBlocks(t *testing.T) {
@@ -54,6 +57,8 @@ func TestReadmeShellBlocks(t *testing.T) {
 			want: []string{"(3 rows)", `"feature_names"`, "driver_id"}},
 		{name: "biometrics", readme: "biometrics/README.md",
 			want: []string{"user_1", `"predictions"`}},
+		{name: "streamflow-demo", readme: "streamflow/README.md", skip: []string{"export DSN"},
+			want: []string{"test ROC AUC", `{"user_id":"7590-VHVEG","features":{"months_active":1`}},
 		{name: "streamflow", readme: "streamflow/README.md", skip: []string{"featuregate demo"},
 			want: []string{"test ROC AUC", " 7590-VHVEG |             1 |       29.85 | t",
 				`{"user_id":"7590-VHVEG","features":{"months_active":1,"monthly_fee":29.85,"paperless_billing":true}}{"user_id":"7590-VHVEG"`}},
@@ -126,6 +131,9 @@ var (
 func rewriteLine(line, dsn, dir string) string {
 	if strings.HasPrefix(strings.TrimSpace(line), "export DSN=") {
 		return "export DSN=" + dsn
+	}
+	if strings.HasPrefix(line, "go run ./cmd/featuregate demo") {
+		return line + " &\nfgwait 5433; fgwait 6566"
 	}
 	if m := serveLine.FindStringSubmatch(line); m != nil {
 		cmd := dataDirFlag.ReplaceAllString(m[1], "--data "+dir+"/")
