@@ -90,7 +90,6 @@ type Online struct {
 // DefaultCacheMiB is the default size of Pebble's block cache.
 const DefaultCacheMiB = 32
 
-
 // Auth configures client authentication.
 type Auth struct {
 	Method string `yaml:"method"` // trust, password, scram-sha-256
