@@ -46,7 +46,9 @@ type shellWalk struct {
 // own steps: training, materialization, predictions, the HTTP calls and the
 // FastAPI services), each against a fresh database.
 func TestReadmeShellBlocks(t *testing.T) {
-	telco, err := filepath.Abs("../../shared/data/telco-customer-churn.csv")
+	// The streamflow README's generator reads the Telco dataset, which the
+	// repository does not hold; its first rows stand in for it.
+	telco, err := filepath.Abs("testdata/telco_head.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +67,6 @@ func TestReadmeShellBlocks(t *testing.T) {
 	}
 	for _, w := range walks {
 		t.Run(w.name, func(t *testing.T) {
-			if strings.Contains(w.readme, "streamflow") {
-				if _, err := os.Stat(telco); err != nil {
-					t.Fatalf("the Telco dataset the streamflow README's generator reads: %v", err)
-				}
-			}
 			w.run(t, telco)
 		})
 	}
