@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -31,7 +32,7 @@ func (p *Planner) datasetStatement(ctx context.Context, s plan.Session, cv *cata
 	switch d := d.(type) {
 	case *ddl.CreateDatasetStmt:
 		st.Command = "CREATE DATASET"
-		q, err := p.datasetQuery(ctx, s, cv, d.Query, offset+pgtree.CharOffset(text, d.QueryOffset))
+		q, err := p.datasetQuery(ctx, s, cv, d.Query, offset+pgtree.CharOffset(text, strings.LastIndex(text, d.Query)))
 		if err == nil {
 			err = access.CheckObject(cv.Snapshot(), s.Who(), catalog.ActionCreate, &catalog.Dataset{Name: d.Name})
 		}
@@ -42,7 +43,7 @@ func (p *Planner) datasetStatement(ctx context.Context, s plan.Session, cv *cata
 		var q exec.Query
 		var err error
 		if d.Query != "" {
-			q, err = p.datasetQuery(ctx, s, cv, d.Query, offset+pgtree.CharOffset(text, d.QueryOffset))
+			q, err = p.datasetQuery(ctx, s, cv, d.Query, offset+pgtree.CharOffset(text, strings.Index(text, "("+d.Query)+1))
 		} else {
 			err = access.Check(cv.Snapshot(), s.Who(), catalog.ActionReadOffline, catalog.KindDataset, d.Dataset)
 		}

@@ -15,9 +15,7 @@ import (
 type CreateDatasetStmt struct {
 	Name    string
 	Comment string
-	Query   string // the query's text as written, without a trailing ';'
-	// QueryOffset is the byte offset of Query in the statement's text.
-	QueryOffset int
+	Query   string // the query's text as written (a part of the statement's text), without a trailing ';'
 }
 
 // SQL implements Statement.
@@ -37,11 +35,10 @@ type Threshold struct {
 // (threshold = value, …)]: compares the profile of the rows of Dataset or
 // Query with the reference dataset's.
 type ValidateStmt struct {
-	Dataset     string // the dataset validated, or ""
-	Query       string // the query validated, without its parentheses, or ""
-	QueryOffset int    // the byte offset of Query in the statement's text
-	Against     string
-	Thresholds  []Threshold
+	Dataset    string // the dataset validated, or ""
+	Query      string // the query validated, as written inside its parentheses, or ""
+	Against    string
+	Thresholds []Threshold
 }
 
 // SQL implements Statement.
@@ -88,7 +85,6 @@ func (p *parser) createDataset() (Statement, error) {
 	if p.atEnd() {
 		return nil, p.errExpected("a query, such as SELECT … FROM … AS OF …")
 	}
-	stmt.QueryOffset = p.peek().start
 	stmt.Query = p.restText()
 	return stmt, nil
 }
@@ -114,7 +110,6 @@ func (p *parser) validate() (Statement, error) {
 		if !ok {
 			return nil, p.syntaxErr(open, "the query in parentheses does not end")
 		}
-		stmt.QueryOffset = open.end
 		stmt.Query = strings.TrimSpace(p.src.sql[open.end:p.src.toks[closing].start])
 		p.i = closing + 1
 	} else if stmt.Dataset, err = p.name("a dataset name or a query in parentheses"); err != nil {

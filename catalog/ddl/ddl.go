@@ -244,7 +244,7 @@ func isDDL(toks []token) bool {
 	switch w(0) {
 	case "create":
 		if w(1) == "or" && w(2) == "replace" {
-			return objectWord(3)
+			return objectWord(3) || w(3) == "dataset"
 		}
 		return objectWord(1) || w(1) == "dataset"
 	case "drop":
@@ -252,7 +252,7 @@ func isDDL(toks []token) bool {
 	case "validate":
 		return true
 	case "comment":
-		return w(1) == "on" && objectWord(2)
+		return w(1) == "on" && (objectWord(2) || w(2) == "dataset")
 	case "materialize":
 		return true
 	case "show":

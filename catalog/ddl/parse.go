@@ -102,7 +102,12 @@ func (p *parser) create() (Statement, error) {
 		}
 		stmt.OrReplace = true
 	}
-	if !stmt.OrReplace && p.accept("dataset") {
+	if p.is("dataset") {
+		if stmt.OrReplace {
+			return nil, p.errAt(featuregate.KindUnsupported, p.peek(), "a dataset cannot be replaced",
+				"DROP DATASET it, then CREATE DATASET it again")
+		}
+		p.next()
 		return p.createDataset()
 	}
 	kind, err := p.kind()
@@ -165,6 +170,10 @@ func (p *parser) drop() (Statement, error) {
 
 func (p *parser) comment() (Statement, error) {
 	p.i += 2 // COMMENT ON
+	if p.is("dataset") {
+		return nil, p.errAt(featuregate.KindUnsupported, p.peek(), "a dataset's comment is set when it is created",
+			"CREATE DATASET name COMMENT '…' AS …")
+	}
 	kind, err := p.kind()
 	if err != nil {
 		return nil, err
