@@ -65,8 +65,12 @@ func (s *Store) CreateDataset(ctx context.Context, project, statement string, ds
 }
 
 // datasetNameFree refuses a name taken by a dataset or a feature relation
-// of project.
+// of project, or the name of the relation of every feature.
 func datasetNameFree(ctx context.Context, tx pgx.Tx, project, name string) error {
+	if name == AllFeatures {
+		return featuregate.Errorf(featuregate.KindDuplicate, "%q names the relation of every feature of the project", name).
+			WithHint("choose another name for the dataset")
+	}
 	var kind string
 	err := tx.QueryRow(ctx, `SELECT kind FROM featuregate_registry.objects
 		WHERE project = $1 AND namespace = 'relation' AND name = $2
@@ -80,6 +84,26 @@ func datasetNameFree(ctx context.Context, tx pgx.Tx, project, name string) error
 	}
 	return featuregate.Errorf(featuregate.KindDuplicate, "%s %q already exists", noun(Kind(kind)), name).
 		WithHint("choose another name, or DROP DATASET %s first", QuoteIdent(name))
+}
+
+// relationNameFree refuses a change that creates a feature view or
+// service with the name of one of project's datasets: they share the
+// namespace of relations that sessions read by name.
+func relationNameFree(ctx context.Context, tx pgx.Tx, project string, c Change) error {
+	if c.Object == nil || (c.Object.Kind() != KindFeatureView && c.Object.Kind() != KindFeatureService) {
+		return nil
+	}
+	var taken bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM featuregate_registry.datasets WHERE project = $1 AND name = $2)`,
+		project, c.Object.ObjectName()).Scan(&taken)
+	if err != nil {
+		return dbError(err, "registry: look up dataset %q", c.Object.ObjectName())
+	}
+	if taken {
+		return featuregate.Errorf(featuregate.KindDuplicate, "dataset %q already exists", c.Object.ObjectName()).
+			WithHint("feature views, feature services and datasets share one namespace; choose another name, or DROP DATASET %s", QuoteIdent(c.Object.ObjectName()))
+	}
+	return nil
 }
 
 // describeDataset profiles the new table and sets ds's row count and time

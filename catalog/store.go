@@ -84,6 +84,9 @@ func (s *Store) Apply(ctx context.Context, project, who, statement string, chang
 		return 0, err
 	}
 	for _, c := range changes {
+		if err := relationNameFree(ctx, tx, project, c); err != nil {
+			return 0, err
+		}
 		if err := st.apply(ctx, c); err != nil {
 			return 0, err
 		}

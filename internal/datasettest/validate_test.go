@@ -101,6 +101,12 @@ func TestAtomic(t *testing.T) {
 		t.Fatalf("a dataset called stats: %v, want 42710", err)
 	}
 	checkAbsent(t, direct, "ds_atomic", "stats")
+	// Nor may a feature view take a dataset's.
+	exec(t, admin, "CREATE DATASET kept AS SELECT 1 AS one")
+	_, err = admin.Exec(t.Context(), "CREATE FEATURE VIEW kept (score DOUBLE PRECISION) ENTITY usr SOURCE stats_src TTL NONE")
+	if err == nil || !strings.Contains(err.Error(), "42710") {
+		t.Fatalf("a feature view called kept: %v, want 42710", err)
+	}
 	if _, err := admin.Exec(t.Context(), "BEGIN; CREATE DATASET x AS SELECT 1 AS one; COMMIT"); err == nil || !strings.Contains(err.Error(), "25001") {
 		t.Fatalf("CREATE DATASET in a transaction block: %v, want 25001", err)
 	}
