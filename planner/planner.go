@@ -185,6 +185,9 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 				rewritten.WriteString(sql[last:loc] + ot.SQL)
 				last, changed, st = loc+len(text), true, ot
 			}
+			if st.Refusal == nil {
+				st.Refusal = checkDatasetReads(cv, s, raw.Stmt)
+			}
 			pl.Statements = append(pl.Statements, st)
 			continue
 		}

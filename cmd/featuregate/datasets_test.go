@@ -60,6 +60,14 @@ func TestSavedDatasets(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("the CSV export differs from the dataset: %v\n%s", err, out.String())
 	}
+	// On a terminal, a progress bar shows the bytes written.
+	defer func(f func(any) bool) { isTerminal = f }(isTerminal)
+	isTerminal = func(any) bool { return true }
+	_, errOut, code := fgRun("", "saved-datasets", "export", "train", "--output", file, "--config", cfg, "--listen", addr)
+	if code != 0 || !strings.Contains(errOut, "export train.csv") || !strings.Contains(errOut, "4 rows written to") {
+		t.Errorf("export on a terminal: exit %d, stderr:\n%s", code, errOut)
+	}
+	isTerminal = func(any) bool { return false }
 	wantFail(t, 2, []string{"parquet export is not available yet"}, "saved-datasets", "export", "train", "--output", "x.parquet", "--config", cfg)
 	wantFail(t, 1, []string{"does not exist"}, "saved-datasets", "export", "nope", "--output", file+".2.csv", "--config", cfg, "--listen", addr)
 
