@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -181,7 +182,11 @@ func copyRows(ctx context.Context, reader, owner *pgx.Conn, query, table string,
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		_, err := reader.PgConn().CopyTo(ctx, pw, "COPY ("+query+") TO STDOUT (FORMAT binary)")
+		buf := bufio.NewWriterSize(pw, 256<<10) // a row per message: batch them across the pipe
+		_, err := reader.PgConn().CopyTo(ctx, buf, "COPY ("+query+") TO STDOUT (FORMAT binary)")
+		if err == nil {
+			err = buf.Flush()
+		}
 		pw.CloseWithError(err)
 		done <- err
 	}()
