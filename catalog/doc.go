@@ -27,4 +27,12 @@
 //     (RelationSchema), one per project whatever the name's length;
 //   - diff.go computes the changes from one set of definitions to another,
 //     indexes.go which feature views have an index for point-in-time reads.
+//
+// Saved datasets (dataset.go) are not definitions: a repo never lists or
+// drops them. Their rows are a table of the schema DatasetSchema, their
+// record a row of featuregate_registry.datasets (datasetstore.go:
+// CreateDataset, DropDataset, DropAllDatasets, each one transaction of
+// table and record); Snapshot reads them with the definitions. profile.go
+// profiles the rows of a table or query with one SQL query (ProfileSQL),
+// drift.go compares two profiles against thresholds (VALIDATE).
 package catalog

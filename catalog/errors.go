@@ -20,8 +20,11 @@ func connectionLost(code string) bool {
 // dbError wraps an error from the registry's own queries: a refused
 // privilege is KindPermission, a lost connection or a server shutting down
 // KindUnavailable, any other PostgreSQL error KindInternal, and a failure to
-// talk to PostgreSQL at all KindUnavailable.
+// talk to PostgreSQL at all KindUnavailable. A nil err gives nil.
 func dbError(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
 	var fe *featuregate.Error
 	if errors.As(err, &fe) {
 		return err

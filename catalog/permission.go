@@ -16,7 +16,7 @@ const (
 )
 
 // PermissionKinds are the kinds of object a permission can cover.
-var PermissionKinds = []Kind{KindEntity, KindSource, KindFeatureView, KindFeatureService, KindProject}
+var PermissionKinds = []Kind{KindEntity, KindSource, KindFeatureView, KindFeatureService, KindDataset, KindProject}
 
 // The actions of Feast's permission model, as a Permission spells them.
 const (

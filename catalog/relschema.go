@@ -25,14 +25,17 @@ const (
 // of the SHA-256 of the whole name. Every shortened name ends in '$' and 16
 // lower-case hex digits, which no unshortened one does, so two projects
 // share a schema only if two long names share 64 bits of their hash.
-func RelationSchema(project string) string {
-	name := relationSchemaPrefix + project
+func RelationSchema(project string) string { return schemaName(relationSchemaPrefix, project) }
+
+// schemaName is prefix + project, shortened as RelationSchema says.
+func schemaName(prefix, project string) string {
+	name := prefix + project
 	if len(name) <= maxIdentifier && !hasHashSuffix(name) {
 		return name
 	}
 	sum := sha256.Sum256([]byte(project))
-	keep := maxIdentifier - len(relationSchemaPrefix) - 1 - hashDigits
-	return relationSchemaPrefix + clipUTF8(project, keep) + "$" + hex.EncodeToString(sum[:hashDigits/2])
+	keep := maxIdentifier - len(prefix) - 1 - hashDigits
+	return prefix + clipUTF8(project, keep) + "$" + hex.EncodeToString(sum[:hashDigits/2])
 }
 
 // hasHashSuffix reports whether name ends as a shortened schema name does:

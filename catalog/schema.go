@@ -82,7 +82,8 @@ func schemaReady(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
 	var exists bool
 	err := pool.QueryRow(ctx, `SELECT to_regclass('featuregate_registry.meta') IS NOT NULL
 		AND to_regclass('featuregate_registry.objects') IS NOT NULL
-		AND to_regclass('featuregate_registry.versions') IS NOT NULL`).Scan(&exists)
+		AND to_regclass('featuregate_registry.versions') IS NOT NULL
+		AND to_regclass('featuregate_registry.datasets') IS NOT NULL`).Scan(&exists)
 	if err != nil {
 		return false, dbError(err, "registry: look for schema featuregate_registry")
 	}

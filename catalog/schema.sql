@@ -70,6 +70,18 @@ CREATE TABLE IF NOT EXISTS featuregate_registry.project_locks (
     project text PRIMARY KEY
 );
 
+-- datasets holds one row per saved dataset (CREATE DATASET): its
+-- definition, provenance and profile as JSON. Its rows live in the table
+-- of the same name in the project's schema fg_datasets_<project>.
+-- Datasets share the namespace of feature relations: store.go checks it.
+CREATE TABLE IF NOT EXISTS featuregate_registry.datasets (
+    project    text        NOT NULL,
+    name       text        NOT NULL,
+    definition jsonb       NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (project, name)
+);
+
 -- read_through_featuregate guards the views of feature relations in the
 -- fg_<project> schemas (relations_sql.go): selecting from them on
 -- PostgreSQL itself says how to read features.

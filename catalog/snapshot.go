@@ -23,6 +23,8 @@ func (sn *Snapshot) Find(kind Kind, name string) Object {
 		return findByName(sn.Services, name)
 	case KindPermission:
 		return findByName(sn.Permissions, name)
+	case KindDataset:
+		return findByName(sn.Datasets, name)
 	}
 	return nil
 }

@@ -84,6 +84,9 @@ func (s *Store) Apply(ctx context.Context, project, who, statement string, chang
 		return 0, err
 	}
 	for _, c := range changes {
+		if err := relationNameFree(ctx, tx, project, c); err != nil {
+			return 0, err
+		}
 		if err := st.apply(ctx, c); err != nil {
 			return 0, err
 		}
@@ -154,7 +157,9 @@ func (s *Store) Snapshot(ctx context.Context, project string) (*Snapshot, error)
 	rows, err := s.pool.Query(ctx, `SELECT v.version, o.kind, o.definition
 		FROM (SELECT coalesce(max(version), 0) AS version FROM featuregate_registry.versions
 		      WHERE project = $1) AS v
-		LEFT JOIN featuregate_registry.objects AS o ON o.project = $1`, project)
+		LEFT JOIN (SELECT project, kind, definition FROM featuregate_registry.objects
+		           UNION ALL SELECT project, 'DATASET', definition FROM featuregate_registry.datasets) AS o
+		ON o.project = $1`, project)
 	if err != nil {
 		return nil, dbError(err, "registry: read project %q", project)
 	}
@@ -167,6 +172,14 @@ func (s *Store) Snapshot(ctx context.Context, project string) (*Snapshot, error)
 			return nil, dbError(err, "registry: read project %q", project)
 		}
 		if kind == nil {
+			continue
+		}
+		if Kind(*kind) == KindDataset {
+			d, err := decodeDataset(def)
+			if err != nil {
+				return nil, err
+			}
+			snap.Datasets = append(snap.Datasets, d)
 			continue
 		}
 		obj, err := decodeObject(Kind(*kind), def)
@@ -194,6 +207,7 @@ func (s *Store) Snapshot(ctx context.Context, project string) (*Snapshot, error)
 	sortByName(snap.Views)
 	sortByName(snap.Services)
 	sortByName(snap.Permissions)
+	sortByName(snap.Datasets)
 	return snap, nil
 }
 

@@ -56,6 +56,9 @@ type Snapshot struct {
 	Services []*FeatureService
 	// Permissions say who may do what to the project's objects.
 	Permissions []*Permission
+	// Datasets are the project's saved datasets (not definitions: a repo
+	// applied never lists or drops them).
+	Datasets []*Dataset
 }
 
 // HistoryEntry is one applied change set.

@@ -9,7 +9,10 @@
 // by package catalog/ddl, run in package planner/exec; reads of a feature
 // relation AS OF a time, which PostgreSQL's grammar rejects, are rewritten
 // by package planner/asof; other reads of a feature relation are online
-// lookups, planned by package planner/lookup. Everything else is
+// lookups, planned by package planner/lookup. The queries of CREATE
+// DATASET and VALIDATE are rewritten as a SELECT is (datasets.go), and
+// every statement that names a saved dataset is checked for the
+// permission to read it. Everything else is
 // forwarded, with a guard that keeps a read-only session from leaving its
 // role. Plain queries that cannot involve features skip the parse
 // (quickForward), and plans are cached per project catalog generation.

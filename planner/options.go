@@ -1,8 +1,11 @@
 package planner
 
 import (
+	"context"
 	"log/slog"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/featuregate/featuregate/online"
 )
@@ -15,7 +18,13 @@ type options struct {
 	now     func() time.Time
 	project string // the gateway's own project, which exists even before it holds anything
 	maxKeys int    // the most keys one lookup may ask for; 0: no limit
+	connect SessionConnector
 }
+
+// SessionConnector connects to the offline store as the role of user's
+// sessions, with the given startup parameters
+// (offline.SessionConnector).
+type SessionConnector func(ctx context.Context, user string, params map[string]string) (*pgx.Conn, error)
 
 // Option configures a Planner.
 type Option func(*options)
@@ -30,6 +39,14 @@ func WithProject(name string) Option { return func(o *options) { o.project = nam
 // WithMaxKeysPerLookup caps the keys of one online lookup (SQL and HTTP);
 // a lookup over it is refused with KindLimitExceeded.
 func WithMaxKeysPerLookup(n int) Option { return func(o *options) { o.maxKeys = n } }
+
+// WithSessionConnector lets the planner's statements connect to the
+// offline store as a session's own role (CREATE DATASET, VALIDATE of a
+// query); without it they are refused. connect gets the session's startup
+// parameters (UpstreamParams: its search_path).
+func WithSessionConnector(connect SessionConnector) Option {
+	return func(o *options) { o.connect = connect }
+}
 
 // WithClock makes the planner read the time from now (tests of TTL).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

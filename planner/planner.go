@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/featuregate/featuregate"
@@ -51,6 +52,14 @@ func New(reg Registry, opts ...Option) *Planner {
 	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now, MaxKeys: p.opts.maxKeys}
 	p.env = &exec.Env{Registry: reg, Online: p.opts.online, Offline: p.opts.offline, Log: p.opts.log, Now: p.opts.now,
 		Invalidate: p.catalogs.Invalidate}
+	if c := p.opts.connect; c != nil {
+		p.env.Connect = func(ctx context.Context, s plan.Session) (*pgx.Conn, error) {
+			return c(ctx, s.User, p.UpstreamParams(s, nil))
+		}
+	}
+	if d, ok := reg.(exec.Datasets); ok {
+		p.env.Datasets = d
+	}
 	return p
 }
 
@@ -162,7 +171,7 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 		text := statementText(sql, raw)
 		if raw.Stmt.GetVariableShowStmt() != nil { // SHOW ENTITIES and the like
 			if d, ok, err := ddl.Parse(text); ok {
-				pl.Statements = append(pl.Statements, p.ddlOrError(s, cv, text, d, err, pgtree.CharOffset(sql, int(raw.StmtLocation))))
+				pl.Statements = append(pl.Statements, p.ddlOrError(ctx, s, cv, text, d, err, pgtree.CharOffset(sql, int(raw.StmtLocation))))
 				continue
 			}
 		}
@@ -176,6 +185,9 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 				rewritten.WriteString(sql[last:loc] + ot.SQL)
 				last, changed, st = loc+len(text), true, ot
 			}
+			if st.Refusal == nil {
+				st.Refusal = checkDatasetReads(cv, s, raw.Stmt)
+			}
 			pl.Statements = append(pl.Statements, st)
 			continue
 		}
@@ -186,9 +198,10 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 		if d := raw.Stmt.GetDiscardStmt(); d != nil && d.Target == pg_query.DiscardMode_DISCARD_ALL {
 			st.DeallocateAll = true
 		}
+		st.Refusal = checkDatasetReads(cv, s, raw.Stmt)
 		st.Txn, st.Command = txnOf(raw.Stmt.GetTransactionStmt())
 		st.CursorOp, st.Execute = cursorOpOf(raw.Stmt), executeOf(raw.Stmt)
-		if s.ReadOnly {
+		if s.ReadOnly && st.Refusal == nil {
 			st.Refusal = guardReadOnly(raw.Stmt)
 			if temp, notice, ok := readOnlyTemp(raw.Stmt, text); ok && st.Refusal == nil {
 				loc := int(raw.StmtLocation)
@@ -224,7 +237,7 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogvie
 		d, ok, err := ddl.Parse(pc.Text)
 		if ok {
 			found = true
-			pl.Statements = append(pl.Statements, p.ddlOrError(s, cv, pc.Text, d, err, pgtree.CharOffset(sql, pc.Start)))
+			pl.Statements = append(pl.Statements, p.ddlOrError(ctx, s, cv, pc.Text, d, err, pgtree.CharOffset(sql, pc.Start)))
 			text.WriteString(pc.Text)
 			continue
 		}
@@ -271,9 +284,12 @@ func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.
 	if isExplain(res.SQL) {
 		st.Notices = res.Notices
 	}
-	if s.ReadOnly {
+	if s.ReadOnly || len(cv.Snapshot().Datasets) > 0 {
 		if tree, err := pg_query.Parse(res.SQL); err == nil && len(tree.Stmts) == 1 {
-			st.Refusal = guardReadOnly(tree.Stmts[0].Stmt)
+			st.Refusal = checkDatasetReads(cv, s, tree.Stmts[0].Stmt)
+			if s.ReadOnly && st.Refusal == nil {
+				st.Refusal = guardReadOnly(tree.Stmts[0].Stmt)
+			}
 		}
 	}
 	return st, true
@@ -287,13 +303,16 @@ func isExplain(sql string) bool {
 
 // ddlOrError makes the statement for a parsed featuregate statement, or
 // one refused with the parse error, its position moved to the whole string.
-func (p *Planner) ddlOrError(s plan.Session, cv *catalogview.View, text string, d ddl.Statement, err error, offset int) plan.Statement {
+func (p *Planner) ddlOrError(ctx context.Context, s plan.Session, cv *catalogview.View, text string, d ddl.Statement, err error, offset int) plan.Statement {
 	if err != nil {
 		var fe *featuregate.Error
 		if errors.As(err, &fe) && fe.Position > 0 {
 			fe.Position += offset
 		}
 		return plan.Statement{SQL: text, Refusal: err}
+	}
+	if st, ok := p.datasetStatement(ctx, s, cv, text, d, offset); ok {
+		return st
 	}
 	if err := authorize(access.ViewOf(cv), s, d); err != nil {
 		return plan.Statement{SQL: text, Refusal: err}

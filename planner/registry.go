@@ -40,6 +40,14 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt ddl.Statement) p
 		st.Local = exec.Change(p.env, s, sql, st.Command, catalog.Change{Op: op, Object: d.Object})
 	case *ddl.DropStmt:
 		st.Command = "DROP " + string(d.Kind)
+		if d.Kind == catalog.KindDataset {
+			st.Local, st.TopLevel = exec.DropDataset(p.env, s, strings.TrimSpace(sql), d), true
+			if len(d.Names) > 1 {
+				st.Refusal = featuregate.Errorf(featuregate.KindUnsupported, "DROP DATASET drops one dataset at a time").
+					WithHint("run one DROP DATASET per dataset")
+			}
+			return st
+		}
 		op := catalog.OpDrop
 		if d.IfExists {
 			op = catalog.OpDropIfExists
@@ -69,8 +77,10 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt ddl.Statement) p
 
 // UpstreamParams returns the startup parameters of a session's connection
 // to the offline store: the client's own, with the project's schema of
-// feature relations (catalog.RelationSchema) at the end of search_path, so
-// that catalog queries (\d, JDBC metadata) see feature views and services.
+// feature relations (catalog.RelationSchema) and then that of its saved
+// datasets (catalog.DatasetSchema) at the end of search_path, so that
+// catalog queries (\d, JDBC metadata) see feature views and services, and
+// datasets are read by their plain names.
 func (p *Planner) UpstreamParams(s plan.Session, client map[string]string) map[string]string {
 	params := make(map[string]string, len(client)+1)
 	for k, v := range client {
@@ -83,6 +93,7 @@ func (p *Planner) UpstreamParams(s plan.Session, client map[string]string) map[s
 	if strings.TrimSpace(path) == "" {
 		path = `"$user", public`
 	}
-	params["search_path"] = path + ", " + pgx.Identifier{catalog.RelationSchema(s.Database)}.Sanitize()
+	params["search_path"] = path + ", " + pgx.Identifier{catalog.RelationSchema(s.Database)}.Sanitize() +
+		", " + pgx.Identifier{catalog.DatasetSchema(s.Database)}.Sanitize()
 	return params
 }

@@ -70,6 +70,17 @@ type UpstreamLogin struct {
 	Password func(ctx context.Context, renew bool) (string, error)
 }
 
+// LoginOf returns the upstream login of user: the one configured for it,
+// or DefaultLogin.
+func (c *Config) LoginOf(user string) UpstreamLogin {
+	for _, u := range c.Users {
+		if u.Name == user {
+			return u.Upstream
+		}
+	}
+	return c.DefaultLogin
+}
+
 // Config configures a Server.
 type Config struct {
 	// Upstream is where sessions reach the offline PostgreSQL (host, port,

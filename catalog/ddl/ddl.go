@@ -7,8 +7,8 @@ import (
 )
 
 // Statement is a parsed featuregate statement: one of *CreateStmt,
-// *DropStmt, *CommentStmt, *ShowStmt, *MaterializeStmt and
-// *DropProjectStmt. Its SQL method renders it back, canonically.
+// *DropStmt, *CommentStmt, *ShowStmt, *MaterializeStmt,
+// *DropProjectStmt, *CreateDatasetStmt and *ValidateStmt. Its SQL method renders it back, canonically.
 type Statement interface {
 	isStatement()
 	// SQL renders the statement on one line, without a trailing semicolon;
@@ -40,7 +40,7 @@ type CommentStmt struct {
 // ShowStmt is one of the SHOW statements of the catalog.
 type ShowStmt struct {
 	// What is "entities", "sources", "feature views", "feature services",
-	// "features", "projects" or "create".
+	// "features", "projects", "datasets" or "create".
 	What string
 	In   string       // for SHOW FEATURES IN <view>; "" otherwise
 	Kind catalog.Kind // for SHOW CREATE <kind> <name>
@@ -155,7 +155,8 @@ func (s *ShowStmt) SQL() string {
 // DROP ENTITY | SOURCE | FEATURE | PERMISSION | PROJECT, COMMENT ON ENTITY
 // | SOURCE | FEATURE | PERMISSION, SHOW ENTITIES | SOURCES | FEATURE |
 // FEATURES | PROJECTS | PERMISSIONS, SHOW CREATE ENTITY | SOURCE | FEATURE
-// | PERMISSION, or MATERIALIZE) but is malformed, it returns ok=true and a
+// | PERMISSION, or MATERIALIZE; or CREATE | DROP DATASET, SHOW DATASETS,
+// SHOW CREATE DATASET, VALIDATE) but is malformed, it returns ok=true and a
 // *featuregate.Error whose Position is the 1-based character position of
 // the offending token.
 func Parse(sql string) (stmt Statement, ok bool, err error) {
@@ -182,7 +183,7 @@ func Parse(sql string) (stmt Statement, ok bool, err error) {
 // MATERIALIZE.
 func mayBeDDL(sql string) bool {
 	s := skipSpace(sql)
-	for _, w := range []string{"create", "drop", "comment", "show", "materialize"} {
+	for _, w := range []string{"create", "drop", "comment", "show", "materialize", "validate"} {
 		if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
 			return true
 		}
@@ -243,21 +244,23 @@ func isDDL(toks []token) bool {
 	switch w(0) {
 	case "create":
 		if w(1) == "or" && w(2) == "replace" {
-			return objectWord(3)
+			return objectWord(3) || w(3) == "dataset"
 		}
-		return objectWord(1)
+		return objectWord(1) || w(1) == "dataset"
 	case "drop":
-		return objectWord(1) || w(1) == "project"
+		return objectWord(1) || w(1) == "project" || w(1) == "dataset"
+	case "validate":
+		return true
 	case "comment":
-		return w(1) == "on" && objectWord(2)
+		return w(1) == "on" && (objectWord(2) || w(2) == "dataset")
 	case "materialize":
 		return true
 	case "show":
 		switch w(1) {
-		case "entities", "sources", "feature", "features", "projects", "permissions":
+		case "entities", "sources", "feature", "features", "projects", "permissions", "datasets":
 			return true
 		case "create":
-			return objectWord(2)
+			return objectWord(2) || w(2) == "dataset"
 		}
 	}
 	return false

@@ -29,6 +29,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.comment()
 	case "materialize":
 		return p.materialize()
+	case "validate":
+		return p.validate()
 	}
 	return p.show()
 }
@@ -100,6 +102,14 @@ func (p *parser) create() (Statement, error) {
 		}
 		stmt.OrReplace = true
 	}
+	if p.is("dataset") {
+		if stmt.OrReplace {
+			return nil, p.errAt(featuregate.KindUnsupported, p.peek(), "a dataset cannot be replaced",
+				"DROP DATASET it, then CREATE DATASET it again")
+		}
+		p.next()
+		return p.createDataset()
+	}
 	kind, err := p.kind()
 	if err != nil {
 		return nil, err
@@ -137,7 +147,7 @@ func (p *parser) drop() (Statement, error) {
 		stmt.Name, err = p.name("a project name")
 		return stmt, orEnd(err, p)
 	}
-	kind, err := p.kind()
+	kind, err := p.datasetOrKind()
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +170,10 @@ func (p *parser) drop() (Statement, error) {
 
 func (p *parser) comment() (Statement, error) {
 	p.i += 2 // COMMENT ON
+	if p.is("dataset") {
+		return nil, p.errAt(featuregate.KindUnsupported, p.peek(), "a dataset's comment is set when it is created",
+			"CREATE DATASET name COMMENT '…' AS …")
+	}
 	kind, err := p.kind()
 	if err != nil {
 		return nil, err
@@ -196,7 +210,7 @@ func (p *parser) show() (Statement, error) {
 	case "feature":
 		return p.showFeature()
 	case "create":
-		if stmt.Kind, err = p.kind(); err != nil {
+		if stmt.Kind, err = p.datasetOrKind(); err != nil {
 			return nil, err
 		}
 		stmt.Name, err = p.name(nameHints[stmt.Kind])
@@ -230,6 +244,15 @@ var nameHints = map[catalog.Kind]string{
 	catalog.KindFeatureView:    "a feature view name",
 	catalog.KindFeatureService: "a feature service name",
 	catalog.KindPermission:     "a permission name",
+	catalog.KindDataset:        "a dataset name",
+}
+
+// datasetOrKind parses DATASET, or what kind parses.
+func (p *parser) datasetOrKind() (catalog.Kind, error) {
+	if p.accept("dataset") {
+		return catalog.KindDataset, nil
+	}
+	return p.kind()
 }
 
 // kind parses ENTITY, SOURCE, FEATURE VIEW or FEATURE SERVICE.

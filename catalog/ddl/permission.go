@@ -62,8 +62,8 @@ func (p *parser) permission() (catalog.Object, error) {
 	return perm, p.end()
 }
 
-// permissionKinds parses kind [, ...], where a kind is one of the catalog's
-// or PROJECT.
+// permissionKinds parses kind [, ...], where a kind is one of the catalog's,
+// DATASET or PROJECT.
 func (p *parser) permissionKinds() ([]catalog.Kind, error) {
 	var kinds []catalog.Kind
 	for more := true; more; more = p.acceptPunct(',') {
@@ -75,7 +75,7 @@ func (p *parser) permissionKinds() ([]catalog.Kind, error) {
 			return nil, p.errExpected("ENTITY, SOURCE, FEATURE VIEW, FEATURE SERVICE or PROJECT")
 		default:
 			var err error
-			if k, err = p.kind(); err != nil {
+			if k, err = p.datasetOrKind(); err != nil {
 				return nil, err
 			}
 		}

@@ -31,6 +31,7 @@ type historicalFlags struct {
 	tsColumn     string
 	format       string
 	output       string
+	stderr       io.Writer // where a progress bar of --output goes, on a terminal
 }
 
 func newGetHistoricalFeaturesCmd(g *globalFlags) *cobra.Command {
@@ -78,6 +79,7 @@ stdout), or -o table / json.
 			if err != nil {
 				return err
 			}
+			h.stderr = cmd.ErrOrStderr()
 			err = f.session(cmd, g, func(conn *pgx.Conn) error {
 				return historical(cmd.Context(), conn, h, refs, sp, out)
 			})
@@ -268,7 +270,7 @@ func historical(ctx context.Context, conn *pgx.Conn, h *historicalFlags, refs []
 		return err
 	}
 	sql := historicalSQL(spineSQL, rel, h.tsColumn, keys, refs, outputNames(refs, h.fullNames))
-	err = streamResult(ctx, conn, sql, h.format, out)
+	err = h.stream(ctx, conn, sql, out)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22") && sp.sql == "" {
 		if n := firstBadRow(ctx, conn, spineSQL, len(sp.rows)); n > 0 {
@@ -372,6 +374,19 @@ func keyNames(keys []entityKey) []string {
 		out[i] = k.name
 	}
 	return out
+}
+
+// stream writes the training set's rows: into the --output file, as CSV,
+// with COPY … TO STDOUT relayed by the gateway (a progress bar on a
+// terminal); otherwise as streamResult does.
+func (h *historicalFlags) stream(ctx context.Context, conn *pgx.Conn, sql string, out io.Writer) error {
+	if h.format != "csv" || h.output == "" || h.output == "-" {
+		return streamResult(ctx, conn, sql, h.format, out)
+	}
+	w, finish := withProgress(out, h.stderr, h.output)
+	defer finish()
+	_, err := csvExporter{}.export(ctx, conn, sql, w)
+	return err
 }
 
 // streamResult runs sql and writes its rows as they come (CSV), or all at

@@ -117,6 +117,7 @@ present); its flags override the file. Exit codes: 0 success, 1 failure, 2 usage
 	root.AddCommand(newServeCmd(g), newDemoCmd(g), newVersionCmd(), newInitCmd(g), newConfigurationCmd(g), newRolesCmd(g))
 	root.AddCommand(registryCommands(g)...)
 	root.AddCommand(gatewayCommands(g)...)
+	root.AddCommand(newSavedDatasetsCmd(g))
 	setUsageArgs(root)
 	return root
 }

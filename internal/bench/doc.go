@@ -50,6 +50,21 @@
 //
 // Its iterations alternate which of direct and gateway streams first.
 //
+// BenchmarkExport (in export_test.go) saves a dataset of 10 million
+// generated rows (FEATUREGATE_EXPORT_ROWS; bigint, double, text,
+// timestamptz, boolean) with CREATE DATASET through a `featuregate serve`
+// process, then writes it to a CSV file two ways, alternating which goes
+// first: COPY (SELECT * FROM the dataset's table) TO STDOUT (FORMAT csv,
+// HEADER) run by pgx directly on PostgreSQL into a file, and the CLI,
+// `featuregate saved-datasets export NAME --output FILE.csv`, a process of
+// its own that streams the same COPY through the gateway process into its
+// file. Both files must be byte for byte equal (SHA-256). It reports the
+// seconds of each, the throughput ratio CLI/COPY, which fails the
+// benchmark under 0.5, and the peak RSS of the CLI process and of the
+// gateway:
+//
+//	go test -run '^$' -bench Export -benchtime 2x -timeout 60m ./internal/bench/
+//
 // BenchmarkOnline (in online_test.go) measures online serving (issues 5
 // and 12) in one run against the same work done directly on PostgreSQL
 // and on Redis. It generates two sources server-side (every entity in the

@@ -95,7 +95,7 @@ func pgcliRows(out, kind string) []string {
 // search_path the gateway gives its sessions, so that catalog commands
 // resolve names alike.
 func pgcliDirect(f *fixture, project string) string {
-	return f.direct + "&options=" + url.QueryEscape(`-csearch_path="$user",public,fg_`+project)
+	return f.direct + "&options=" + url.QueryEscape(`-csearch_path="$user",public,fg_`+project+`,fg_datasets_`+project)
 }
 
 // TestPgcli runs pgcli through the gateway and on PostgreSQL: its start-up

@@ -29,7 +29,7 @@ func TestRPostgreSQL(t *testing.T) {
 	out := sameOutput(t, f, rTimeout, rscriptBin, args("meta", "errors"))
 	mustContain(t, "RPostgreSQL", out,
 		// dbListTables reads pg_tables: tables of every schema, no views, so no feature relations
-		"tables labels,meta,objects,payments_agg_90d_snapshots,project_locks,subscriptions_profile_snapshots,"+
+		"tables datasets,labels,meta,objects,payments_agg_90d_snapshots,project_locks,subscriptions_profile_snapshots,"+
 			"support_agg_90d_snapshots,upstream_credentials,usage_agg_30d_snapshots,users,versions\n",
 		"exists users TRUE\n", "exists subs_profile_fv FALSE\n", "fields subs_profile_fv 0\n",
 		"fields user_id,as_of,months_active,monthly_fee,paperless_billing,plan_stream_tv,plan_stream_movies,net_service\n",

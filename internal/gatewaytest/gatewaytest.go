@@ -131,7 +131,9 @@ func startDSN(tb testing.TB, dsn string, open func(dsn string) (online.Store, fu
 	store, closeStore := open(dsn)
 	pool := readerPool(tb, up)
 	pl := planner.New(&offline.Registry{Store: reg, Reader: pool},
-		planner.WithOnline(store), planner.WithOffline(pool), planner.WithLogger(testLogger()))
+		planner.WithOnline(store), planner.WithOffline(pool), planner.WithLogger(testLogger()),
+		planner.WithSessionConnector(offline.SessionConnector(up.Base(),
+			func(user string) offline.Login { return offline.Login(cfg.LoginOf(user)) })))
 	srv, err := wire.NewServer(cfg, pl)
 	if err != nil {
 		tb.Fatal(err)

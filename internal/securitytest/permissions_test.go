@@ -27,6 +27,7 @@ var definitions = []string{
 	"CREATE PERMISSION etl_write ON FEATURE VIEW ALLOW WRITE_ONLINE, READ_ONLINE, DESCRIBE TO etl",
 	"CREATE PERMISSION pii ON FEATURE VIEW TAGS (pii = 'true') ALLOW READ_OFFLINE TO auditor",
 	"MATERIALIZE FROM '2024-01-01T00:00:00Z' TO '2024-02-01T00:00:00Z'",
+	"CREATE DATASET ds AS SELECT s.user_id, f.score FROM (VALUES (1::bigint, now())) s(user_id, t) LEFT JOIN public_fv AS OF s.t f USING (user_id)",
 }
 
 // matrix is every featuregate statement as each user sends it: "" when
@@ -46,6 +47,10 @@ var matrix = []struct {
 	{"SELECT * FROM svc WHERE user_id = 1", "", "", ""},
 	{"SELECT s.user_id, f.score FROM (VALUES (1::bigint, now())) s(user_id, t) LEFT JOIN public_fv AS OF s.t f USING (user_id)", "", "READ_OFFLINE", ""},
 	{"SELECT s.user_id, f.score FROM (VALUES (1::bigint, now())) s(user_id, t) LEFT JOIN pii_fv AS OF s.t f USING (user_id)", "READ_OFFLINE", "READ_OFFLINE", ""},
+	{"CREATE DATASET ds2 AS SELECT 1 AS one", "CREATE", "CREATE", ""},
+	{"SELECT * FROM ds", "", "", ""},
+	{"VALIDATE ds AGAINST ds", "", "", ""},
+	{"DROP DATASET ds", "DELETE", "DELETE", ""},
 	{"CREATE PERMISSION p2 ON ENTITY ALLOW DESCRIBE TO data_scientist", "administrators", "administrators", ""},
 	{"DROP PERMISSION IF EXISTS p2", "administrators", "administrators", ""},
 	{"DROP FEATURE SERVICE svc", "DELETE", "DELETE", ""},

@@ -14,8 +14,9 @@ type View struct {
 	snap    *catalog.Snapshot
 	indexed map[string]bool              // feature view name -> source has a (keys, ts) index
 	times   map[string]catalog.TimeTypes // feature view name -> its source's time column types
-	// words are the lower-cased names of the project's feature relations:
-	// a text that contains none of them (nor AS OF) reads no features.
+	// words are the lower-cased names of the project's feature relations
+	// and datasets: a text that contains none of them (nor AS OF) reads no
+	// features and no dataset.
 	words map[string]bool
 	gen   uint64
 }
@@ -32,6 +33,9 @@ func New(snap *catalog.Snapshot, indexed map[string]bool, gen uint64) *View {
 	}
 	if len(snap.Views) > 0 {
 		cv.words[catalog.AllFeatures] = true
+	}
+	for _, d := range snap.Datasets { // reads need a permission check
+		cv.words[strings.ToLower(d.Name)] = true
 	}
 	return cv
 }

@@ -53,6 +53,12 @@ func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (s
 			return "", err
 		}
 	}
+	if e.env.Datasets != nil {
+		if err := e.env.Datasets.DropAllDatasets(ctx, e.stmt.Name); err != nil {
+			return "", err
+		}
+		e.env.Invalidate(e.stmt.Name)
+	}
 	if e.env.Online != nil {
 		if err := e.env.Online.DropProject(ctx, e.stmt.Name); err != nil {
 			return "", featuregate.Errorf(featuregate.KindUnavailable, "drop the online values of %s: %v", e.stmt.Name, err)

@@ -47,6 +47,8 @@ type Env struct {
 	Now        func() time.Time     // the time of now() in MATERIALIZE; nil: the wall clock
 	Invalidate func(project string) // forgets the cached catalog of a project
 	Locks      ViewLocks
+	Datasets   Datasets  // nil: no saved datasets
+	Connect    Connector // nil: no connections as a session's role (no datasets)
 }
 
 // ViewLocks serializes the materializations of each view in this gateway,

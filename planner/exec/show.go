@@ -80,6 +80,15 @@ func Show(reg Registry, s plan.Session, d *ddl.ShowStmt) plan.Local {
 			return [][]any{{d.Name, obj.SQL() + ";"}}, nil
 		}}
 	}
+	if d.What == "datasets" {
+		return &rowsExec{cols: DatasetColumns, rows: func(ctx context.Context) ([][]any, error) {
+			sn, err := snap(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return datasetRows(keep(sn, who, sn.Datasets)), nil
+		}}
+	}
 	cols, render := showTable(d)
 	return &rowsExec{cols: cols, rows: func(ctx context.Context) ([][]any, error) {
 		sn, err := snap(ctx)

@@ -1,0 +1,163 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/featuregate/featuregate/internal/localpg"
+)
+
+const (
+	// exportDB is the database (and project) of BenchmarkExport.
+	exportDB = "export"
+	// exportRowsEnv sets the rows of the exported dataset (default
+	// 10,000,000).
+	exportRowsEnv = "FEATUREGATE_EXPORT_ROWS"
+)
+
+// BenchmarkExport saves a dataset of generated rows (bigint, double, text,
+// timestamptz, boolean) through a `featuregate serve` process, then
+// writes it to a CSV file two ways, alternating which goes first: `COPY
+// (SELECT * FROM <dataset table>) TO STDOUT (FORMAT csv, HEADER)` run by
+// pgx directly on PostgreSQL into a file, and the CLI, `featuregate
+// saved-datasets export NAME --output FILE.csv`, a process of its own
+// talking to the gateway process. Both files must be byte for byte
+// equal. Reports the seconds of each, the throughput ratio CLI/COPY
+// (target at least 0.5), and the peak RSS of the CLI and the gateway.
+func BenchmarkExport(b *testing.B) {
+	ctx := context.Background()
+	n := positiveEnv(b, exportRowsEnv, 10_000_000)
+	srv, err := localpg.Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			b.Error(err)
+		}
+	})
+	dsn, err := srv.CreateDB(ctx, exportDB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := buildGateway(b)
+	gw := startGatewayProc(b, bin, dsn, exportDB)
+	viaGW := connectLeg(ctx, b, gw.DSN("bench", exportDB))
+	start := time.Now()
+	if _, err := viaGW.Exec(ctx, fmt.Sprintf(`CREATE DATASET big AS SELECT i, i * 0.5::float8 AS x, 'row ' || i AS label,
+		timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' AS ts, i %% 3 = 0 AS flag
+		FROM generate_series(1::bigint, %d) i`, n)); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("CREATE DATASET of %d rows: %.1f s", n, time.Since(start).Seconds())
+	direct := connectLeg(ctx, b, dsn)
+	dir := b.TempDir()
+	directFile, cliFile := filepath.Join(dir, "direct.csv"), filepath.Join(dir, "cli.csv")
+	var tDirect, tCLI time.Duration
+	var cliPeak int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		legs := []func(){
+			func() {
+				t0 := time.Now()
+				exportDirect(ctx, b, direct, directFile)
+				tDirect += time.Since(t0)
+			},
+			func() {
+				t0 := time.Now()
+				cliPeak = max(cliPeak, exportCLI(b, bin, gw.addr, dsn, cliFile))
+				tCLI += time.Since(t0)
+			},
+		}
+		if i%2 == 1 {
+			legs[0], legs[1] = legs[1], legs[0]
+		}
+		legs[0]()
+		legs[1]()
+	}
+	b.StopTimer()
+	sameFiles(b, directFile, cliFile)
+	peak, _, err := gw.memory()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, c := tDirect.Seconds()/float64(b.N), tCLI.Seconds()/float64(b.N)
+	st, _ := os.Stat(cliFile)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(d, "copy_s")
+	b.ReportMetric(c, "cli_s")
+	b.ReportMetric(d/c, "throughput_ratio")
+	b.ReportMetric(mib(cliPeak), "cli_peak_MB")
+	b.ReportMetric(mib(peak), "gateway_peak_MB")
+	b.Logf("%d rows, %.0f MiB of CSV, mean of %d run(s): COPY directly %.2f s (%.2f M rows/s), CLI export %.2f s (%.2f M rows/s), throughput CLI/COPY %.3f (target 0.5); peak RSS: CLI %.1f MiB, gateway %.1f MiB",
+		n, mib(st.Size()), b.N, d, float64(n)/d/1e6, c, float64(n)/c/1e6, d/c, mib(cliPeak), mib(peak))
+	if d/c < 0.5 {
+		b.Errorf("export throughput %.3f of COPY, want at least 0.5", d/c)
+	}
+}
+
+// exportDirect writes the dataset's table to path with COPY on
+// PostgreSQL directly.
+func exportDirect(ctx context.Context, b *testing.B, conn *pgx.Conn, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := conn.PgConn().CopyTo(ctx, f, "COPY (SELECT * FROM fg_datasets_export.big) TO STDOUT (FORMAT csv, HEADER)"); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// exportCLI runs featuregate saved-datasets export into path and returns
+// the process's peak RSS.
+func exportCLI(b *testing.B, bin, addr, dsn, path string) int64 {
+	cmd := exec.Command(bin, "saved-datasets", "export", "big", "--output", path,
+		"--listen", addr, "--offline", dsn, "--project", exportDB, "--user", "bench")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("featuregate saved-datasets export: %v\n%s", err, out.String())
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if ru == nil {
+		return 0
+	}
+	return ru.Maxrss << 10 // KiB on Linux
+}
+
+// sameFiles fails unless the files have the same bytes.
+func sameFiles(b *testing.B, p, q string) {
+	if x, y := fileHash(b, p), fileHash(b, q); x != y {
+		b.Fatalf("the CLI's export (%s) differs from COPY's (%s)", y, x)
+	}
+}
+
+// fileHash is the SHA-256 of the file at path, and its size.
+func fileHash(b *testing.B, path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fmt.Sprintf("%d bytes, sha256 %x", n, h.Sum(nil))
+}
