@@ -27,9 +27,11 @@ func peek(nc net.Conn) peekState {
 	var buf [1]byte
 	var n int
 	var rerr error
-	if err := rc.Read(func(fd uintptr) bool {
+	// Control, not Read: it takes no read lock, so a read in progress on
+	// the connection (pgconn's background reader, see upstream.in) cannot
+	// make peek wait.
+	if err := rc.Control(func(fd uintptr) {
 		n, _, rerr = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return true // never wait
 	}); err != nil {
 		return peekClosed
 	}

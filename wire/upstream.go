@@ -17,9 +17,17 @@ import (
 // over from pgconn after it connected and authenticated, so that the
 // session can relay protocol messages one by one.
 type upstream struct {
-	nc     net.Conn
-	bw     *bufio.Writer
-	fe     *pgproto3.Frontend
+	nc net.Conn
+	bw *bufio.Writer
+	fe *pgproto3.Frontend // sends, into bw
+	// in receives: the Frontend pgconn read the login with. Its reader
+	// hands over first what pgconn's background reader read: pgconn
+	// starts one when a write takes more than 15 ms (a loaded machine),
+	// and one that was still waiting in a read when the connection was
+	// taken over keeps the bytes it reads (the answer to the session's
+	// next statement) for pgconn's Frontend. Reading the connection
+	// beside it would lose them.
+	in     *pgproto3.Frontend
 	pid    uint32
 	secret []byte
 	params map[string]string
@@ -77,10 +85,10 @@ func dialAs(ctx context.Context, cfg *pgconn.Config, login UpstreamLogin, renew 
 		conn.Close(ctx)
 		return nil, fmt.Errorf("connect to offline store: %w", err)
 	}
-	// A fresh Frontend over the raw connection: the server sends nothing
-	// after its first ReadyForQuery until asked, so nothing is left behind.
+	// Messages are sent through a Frontend of the gateway's, which
+	// buffers them in bw; they are received through pgconn's (see in).
 	bw := bufio.NewWriterSize(h.Conn, 64<<10)
-	return &upstream{nc: h.Conn, bw: bw, fe: pgproto3.NewFrontend(h.Conn, bw), pid: h.PID,
+	return &upstream{nc: h.Conn, bw: bw, fe: pgproto3.NewFrontend(h.Conn, bw), in: h.Frontend, pid: h.PID,
 		secret: h.SecretKey, params: h.ParameterStatuses}, nil
 }
 
@@ -99,7 +107,7 @@ func (u *upstream) flush() error {
 }
 
 // receive reads the next message. The message is only valid until the next call.
-func (u *upstream) receive() (pgproto3.BackendMessage, error) { return u.fe.Receive() }
+func (u *upstream) receive() (pgproto3.BackendMessage, error) { return u.in.Receive() }
 
 // idleAlive reports whether an idle upstream connection still works: the
 // offline store sent nothing on it since its last ReadyForQuery but what it
