@@ -29,6 +29,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.comment()
 	case "materialize":
 		return p.materialize()
+	case "refresh":
+		return p.refresh()
 	}
 	return p.show()
 }

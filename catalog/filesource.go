@@ -1,0 +1,225 @@
+package catalog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/featuregate/featuregate"
+)
+
+// A file source (CREATE SOURCE … AS FILE 'path') is a table source whose
+// table featuregate fills from a parquet or CSV file: the table is
+// FileSchema.FileTable(project, source), created and loaded in the same
+// transaction as the registry change that defines or refreshes the source,
+// so that readers see the old rows or the new, never a mix. Everything that
+// reads sources reads Source.Table, which a loaded file source sets.
+
+// FileSchema is the schema that holds the tables of file sources. It
+// belongs to featuregate: nothing else should be created there.
+const FileSchema = "featuregate_files"
+
+// SourceFile is what a file source reads, and the fingerprint of what it
+// loaded last.
+type SourceFile struct {
+	// Path is the file, directory or glob as written in the statement;
+	// apply reads it relative to the repo, a gateway relative to its
+	// files.root.
+	Path string
+	// Format is "parquet" or "csv".
+	Format string
+	// Files is how many files the path named (a directory or glob of
+	// parquet files reads several).
+	Files int
+	// Size is the files' total size in bytes, ModTime the latest of their
+	// modification times, SHA256 the hex SHA-256 of their contents (of the
+	// files' hashes in name order when there are several).
+	Size    int64
+	ModTime time.Time
+	SHA256  string
+	// Rows is how many rows were loaded.
+	Rows int64
+}
+
+// SameContent reports whether f and g fingerprint the same content of the
+// same path: a file touched but not changed needs no reload.
+func (f *SourceFile) SameContent(g *SourceFile) bool {
+	if f == nil || g == nil {
+		return f == g
+	}
+	return f.Path == g.Path && f.Format == g.Format && f.Size == g.Size && f.SHA256 == g.SHA256
+}
+
+// FileData is the content of a file source's file as a loader read it:
+// the columns of the table to load it into, and the rows.
+type FileData interface {
+	// Fingerprint describes the file(s) read; Rows may be 0 until Load.
+	Fingerprint() SourceFile
+	// Columns are the columns of the table, in order, with PostgreSQL
+	// type names.
+	Columns() []Column
+	// Load copies every row into table (schema-qualified and quoted)
+	// within tx and returns how many it copied.
+	Load(ctx context.Context, tx pgx.Tx, table string) (int64, error)
+}
+
+// FileTable is the table, unquoted, in FileSchema that holds the rows of
+// project's file source: <project>.<source> when that fits in a PostgreSQL
+// identifier, otherwise its first bytes, '$' and 16 hex digits of the
+// SHA-256 of the whole name, as RelationSchema shortens names.
+func FileTable(project, source string) string {
+	name := project + "." + source
+	if len(name) <= maxIdentifier && !hasHashSuffix(name) {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return clipUTF8(name, maxIdentifier-1-hashDigits) + "$" + hex.EncodeToString(sum[:hashDigits/2])
+}
+
+// fileTableSQL is the quoted, qualified name of a file source's table.
+func fileTableSQL(project, source string) string {
+	return pgx.Identifier{FileSchema, FileTable(project, source)}.Sanitize()
+}
+
+// loadFile creates src's table afresh from data within the registry
+// transaction and points src at it. With rows false (a check: plan), the
+// table is created empty, so that validation sees its columns. The rows go
+// into a staging table first; the old table is dropped and the staging one
+// renamed at the end, so readers wait only for that swap.
+func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows bool) error {
+	if data == nil {
+		return featuregate.Errorf(featuregate.KindInvalid, "source %q: the rows of file %q were not read", src.Name, src.File.Path).
+			WithHint("Create a file source with featuregate apply, or over the wire under the gateway's files.root.")
+	}
+	fp := data.Fingerprint()
+	fp.Path = src.File.Path
+	table := FileTable(st.project, src.Name)
+	staging := pgx.Identifier{FileSchema, clipUTF8(table, maxIdentifier-len("$load")) + "$load"}.Sanitize()
+	stmts := []string{
+		"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{FileSchema}.Sanitize(),
+		"DROP TABLE IF EXISTS " + staging,
+		"CREATE TABLE " + staging + " (" + columnDefs(data.Columns()) + ")",
+	}
+	for _, q := range stmts {
+		if _, err := st.v.tx.Exec(ctx, q); err != nil {
+			return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
+		}
+	}
+	if rows {
+		n, err := data.Load(ctx, st.v.tx, staging)
+		if err != nil {
+			return fileLoadError(src, err)
+		}
+		fp.Rows = n
+	}
+	swap := []string{
+		"DROP TABLE IF EXISTS " + fileTableSQL(st.project, src.Name),
+		"ALTER TABLE " + staging + " RENAME TO " + pgx.Identifier{table}.Sanitize(),
+	}
+	for _, q := range swap {
+		if _, err := st.v.tx.Exec(ctx, q); err != nil {
+			return dbError(err, "source %q: replace the table of file %q", src.Name, src.File.Path)
+		}
+	}
+	src.File = &fp
+	src.Table = fileTableSQL(st.project, src.Name)
+	return nil
+}
+
+// fileLoadError keeps a loader's featuregate error, naming the source.
+func fileLoadError(src *Source, err error) error {
+	var fe *featuregate.Error
+	if errors.As(err, &fe) {
+		return &featuregate.Error{Kind: fe.Kind, Message: fmt.Sprintf("source %q: %s", src.Name, fe.Message),
+			Detail: fe.Detail, Hint: fe.Hint, Err: fe.Err}
+	}
+	return dbError(err, "source %q: load file %q", src.Name, src.File.Path)
+}
+
+// columnDefs renders name type, … for CREATE TABLE.
+func columnDefs(cols []Column) string {
+	s := ""
+	for i, c := range cols {
+		if i > 0 {
+			s += ", "
+		}
+		s += pgx.Identifier{c.Name}.Sanitize() + " " + c.Type
+	}
+	return s
+}
+
+// dropFileTable drops the table of a file source that is dropped or no
+// longer a file source.
+func (st *state) dropFileTable(ctx context.Context, tx pgx.Tx, name string) error {
+	if _, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+fileTableSQL(st.project, name)); err != nil {
+		return dbError(err, "source %q: drop the table of its file", name)
+	}
+	return nil
+}
+
+// prepareFile loads the file of a file source being created or replaced
+// (old, when not nil, is the object it replaces), unless its content is
+// that of the table old loaded and c does not ask for a reload: then the
+// source keeps that table. A file source replaced by another kind of
+// source has its table dropped.
+func (st *state) prepareFile(ctx context.Context, obj, old Object, c Change) error {
+	src, ok := obj.(*Source)
+	if !ok {
+		return nil
+	}
+	was, _ := old.(*Source)
+	if src.File == nil {
+		if was != nil && was.File != nil {
+			st.fileTables[src.Name] = true
+		}
+		return nil
+	}
+	delete(st.fileTables, src.Name)
+	if was != nil && was.File != nil && !c.Reload && c.Data != nil {
+		if fp := fingerprint(c.Data, src); fp.SameContent(was.File) {
+			src.File, src.Table = was.File, was.Table
+			return nil
+		}
+	}
+	return st.loadFile(ctx, src, c.Data, st.load)
+}
+
+// fingerprint is what data read, or what src says when there is no data.
+func fingerprint(data FileData, src *Source) *SourceFile {
+	if data == nil {
+		return src.File
+	}
+	fp := data.Fingerprint()
+	fp.Path = src.File.Path
+	return &fp
+}
+
+// dropFileTables drops the tables of the file sources the changes dropped.
+func (st *state) dropFileTables(ctx context.Context, tx pgx.Tx) error {
+	for name := range st.fileTables {
+		if err := st.dropFileTable(ctx, tx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fileChanges is how plan shows a file source whose file changed:
+// "file changed (size 10 -> 12 bytes, rows 1 -> 2)".
+func fileChanges(was, now *SourceFile) []string {
+	return []string{fmt.Sprintf("file changed (size %d -> %d bytes, rows %d -> %d)", was.Size, now.Size, was.Rows, now.Rows)}
+}
+
+// commentChange is the line of a changed comment, if any.
+func commentChange(was, now Object) []string {
+	w, n := was.(*Source).Comment, now.(*Source).Comment
+	if w == n {
+		return nil
+	}
+	return []string{fmt.Sprintf("comment: %s -> %s", orNone(w), orNone(n))}
+}
