@@ -63,9 +63,9 @@ type FileData interface {
 	// Columns are the columns of the table, in order, with PostgreSQL
 	// type names.
 	Columns() []Column
-	// Load copies every row into table (schema-qualified and quoted)
-	// within tx and returns how many it copied.
-	Load(ctx context.Context, tx pgx.Tx, table string) (int64, error)
+	// Load copies every row into table (schema and name) within tx and
+	// returns how many it copied.
+	Load(ctx context.Context, tx pgx.Tx, table pgx.Identifier) (int64, error)
 }
 
 // FileTable is the table, unquoted, in FileSchema that holds the rows of
@@ -99,7 +99,8 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 	fp := data.Fingerprint()
 	fp.Path = src.File.Path
 	table := FileTable(st.project, src.Name)
-	staging := pgx.Identifier{FileSchema, clipUTF8(table, maxIdentifier-len("$load")) + "$load"}.Sanitize()
+	stagingID := pgx.Identifier{FileSchema, clipUTF8(table, maxIdentifier-len("$load")) + "$load"}
+	staging := stagingID.Sanitize()
 	stmts := []string{
 		"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{FileSchema}.Sanitize(),
 		"DROP TABLE IF EXISTS " + staging,
@@ -111,7 +112,7 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 		}
 	}
 	if rows {
-		n, err := data.Load(ctx, st.v.tx, staging)
+		n, err := data.Load(ctx, st.v.tx, stagingID)
 		if err != nil {
 			return fileLoadError(src, err)
 		}
