@@ -72,9 +72,13 @@ func Run(t testing.TB, statements ...string) []map[string]any {
 
 // Write writes the result of query (DuckDB SQL) to the parquet file path,
 // with DuckDB's defaults (snappy, dictionary-encoded strings), or the
-// COPY options given, such as "ROW_GROUP_SIZE 1000".
+// COPY options given, such as "ROW_GROUP_SIZE 1000". It creates the file's
+// directory if missing.
 func Write(t testing.TB, path, query string, options ...string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	opts := "FORMAT parquet"
 	for _, o := range options {
 		opts += ", " + o
