@@ -49,7 +49,9 @@ func inferCSV(ctx context.Context, s *csvScanner, width int) ([]string, int64, e
 			return nil, 0, err
 		}
 		if len(rec) != width {
-			return nil, 0, s.errorf(start, "%d fields, where the header has %d", len(rec), width)
+			s.record-- // the record read
+			return nil, 0, s.errorf(start, "%d fields, where the header has %d", len(rec), width).
+				WithHint("Quote a field that holds a comma or a line break; nothing was loaded.")
 		}
 		rows++
 		if rows%65536 == 0 && ctx.Err() != nil {

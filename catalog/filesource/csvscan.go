@@ -20,6 +20,7 @@ type csvScanner struct {
 	record int // the records read, the header included
 	fields []csvField
 	buf    []byte
+	eol    string // the first record's line ending: "\n", "\r\n" or "\r"
 }
 
 // csvField is one field of a record.
@@ -87,10 +88,18 @@ func (s *csvScanner) next() ([]csvField, error) {
 			fieldStart = len(s.buf)
 			continue
 		case c == '\r':
+			eol := "\r"
 			if n, _ := s.r.Peek(1); len(n) == 1 && n[0] == '\n' {
-				continue
+				_, _ = s.r.ReadByte()
+				eol = "\r\n"
+			}
+			if err := s.lineEnding(start, eol); err != nil {
+				return nil, err
 			}
 		case c == '\n':
+			if err := s.lineEnding(start, "\n"); err != nil {
+				return nil, err
+			}
 		default:
 			s.buf = append(s.buf, c)
 			continue
@@ -116,6 +125,21 @@ func (s *csvScanner) split(ends []int) {
 	}
 }
 
-func (s *csvScanner) errorf(line int, format string, args ...any) error {
+// lineEnding checks that a record ends its line as the first one did:
+// COPY refuses a file that mixes them.
+func (s *csvScanner) lineEnding(line int, eol string) error {
+	if s.eol == "" {
+		s.eol = eol
+	}
+	if eol != s.eol {
+		return s.errorf(line, "the line ends with %q where the first line ends with %q", eol, s.eol).
+			WithHint("End every line of the file the same way (LF, or CRLF throughout).")
+	}
+	return nil
+}
+
+// errorf reports a malformed record: the record being read (the header is
+// row 0), which starts on line.
+func (s *csvScanner) errorf(line int, format string, args ...any) *featuregate.Error {
 	return featuregate.Errorf(featuregate.KindInvalid, "row %d (line %d): %s", s.record, line, fmt.Sprintf(format, args...))
 }
