@@ -32,7 +32,7 @@ func (d *Data) openCSV(ctx context.Context) error {
 	name := d.files[0]
 	f, err := os.Open(name)
 	if err != nil {
-		return notFound(name, err)
+		return notFound(d.path, err)
 	}
 	defer f.Close()
 	if _, err := d.stat(f); err != nil {

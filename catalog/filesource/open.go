@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,7 +17,8 @@ import (
 // Data is a file source's files as read by Open: it implements
 // catalog.FileData.
 type Data struct {
-	path   string // as the statement wrote it
+	path   string              // as the statement wrote it
+	show   func(string) string // names a local file in messages
 	files  []string
 	fp     catalog.SourceFile
 	cols   []catalog.Column
@@ -32,11 +34,16 @@ type loader interface {
 // path) and fingerprints its files. written is the path as the statement
 // wrote it, for messages.
 func Open(ctx context.Context, path, written string) (*Data, error) {
-	files, format, err := expand(path)
+	files, multi, err := expand(path)
+	if err != nil {
+		return nil, notFound(written, err)
+	}
+	show := func(f string) string { return f }
+	format, err := formatOfAll(written, files, multi, show)
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, files, format, written)
+	return open(ctx, files, format, written, show)
 }
 
 // OpenUnder opens path, as a statement sent to a gateway wrote it, under
@@ -46,18 +53,30 @@ func OpenUnder(ctx context.Context, root, path string) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, format, err := expand(local)
+	files, multi, err := expand(local)
 	if err != nil {
-		return nil, err
+		return nil, notFound(path, err)
 	}
 	if err := Confine(root, path, files); err != nil {
 		return nil, err
 	}
-	return open(ctx, files, format, path)
+	// Messages name files relative to the root, never by their place on
+	// the gateway's machine.
+	show := func(f string) string {
+		if rel, err := filepath.Rel(root, f); err == nil {
+			return rel
+		}
+		return filepath.Base(f)
+	}
+	format, err := formatOfAll(path, files, multi, show)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, files, format, path, show)
 }
 
-func open(ctx context.Context, files []string, format, written string) (*Data, error) {
-	d := &Data{path: written, files: files}
+func open(ctx context.Context, files []string, format, written string, show func(string) string) (*Data, error) {
+	d := &Data{path: written, files: files, show: show}
 	d.fp = catalog.SourceFile{Path: written, Format: format, Files: len(files)}
 	var err error
 	if format == FormatCSV {
@@ -86,7 +105,7 @@ func (d *Data) Load(ctx context.Context, tx pgx.Tx, table pgx.Identifier) (int64
 func (d *Data) stat(f *os.File) (os.FileInfo, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, notFound(d.path, err)
+		return nil, notFound(d.show(f.Name()), err)
 	}
 	d.fp.Size += st.Size()
 	if mt := st.ModTime().UTC(); mt.After(d.fp.ModTime) {

@@ -30,13 +30,14 @@ type pqColumn struct {
 type parquetLoader struct {
 	files   []string
 	written string
+	show    func(string) string
 	cols    []pqColumn
 }
 
 // openParquet reads the schema of every file, which must be the same, and
 // fingerprints them.
 func (d *Data) openParquet(ctx context.Context) error {
-	l := &parquetLoader{files: d.files, written: d.path}
+	l := &parquetLoader{files: d.files, written: d.path, show: d.show}
 	var sums [][]byte
 	for i, name := range d.files {
 		cols, sum, rows, err := d.readParquetMeta(ctx, name)
@@ -45,7 +46,7 @@ func (d *Data) openParquet(ctx context.Context) error {
 		}
 		if i == 0 {
 			l.cols = cols
-		} else if err := sameSchema(d.path, d.files[0], l.cols, name, cols); err != nil {
+		} else if err := sameSchema(d.path, d.show(d.files[0]), l.cols, d.show(name), cols); err != nil {
 			return err
 		}
 		sums = append(sums, sum)
@@ -67,7 +68,7 @@ func (d *Data) openParquet(ctx context.Context) error {
 func (d *Data) readParquetMeta(ctx context.Context, name string) ([]pqColumn, []byte, int64, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, nil, 0, notFound(name, err)
+		return nil, nil, 0, notFound(d.show(name), err)
 	}
 	defer f.Close()
 	st, err := d.stat(f)
@@ -76,13 +77,13 @@ func (d *Data) readParquetMeta(ctx context.Context, name string) ([]pqColumn, []
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		return nil, nil, 0, notParquet(name, err)
+		return nil, nil, 0, notParquet(d.show(name), err)
 	}
 	cols, err := parquetColumns(pf.Schema())
 	if err != nil {
-		return nil, nil, 0, fileError(name, err)
+		return nil, nil, 0, fileError(d.show(name), err)
 	}
-	sum, err := hashFile(ctx, f, name)
+	sum, err := hashFile(ctx, f, d.show(name))
 	return cols, sum, pf.NumRows(), err
 }
 
@@ -273,7 +274,7 @@ func (r *parquetRows) fill() bool {
 
 func (r *parquetRows) readError(err error) error {
 	return &featuregate.Error{Kind: featuregate.KindInvalid,
-		Message: fmt.Sprintf("file %q cannot be read", r.l.files[r.file-1]), Err: err}
+		Message: fmt.Sprintf("file %q cannot be read", r.l.show(r.l.files[r.file-1])), Err: err}
 }
 
 // nextFile opens the next file and lists its row groups.
@@ -286,29 +287,30 @@ func (r *parquetRows) nextFile() bool {
 		return false
 	}
 	name := r.l.files[r.file]
+	shown := r.l.show(name)
 	r.file++
 	f, err := os.Open(name)
 	if err != nil {
-		r.err = notFound(name, err)
+		r.err = notFound(shown, err)
 		return false
 	}
 	r.f = f
 	st, err := f.Stat()
 	if err != nil {
-		r.err = notFound(name, err)
+		r.err = notFound(shown, err)
 		return false
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		r.err = notParquet(name, err)
+		r.err = notParquet(shown, err)
 		return false
 	}
 	cols, err := parquetColumns(pf.Schema())
 	if err == nil {
-		err = sameSchema(r.l.written, r.l.files[0], r.l.cols, name, cols)
+		err = sameSchema(r.l.written, r.l.show(r.l.files[0]), r.l.cols, shown, cols)
 	}
 	if err != nil {
-		r.err = fileError(name, err) // changed since it was opened
+		r.err = fileError(shown, err) // changed since it was opened
 		return false
 	}
 	r.groups = pf.RowGroups()

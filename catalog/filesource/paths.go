@@ -1,6 +1,7 @@
 package filesource
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,26 +17,27 @@ const (
 	FormatCSV     = "csv"
 )
 
-// expand lists the files path names, sorted, and their format: the file
-// itself; every *.parquet file under a directory, recursively (Hive-style
-// partition directories such as year=2024/ are read as they are, without
-// adding their keys as columns); or the matches of a glob, which must all
-// be parquet files.
-func expand(path string) (files []string, format string, err error) {
+// expand lists the files path names, sorted (an error of the file system
+// names the local path: the caller says what the statement wrote): the file itself; every
+// *.parquet file under a directory, recursively (Hive-style partition
+// directories such as year=2024/ are read as they are, without adding
+// their keys as columns); or the matches of a glob. multi is false for a
+// file named alone.
+func expand(path string) (files []string, multi bool, err error) {
 	if strings.ContainsAny(path, "*?[") {
 		files, err = filepath.Glob(path)
 		if err != nil {
-			return nil, "", featuregate.Errorf(featuregate.KindInvalid, "file path %q: %v", path, err)
+			return nil, true, featuregate.Errorf(featuregate.KindInvalid, "file path %q: %v", path, err)
 		}
-		return parquetOnly(path, files)
+		slices.Sort(files)
+		return files, true, nil
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, "", notFound(path, err)
+		return nil, false, err
 	}
 	if !st.IsDir() {
-		format, err := formatOf(path)
-		return []string{path}, format, err
+		return []string{path}, false, nil
 	}
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -47,25 +49,29 @@ func expand(path string) (files []string, format string, err error) {
 		return nil
 	})
 	if err != nil {
-		return nil, "", notFound(path, err)
+		return nil, true, err
 	}
-	return parquetOnly(path, files)
+	slices.Sort(files)
+	return files, true, nil
 }
 
-// parquetOnly checks that files, what path named, are some parquet files.
-func parquetOnly(path string, files []string) ([]string, string, error) {
+// formatOfAll returns the format of files: one CSV or parquet file, or
+// several parquet files. show names a file in messages.
+func formatOfAll(written string, files []string, multi bool, show func(string) string) (string, error) {
+	if !multi {
+		return formatOf(written)
+	}
 	if len(files) == 0 {
-		return nil, "", featuregate.Errorf(featuregate.KindUndefined, "file path %q names no parquet file", path).
+		return "", featuregate.Errorf(featuregate.KindUndefined, "file path %q names no parquet file", written).
 			WithHint("A directory or glob is read as one dataset of its *.parquet files.")
 	}
 	for _, f := range files {
 		if format, err := formatOf(f); err != nil || format != FormatParquet {
-			return nil, "", featuregate.Errorf(featuregate.KindUnsupported, "file path %q: %s is not a parquet file", path, f).
+			return "", featuregate.Errorf(featuregate.KindUnsupported, "file path %q: %s is not a parquet file", written, show(f)).
 				WithHint("A directory or glob may name parquet files only; read a CSV file on its own.")
 		}
 	}
-	slices.Sort(files)
-	return files, FormatParquet, nil
+	return FormatParquet, nil
 }
 
 // formatOf tells a file's format by its extension.
@@ -80,10 +86,18 @@ func formatOf(path string) (string, error) {
 		WithHint("Name a .parquet or .csv file, or a directory of .parquet files.")
 }
 
+// notFound is the error of a path that cannot be read. err is not kept
+// when it is a featuregate error already (expand's), nor in the message:
+// it names the file by its local path, which a client of a gateway must
+// not learn.
 func notFound(path string, err error) error {
+	var fe *featuregate.Error
+	if errors.As(err, &fe) {
+		return err
+	}
 	return &featuregate.Error{Kind: featuregate.KindUndefined, Message: "file " + quote(path) + " cannot be read",
-		Hint: "The path is relative to the feature repo (featuregate apply) or to the gateway's files.root (over the wire).",
-		Err:  err}
+		Detail: detailOf(err),
+		Hint:   "The path is relative to the feature repo (featuregate apply) or to the gateway's files.root (over the wire)."}
 }
 
 func quote(s string) string { return `"` + s + `"` }
@@ -132,4 +146,19 @@ func Confine(root, path string, files []string) error {
 func outside(path, what string) error {
 	return featuregate.Errorf(featuregate.KindPermission, "file path %q is %s: this gateway reads files under its files.root only", path, what).
 		WithHint("Name the file by its path relative to files.root, without \"..\".")
+}
+
+// detailOf says why a file cannot be read without naming it.
+func detailOf(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or directory"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
