@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/featuregate/featuregate/internal/parquettest"
+)
+
+// driverStatsRows are the rows of testdata/rides/data.sql's driver_stats,
+// for DuckDB.
+const driverStatsRows = `SELECT * FROM (VALUES
+  (1::BIGINT, TIMESTAMPTZ '2024-01-01 00:00:00+00', 0.10::FLOAT, 10::BIGINT),
+  (1, TIMESTAMPTZ '2024-01-15 00:00:00+00', 0.15, 15),
+  (1, TIMESTAMPTZ '2024-02-01 00:00:00+00', 0.20, 20),
+  (2, TIMESTAMPTZ '2024-01-01 00:00:00+00', 0.30, 30),
+  (2, TIMESTAMPTZ '2024-01-20 00:00:00+00', 0.35, 35),
+  (3, TIMESTAMPTZ '2024-01-01 00:00:00+00', 0.50, 50),
+  (3, TIMESTAMPTZ '2024-01-25 00:00:00+00', 1.50, 55)%s
+) AS t(driver_id, event_timestamp, conv_rate, trips)`
+
+// fileRidesRepo writes the rides repo with driver_stats_source read from a
+// parquet file of the same rows (plus extra, DuckDB VALUES rows), and
+// returns its directory.
+func fileRidesRepo(t *testing.T, dir, extra string) {
+	t.Helper()
+	defs, err := os.ReadFile(filepath.Join(ridesRepo, "rides.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(defs), "AS TABLE driver_stats;", "AS FILE 'data/driver_stats.parquet';", 1)
+	writeFile(t, dir, "rides.sql", text)
+	parquettest.Write(t, filepath.Join(dir, "data", "driver_stats.parquet"), fmt.Sprintf(driverStatsRows, extra))
+}
+
+// TestFileSourceRepo applies a repo whose source is a parquet file, reads
+// it point in time as the same rows in a table are read, and reloads it
+// when it changes.
+func TestFileSourceRepo(t *testing.T) {
+	dsn := ridesDB(t) // project rides: driver_stats in a table
+	dir := t.TempDir()
+	fileRidesRepo(t, dir, "")
+	reg := []string{"--offline", dsn, "--project", "filerides"}
+	out := mustFG(t, append([]string{"plan", dir}, reg...)...)
+	if !strings.Contains(out, "+ source driver_stats_source\n") {
+		t.Fatalf("plan:\n%s", out)
+	}
+	mustFG(t, append([]string{"apply", dir}, reg...)...)
+	if out := mustFG(t, append([]string{"plan", dir}, reg...)...); out != "No changes.\n" {
+		t.Fatalf("plan of the applied repo: %q", out)
+	}
+
+	// The same training set from the file source and from the table.
+	spine := filepath.Join(dir, "spine.csv")
+	writeFile(t, dir, "spine.csv", "driver_id,event_timestamp\n1,2024-01-10T00:00:00Z\n1,2024-01-15T00:00:00Z\n"+
+		"2,2024-01-19T00:00:00Z\n3,2024-02-01T00:00:00Z\n4,2024-02-01T00:00:00Z\n")
+	historical := func(project string) []string {
+		cfg := projectConfig(t, dsn, project)
+		return sortedLines(mustRun(t, "get-historical-features", "--config", cfg, "--entities", spine,
+			"--features", "driver_stats_fv:conv_rate,driver_stats_fv:trips"))
+	}
+	fromTable, fromFile := historical("rides"), historical("filerides")
+	if strings.Join(fromTable, "\n") != strings.Join(fromFile, "\n") || len(fromFile) != 6 {
+		t.Errorf("AS OF over the file source:\n%s\nover the table:\n%s", strings.Join(fromFile, "\n"), strings.Join(fromTable, "\n"))
+	}
+
+	// The file changes: plan shows it, apply reloads it.
+	fileRidesRepo(t, dir, ", (4, TIMESTAMPTZ '2024-01-30 00:00:00+00', 0.9, 90)")
+	out = mustFG(t, append([]string{"plan", dir}, reg...)...)
+	if !regexp.MustCompile(`^~ source driver_stats_source: file changed \(size \d+ -> \d+ bytes, rows 7 -> 8\)\nPlan: 0 to create, 1 to replace, 0 to drop.\n$`).MatchString(out) {
+		t.Errorf("plan of a changed file:\n%s", out)
+	}
+	mustFG(t, append([]string{"apply", dir}, reg...)...)
+	after := historical("filerides")
+	if want := "4,2024-02-01 00:00:00+00,0.9,90"; after[len(after)-1] != want {
+		t.Errorf("after the reload, the last row is %q, want %q", after[len(after)-1], want)
+	}
+	if out := mustFG(t, append([]string{"plan", dir}, reg...)...); out != "No changes.\n" {
+		t.Errorf("plan after the reload: %q", out)
+	}
+
+	// REFRESH from the CLI.
+	out = mustFG(t, append([]string{"refresh", "driver_stats_source", "--repo", dir}, reg...)...)
+	if !regexp.MustCompile(`^Refreshed source driver_stats_source: 8 rows from data/driver_stats.parquet \(\d+ bytes\). Applied version 3.\n$`).MatchString(out) {
+		t.Errorf("refresh: %q", out)
+	}
+	wantFail(t, 1, []string{`source "trip_fares_source" is not a file source`},
+		append([]string{"refresh", "trip_fares_source", "--repo", dir}, reg...)...)
+
+	// A file that is missing is an error at its statement.
+	if err := os.Remove(filepath.Join(dir, "data", "driver_stats.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	wantFail(t, 1, []string{"rides.sql:", `file "data/driver_stats.parquet" cannot be read`},
+		append([]string{"plan", dir}, reg...)...)
+}
+
+// projectConfig writes a featuregate.yaml for project on dsn, as
+// ridesConfig does for rides, and returns its path.
+func projectConfig(t *testing.T, dsn, project string) string {
+	t.Helper()
+	dir := t.TempDir()
+	body := fmt.Sprintf("project: %s\nlisten: %s\nhttp_listen: \"off\"\ndata_dir: %s\noffline:\n  dsn: %s\n",
+		project, freeAddr(t), filepath.Join(dir, "data"), dsn)
+	writeFile(t, dir, "featuregate.yaml", body)
+	return filepath.Join(dir, "featuregate.yaml")
+}
