@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -118,6 +119,9 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 		}
 		fp.Rows = n
 	}
+	if err := st.grantReaders(ctx, staging); err != nil {
+		return err
+	}
 	swap := []string{
 		"DROP TABLE IF EXISTS " + fileTableSQL(st.project, src.Name),
 		"ALTER TABLE " + staging + " RENAME TO " + pgx.Identifier{table}.Sanitize(),
@@ -223,4 +227,27 @@ func commentChange(was, now Object) []string {
 		return nil
 	}
 	return []string{fmt.Sprintf("comment: %s -> %s", orNone(w), orNone(n))}
+}
+
+// grantReaders lets the roles that may use FileSchema (the gateway's
+// session roles, granted by featuregate serve and roles setup) read the
+// table: SELECT, nothing more.
+func (st *state) grantReaders(ctx context.Context, table string) error {
+	var roles []string
+	rows, err := st.v.tx.Query(ctx, `SELECT DISTINCT a.grantee::regrole::text
+		FROM pg_namespace n, aclexplode(n.nspacl) a
+		WHERE n.nspname = $1 AND a.privilege_type = 'USAGE' AND a.grantee <> n.nspowner AND a.grantee <> 0`, FileSchema)
+	if err == nil {
+		roles, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil {
+		return dbError(err, "registry: read who may use schema %s", FileSchema)
+	}
+	if len(roles) == 0 {
+		return nil
+	}
+	if _, err := st.v.tx.Exec(ctx, "GRANT SELECT ON "+table+" TO "+strings.Join(roles, ", ")); err != nil {
+		return dbError(err, "registry: let the session roles read %s", table)
+	}
+	return nil
 }

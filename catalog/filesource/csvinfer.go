@@ -13,13 +13,13 @@ import (
 // column (NULLs, unquoted empty fields, aside) can be read as; a quoted
 // empty string, or a column of NULLs only, makes it text.
 const (
-	candBool = 1 << iota // true, false, t, f, any case
-	candInt              // a 64-bit integer
-	candFloat            // a decimal number
-	candDate             // 2024-01-31
-	candTSTZ             // a date and time with a UTC offset or Z
-	candTS               // a date and time without
-	candAll  = candBool | candInt | candFloat | candDate | candTSTZ | candTS
+	candBool  = 1 << iota // true, false, t, f, any case
+	candInt               // a 64-bit integer
+	candFloat             // a decimal number
+	candDate              // 2024-01-31
+	candTSTZ              // a date and time with a UTC offset or Z
+	candTS                // a date and time without
+	candAll   = candBool | candInt | candFloat | candDate | candTSTZ | candTS
 )
 
 var candTypes = []struct {

@@ -88,7 +88,7 @@ func logicalType(column string, t parquet.Type, lt format.LogicalTypeValue) (str
 			if t.Kind() == parquet.Int32 {
 				n = int64(v.Int32())
 			}
-			return pgtype.Time{Microseconds: int64(time.Duration(n)*unit / time.Microsecond), Valid: true}
+			return pgtype.Time{Microseconds: int64(time.Duration(n) * unit / time.Microsecond), Valid: true}
 		}, nil
 	case *format.IntType:
 		return intType(l)
