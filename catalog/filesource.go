@@ -251,3 +251,20 @@ func (st *state) grantReaders(ctx context.Context, table string) error {
 	}
 	return nil
 }
+
+// RefreshChange is the change that loads the file of src, a file source,
+// again from data (REFRESH SOURCE), even when its content is unchanged.
+func RefreshChange(src *Source, data FileData) Change {
+	fp := data.Fingerprint()
+	fp.Path = src.File.Path
+	re := *src
+	re.File = &fp
+	return Change{Op: OpCreateOrReplace, Object: &re, Data: data, Reload: true}
+}
+
+// NotAFileSource is the error of REFRESH SOURCE on a source that reads a
+// table or a query.
+func NotAFileSource(name string) error {
+	return featuregate.Errorf(featuregate.KindInvalid, "source %q is not a file source", name).
+		WithHint("REFRESH SOURCE reloads sources defined AS FILE; a table source reads its table as it is.")
+}

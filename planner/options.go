@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/online"
 )
 
@@ -15,6 +17,7 @@ type options struct {
 	now     func() time.Time
 	project string // the gateway's own project, which exists even before it holds anything
 	maxKeys int    // the most keys one lookup may ask for; 0: no limit
+	files   func(ctx context.Context, path string) (catalog.FileData, error)
 }
 
 // Option configures a Planner.
@@ -30,6 +33,13 @@ func WithProject(name string) Option { return func(o *options) { o.project = nam
 // WithMaxKeysPerLookup caps the keys of one online lookup (SQL and HTTP);
 // a lookup over it is refused with KindLimitExceeded.
 func WithMaxKeysPerLookup(n int) Option { return func(o *options) { o.maxKeys = n } }
+
+// WithFiles lets statements sent over the wire read the files of file
+// sources (CREATE SOURCE … AS FILE, REFRESH SOURCE) through open, which
+// confines them to a directory; without it they are refused.
+func WithFiles(open func(ctx context.Context, path string) (catalog.FileData, error)) Option {
+	return func(o *options) { o.files = open }
+}
 
 // WithClock makes the planner read the time from now (tests of TTL).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

@@ -12,6 +12,8 @@ import (
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/catalog/ddl"
 	"github.com/featuregate/featuregate/catalog/filesource"
+	"github.com/featuregate/featuregate/internal/config"
+	"github.com/featuregate/featuregate/planner"
 )
 
 // readFiles opens the files of the repo's file sources, relative to the
@@ -127,16 +129,23 @@ func runRefresh(cmd *cobra.Command, g *globalFlags, f *registryFlags, dir, name 
 // refreshChange is the change that loads src's file again, read by open.
 func refreshChange(src *catalog.Source, open func(path string) (catalog.FileData, error)) (catalog.Change, error) {
 	if src.File == nil {
-		return catalog.Change{}, featuregate.Errorf(featuregate.KindInvalid, "source %q is not a file source", src.Name).
-			WithHint("REFRESH SOURCE reloads sources defined AS FILE; a table source reads its table as it is.")
+		return catalog.Change{}, catalog.NotAFileSource(src.Name)
 	}
 	data, err := open(src.File.Path)
 	if err != nil {
 		return catalog.Change{}, fmt.Errorf("source %q: %w", src.Name, err)
 	}
-	fp := data.Fingerprint()
-	fp.Path = src.File.Path
-	re := *src
-	re.File = &fp
-	return catalog.Change{Op: catalog.OpCreateOrReplace, Object: &re, Data: data, Reload: true}, nil
+	return catalog.RefreshChange(src, data), nil
+}
+
+// filesOption lets the gateway's sessions read files under files.root; none
+// when it is not set.
+func filesOption(cfg config.Config) planner.Option {
+	root := cfg.Files.Root
+	if root == "" {
+		return planner.WithFiles(nil)
+	}
+	return planner.WithFiles(func(ctx context.Context, path string) (catalog.FileData, error) {
+		return filesource.OpenUnder(ctx, root, path)
+	})
 }

@@ -1,12 +1,20 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/featuregate/featuregate/catalog"
 
 	"github.com/featuregate/featuregate/internal/parquettest"
 )
@@ -108,4 +116,74 @@ func projectConfig(t *testing.T, dsn, project string) string {
 		project, freeAddr(t), filepath.Join(dir, "data"), dsn)
 	writeFile(t, dir, "featuregate.yaml", body)
 	return filepath.Join(dir, "featuregate.yaml")
+}
+
+// gatewayExec runs sql on the gateway at addr, in project rides, and
+// returns PostgreSQL's error, if any.
+func gatewayExec(t *testing.T, addr, sql string) *pgconn.PgError {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, "postgres://tester@"+addr+"/rides")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	var pe *pgconn.PgError
+	if err != nil && !errors.As(err, &pe) {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return pe
+}
+
+// TestFileSourceOverTheWire creates and refreshes a file source with SQL
+// sent to a gateway, which reads files under its files.root only.
+func TestFileSourceOverTheWire(t *testing.T) {
+	dsn := ridesDB(t)
+	cfgPath := ridesConfig(t, dsn)
+	root := filepath.Join(filepath.Dir(cfgPath), "shared")
+	parquettest.Write(t, filepath.Join(root, "stats", "driver_stats.parquet"), fmt.Sprintf(driverStatsRows, ""))
+	parquettest.Write(t, filepath.Join(filepath.Dir(cfgPath), "secret.parquet"), fmt.Sprintf(driverStatsRows, ""))
+	body, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Dir(cfgPath), "featuregate.yaml", string(body)+"files:\n  root: shared\n")
+	addr := startGateway(t, cfgPath)
+
+	if pe := gatewayExec(t, addr, "CREATE SOURCE file_stats TIMESTAMP COLUMN event_timestamp AS FILE 'stats/driver_stats.parquet'"); pe != nil {
+		t.Fatalf("create: %v", pe)
+	}
+	table := `featuregate_files."rides.file_stats"`
+	if got := queryGateway(t, addr, "SELECT count(*) FROM "+table); !slices.Equal(got, []string{"7"}) {
+		t.Errorf("rows read through the gateway: %q", got)
+	}
+	for _, path := range []string{"../secret.parquet", "stats/../../secret.parquet", "/etc/passwd", filepath.Join(root, "stats", "driver_stats.parquet")} {
+		pe := gatewayExec(t, addr, "CREATE SOURCE bad TIMESTAMP COLUMN event_timestamp AS FILE "+catalog.QuoteLiteral(path))
+		if pe == nil || pe.Code != "42501" || !strings.Contains(pe.Hint, "relative to files.root") {
+			t.Errorf("%s: %+v", path, pe)
+		}
+	}
+
+	parquettest.Write(t, filepath.Join(root, "stats", "driver_stats.parquet"),
+		fmt.Sprintf(driverStatsRows, ", (4, TIMESTAMPTZ '2024-01-30 00:00:00+00', 0.9, 90)"))
+	if pe := gatewayExec(t, addr, "REFRESH SOURCE file_stats"); pe != nil {
+		t.Fatalf("refresh: %v", pe)
+	}
+	if got := queryGateway(t, addr, "SELECT count(*) FROM "+table); !slices.Equal(got, []string{"8"}) {
+		t.Errorf("rows after REFRESH SOURCE: %q", got)
+	}
+	if pe := gatewayExec(t, addr, "REFRESH SOURCE driver_stats_source"); pe == nil || pe.Code != "22023" || !strings.Contains(pe.Message, "not a file source") {
+		t.Errorf("REFRESH of a table source: %+v", pe)
+	}
+	if pe := gatewayExec(t, addr, "REFRESH SOURCE nope"); pe == nil || pe.Code != "42704" {
+		t.Errorf("REFRESH of no source: %+v", pe)
+	}
+
+	// A gateway without files.root reads no files.
+	other := startGateway(t, ridesConfig(t, dsn))
+	pe := gatewayExec(t, other, "CREATE SOURCE s2 TIMESTAMP COLUMN event_timestamp AS FILE 'stats/driver_stats.parquet'")
+	if pe == nil || pe.Code != "42501" || !strings.Contains(pe.Hint, "files.root") {
+		t.Errorf("without files.root: %+v", pe)
+	}
 }

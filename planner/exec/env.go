@@ -47,6 +47,9 @@ type Env struct {
 	Now        func() time.Time     // the time of now() in MATERIALIZE; nil: the wall clock
 	Invalidate func(project string) // forgets the cached catalog of a project
 	Locks      ViewLocks
+	// Files opens the file of a file source that a statement names; nil:
+	// file sources are refused over the wire.
+	Files func(ctx context.Context, path string) (catalog.FileData, error)
 }
 
 // ViewLocks serializes the materializations of each view in this gateway,
