@@ -31,7 +31,8 @@ const timeout = 2 * time.Minute
 // of the last one, each a map from column name to value as DuckDB gives it
 // in JSON (numbers, strings, booleans, arrays, nil; timestamps and
 // decimals as strings). COPY (SELECT …) TO 'f.parquet' (FORMAT parquet)
-// writes a file; SELECT … FROM read_parquet('f.parquet') reads one.
+// writes a file; SELECT … FROM read_parquet('f.parquet') reads one. Name
+// files by absolute paths: DuckDB runs in this package's directory.
 func Run(t testing.TB, statements ...string) []map[string]any {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(dir(), "node_modules", "@duckdb", "node-api", "package.json")); err != nil {
