@@ -118,6 +118,9 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 			return fileLoadError(src, err)
 		}
 		fp.Rows = n
+		if err := st.indexViews(ctx, staging, src.Name, src.TimestampColumn); err != nil {
+			return err
+		}
 	}
 	if err := st.grantReaders(ctx, staging); err != nil {
 		return err

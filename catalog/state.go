@@ -255,6 +255,9 @@ func (st *state) create(ctx context.Context, c Change) error {
 	}
 	st.put(obj)
 	st.touch(objKey{kind, name})
+	if err := st.indexView(ctx, obj); err != nil {
+		return err
+	}
 	if exists {
 		return st.revalidateDependents(ctx, obj)
 	}

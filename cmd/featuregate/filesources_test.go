@@ -61,6 +61,7 @@ func TestFileSourceRepo(t *testing.T) {
 	if out := mustFG(t, append([]string{"plan", dir}, reg...)...); out != "No changes.\n" {
 		t.Fatalf("plan of the applied repo: %q", out)
 	}
+	checkFileIndex(t, dsn)
 
 	// The same training set from the file source and from the table.
 	spine := filepath.Join(dir, "spine.csv")
@@ -83,6 +84,7 @@ func TestFileSourceRepo(t *testing.T) {
 		t.Errorf("plan of a changed file:\n%s", out)
 	}
 	mustFG(t, append([]string{"apply", dir}, reg...)...)
+	checkFileIndex(t, dsn)
 	after := historical("filerides")
 	if want := "4,2024-02-01 00:00:00+00,0.9,90"; after[len(after)-1] != want {
 		t.Errorf("after the reload, the last row is %q, want %q", after[len(after)-1], want)
@@ -185,5 +187,29 @@ func TestFileSourceOverTheWire(t *testing.T) {
 	pe := gatewayExec(t, other, "CREATE SOURCE s2 TIMESTAMP COLUMN event_timestamp AS FILE 'stats/driver_stats.parquet'")
 	if pe == nil || pe.Code != "42501" || !strings.Contains(pe.Hint, "files.root") {
 		t.Errorf("without files.root: %+v", pe)
+	}
+}
+
+// checkFileIndex: the file source's table is indexed for its feature view,
+// on the entity's key then the timestamp, once.
+func checkFileIndex(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT regexp_replace(indexdef, '^.* USING ', '') FROM pg_indexes
+		WHERE schemaname = 'featuregate_files' AND tablename = 'filerides.driver_stats_source'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(defs, []string{"btree (driver_id, event_timestamp)"}) {
+		t.Errorf("indexes of the file source's table: %q", defs)
 	}
 }
