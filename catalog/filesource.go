@@ -71,14 +71,16 @@ type FileData interface {
 
 // FileTable is the table, unquoted, in FileSchema that holds the rows of
 // project's file source: <project>.<source> when that fits in a PostgreSQL
-// identifier, otherwise its first bytes, '$' and 16 hex digits of the
-// SHA-256 of the whole name, as RelationSchema shortens names.
+// identifier and neither name holds a '.', otherwise its first bytes, '$'
+// and 16 hex digits of the SHA-256 of the two names (NUL between them), as
+// RelationSchema shortens names: two sources share a table only if they
+// share 64 bits of that hash.
 func FileTable(project, source string) string {
 	name := project + "." + source
-	if len(name) <= maxIdentifier && !hasHashSuffix(name) {
+	if len(name) <= maxIdentifier && !hasHashSuffix(name) && !strings.Contains(project, ".") && !strings.Contains(source, ".") {
 		return name
 	}
-	sum := sha256.Sum256([]byte(name))
+	sum := sha256.Sum256([]byte(project + "\x00" + source))
 	return clipUTF8(name, maxIdentifier-1-hashDigits) + "$" + hex.EncodeToString(sum[:hashDigits/2])
 }
 
