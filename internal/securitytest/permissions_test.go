@@ -205,3 +205,22 @@ func TestProjectsAndHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshSource: REFRESH SOURCE needs UPDATE on the source; an
+// administrator's, of a table source, is refused as such.
+func TestRefreshSource(t *testing.T) {
+	e := newEnv(t, true)
+	root := e.session(t, "root")
+	for _, d := range definitions {
+		if err := exec(root, d); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+	}
+	checkStatement(t, e, "alice", "REFRESH SOURCE ev", "UPDATE")
+	checkStatement(t, e, "etl", "REFRESH SOURCE ev", "UPDATE")
+	err := exec(root, "REFRESH SOURCE ev")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22023" || !strings.Contains(pe.Message, `source "ev" is not a file source`) {
+		t.Errorf("root: REFRESH SOURCE of a table source: %v", err)
+	}
+}
