@@ -111,3 +111,18 @@ func TestCSVErrors(t *testing.T) {
 		t.Errorf("something was applied: %q", got)
 	}
 }
+
+// TestCSVQuotesMidField: a quote inside a field starts a quoted part, as
+// COPY reads it, so the file splits as PostgreSQL splits it.
+func TestCSVQuotesMidField(t *testing.T) {
+	s, dsn := newStore(t)
+	path := filepath.Join(t.TempDir(), "q.csv")
+	writeFile(t, path, "ts,v,w\n2024-01-01,a\"b,c\"d,e\n2024-01-02,x\"\"y,\"\"\n")
+	if err := createSource(t, s, "CREATE SOURCE q TIMESTAMP COLUMN ts AS FILE 'q.csv'", path); err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, dsn, "SELECT v, w, w IS NULL FROM "+fileTable("q")+" ORDER BY ts")
+	if want := []string{"ab,cd | e | f", "xy |  | f"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -47,13 +47,12 @@ func (s *csvScanner) next() ([]csvField, error) {
 	}
 	start := s.line
 	var ends []int
-	quoted, inQuotes, afterQuote := false, false, false
+	quoted, inQuotes := false, false
 	field := func() {
 		ends = append(ends, len(s.buf))
 		s.fields = append(s.fields, csvField{quoted: quoted})
-		quoted, afterQuote = false, false
+		quoted = false
 	}
-	fieldStart := 0
 	for {
 		c, err := s.r.ReadByte()
 		if err == io.EOF {
@@ -71,7 +70,7 @@ func (s *csvScanner) next() ([]csvField, error) {
 				_, _ = s.r.ReadByte()
 				s.buf = append(s.buf, '"')
 			} else {
-				inQuotes, afterQuote = false, true
+				inQuotes = false
 			}
 			continue
 		case inQuotes:
@@ -80,12 +79,11 @@ func (s *csvScanner) next() ([]csvField, error) {
 			}
 			s.buf = append(s.buf, c)
 			continue
-		case c == '"' && len(s.buf) == fieldStart && !afterQuote:
+		case c == '"': // anywhere in a field, as COPY reads it: a"b,c"d is ab,cd
 			inQuotes, quoted = true, true
 			continue
 		case c == ',':
 			field()
-			fieldStart = len(s.buf)
 			continue
 		case c == '\r':
 			eol := "\r"
