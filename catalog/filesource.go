@@ -107,12 +107,22 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 	stmts := []string{
 		"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{FileSchema}.Sanitize(),
 		"DROP TABLE IF EXISTS " + staging,
-		"CREATE TABLE " + staging + " (" + columnDefs(data.Columns()) + ")",
 	}
 	for _, q := range stmts {
 		if _, err := st.v.tx.Exec(ctx, q); err != nil {
 			return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
 		}
+	}
+	if err := st.v.savepoint(ctx, func() error {
+		_, err := st.v.tx.Exec(ctx, "CREATE TABLE "+staging+" ("+columnDefs(data.Columns())+")")
+		return err
+	}); err != nil {
+		if !isPgError(err) {
+			return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
+		}
+		return &featuregate.Error{Kind: featuregate.KindInvalid,
+			Message: fmt.Sprintf("source %q: the columns of file %q cannot make a table", src.Name, src.File.Path),
+			Hint:    "Give the file's columns distinct names, of at most 63 bytes each.", Err: err}
 	}
 	if rows {
 		n, err := data.Load(ctx, st.v.tx, stagingID)

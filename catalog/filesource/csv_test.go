@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/featuregate/featuregate"
@@ -125,4 +126,15 @@ func TestCSVQuotesMidField(t *testing.T) {
 	if want := []string{"ab,cd | e | f", "xy |  | f"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// TestCSVColumnNames: names PostgreSQL cannot make a table of are refused
+// as the file's fault, and nothing is applied.
+func TestCSVColumnNames(t *testing.T) {
+	s, _ := newStore(t)
+	path := filepath.Join(t.TempDir(), "n.csv")
+	long := strings.Repeat("x", 70)
+	writeFile(t, path, "ts,"+long+"1,"+long+"2\n2024-01-01,1,2\n")
+	err := createSource(t, s, "CREATE SOURCE n TIMESTAMP COLUMN ts AS FILE 'n.csv'", path)
+	wantKind(t, err, featuregate.KindInvalid, "cannot make a table", "specified more than once")
 }
