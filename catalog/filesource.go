@@ -90,10 +90,11 @@ func fileTableSQL(project, source string) string {
 }
 
 // loadFile creates src's table afresh from data within the registry
-// transaction and points src at it. With rows false (a check: plan), the
-// table is created empty, so that validation sees its columns. The rows go
-// into a staging table first; the old table is dropped and the staging one
-// renamed at the end, so readers wait only for that swap.
+// transaction and points src at it. The rows go into a staging table
+// first; the old table is dropped and the staging one renamed at the end,
+// so readers wait only for that swap. With rows false (a check: plan), the
+// table is a temporary one, created empty, so that validation sees its
+// columns without touching the source's table.
 func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows bool) error {
 	if data == nil {
 		return featuregate.Errorf(featuregate.KindInvalid, "source %q: the rows of file %q were not read", src.Name, src.File.Path).
@@ -102,37 +103,29 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 	fp := data.Fingerprint()
 	fp.Path = src.File.Path
 	table := FileTable(st.project, src.Name)
-	stagingID := pgx.Identifier{FileSchema, clipUTF8(table, maxIdentifier-len("$load")) + "$load"}
-	staging := stagingID.Sanitize()
-	stmts := []string{
-		"CREATE SCHEMA IF NOT EXISTS " + pgx.Identifier{FileSchema}.Sanitize(),
-		"DROP TABLE IF EXISTS " + staging,
-	}
-	for _, q := range stmts {
-		if _, err := st.v.tx.Exec(ctx, q); err != nil {
-			return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
-		}
-	}
-	if err := st.v.savepoint(ctx, func() error {
-		_, err := st.v.tx.Exec(ctx, "CREATE TABLE "+staging+" ("+columnDefs(data.Columns())+")")
-		return err
-	}); err != nil {
-		if !isPgError(err) {
-			return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
-		}
-		return &featuregate.Error{Kind: featuregate.KindInvalid,
-			Message: fmt.Sprintf("source %q: the columns of file %q cannot make a table", src.Name, src.File.Path),
-			Hint:    "Give the file's columns distinct names, of at most 63 bytes each.", Err: err}
-	}
-	if rows {
-		n, err := data.Load(ctx, st.v.tx, stagingID)
-		if err != nil {
-			return fileLoadError(src, err)
-		}
-		fp.Rows = n
-		if err := st.indexViews(ctx, staging, src.Name, src.TimestampColumn); err != nil {
+	if !rows {
+		check := pgx.Identifier{"pg_temp", table}.Sanitize()
+		if err := st.createTable(ctx, src, "CREATE TEMP TABLE "+check, data.Columns()); err != nil {
 			return err
 		}
+		src.File, src.Table = &fp, check
+		return nil
+	}
+	stagingID := pgx.Identifier{FileSchema, clipUTF8(table, maxIdentifier-len("$load")) + "$load"}
+	staging := stagingID.Sanitize()
+	if _, err := st.v.tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{FileSchema}.Sanitize()); err != nil {
+		return dbError(err, "source %q: create schema %s", src.Name, FileSchema)
+	}
+	if err := st.createTable(ctx, src, "CREATE TABLE "+staging, data.Columns()); err != nil {
+		return err
+	}
+	n, err := data.Load(ctx, st.v.tx, stagingID)
+	if err != nil {
+		return fileLoadError(src, err)
+	}
+	fp.Rows = n
+	if err := st.indexViews(ctx, staging, src.Name, src.TimestampColumn); err != nil {
+		return err
 	}
 	if err := st.grantReaders(ctx, staging); err != nil {
 		return err
@@ -149,6 +142,29 @@ func (st *state) loadFile(ctx context.Context, src *Source, data FileData, rows 
 	src.File = &fp
 	src.Table = fileTableSQL(st.project, src.Name)
 	return nil
+}
+
+// createTable runs create (CREATE [TEMP] TABLE name) with cols, dropping a
+// table of that name left by an earlier change of this transaction. Column
+// names PostgreSQL refuses are the file's error.
+func (st *state) createTable(ctx context.Context, src *Source, create string, cols []Column) error {
+	name := strings.TrimPrefix(strings.TrimPrefix(create, "CREATE TEMP TABLE "), "CREATE TABLE ")
+	if _, err := st.v.tx.Exec(ctx, "DROP TABLE IF EXISTS "+name); err != nil {
+		return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
+	}
+	err := st.v.savepoint(ctx, func() error {
+		_, err := st.v.tx.Exec(ctx, create+" ("+columnDefs(cols)+")")
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case !isPgError(err):
+		return dbError(err, "source %q: create the table of file %q", src.Name, src.File.Path)
+	}
+	return &featuregate.Error{Kind: featuregate.KindInvalid,
+		Message: fmt.Sprintf("source %q: the columns of file %q cannot make a table", src.Name, src.File.Path),
+		Hint:    "Give the file's columns distinct names, of at most 63 bytes each.", Err: err}
 }
 
 // fileLoadError keeps a loader's featuregate error, naming the source.

@@ -152,3 +152,46 @@ func TestUnchangedFile(t *testing.T) {
 		t.Error("a dropped file source kept its table")
 	}
 }
+
+// TestCheckTakesNoLock: checking a changed file (plan) reads it into a
+// temporary table: a session reading the source's table in a transaction
+// does not hold it up, and the table keeps its rows.
+func TestCheckTakesNoLock(t *testing.T) {
+	s, dsn := newStore(t)
+	path := filepath.Join(t.TempDir(), "v.parquet")
+	const create = "CREATE SOURCE v TIMESTAMP COLUMN ts AS FILE 'v.parquet'"
+	writeVersion(t, path, 10, 1)
+	if err := createSource(t, s, create, path); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	reader, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close(ctx)
+	tx, err := reader.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT count(*) FROM "+fileTable("v")); err != nil {
+		t.Fatal(err)
+	}
+	writeVersion(t, path, 20, 2)
+	data, err := filesource.Open(ctx, path, "v.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := parseSource(t, create)
+	fp := data.Fingerprint()
+	src.File = &fp
+	checkCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.Check(checkCtx, "p", []catalog.Change{{Op: catalog.OpCreateOrReplace, Object: src, Data: data}}); err != nil {
+		t.Fatalf("check while a session reads the table: %v", err)
+	}
+	if got := query(t, dsn, "SELECT count(*), max(v) FROM "+fileTable("v")); !slices.Equal(got, []string{"10 | 1"}) {
+		t.Errorf("after the check the table holds %q", got)
+	}
+}
