@@ -122,8 +122,11 @@ func applyRepo(t *testing.T, dsn, offDSN, name, project string) {
 func applyFileSource(t *testing.T, offDSN, name, project string, st ddl.Statement) bool {
 	t.Helper()
 	c, ok := st.(*ddl.CreateStmt)
+	if !ok {
+		return false
+	}
 	src, _ := c.Object.(*catalog.Source)
-	if !ok || src == nil || src.File == nil {
+	if src == nil || src.File == nil {
 		return false
 	}
 	ctx := context.Background()
