@@ -91,7 +91,15 @@ func (d *differ) removed(k objKey) bool {
 func (d *differ) changed(k objKey) bool {
 	c, okc := d.cur[k]
 	w, okw := d.des[k]
-	return okc && okw && c.SQL() != w.SQL()
+	return okc && okw && (c.SQL() != w.SQL() || fileChanged(c, w))
+}
+
+// fileChanged reports whether desired, a file source, names other
+// content than current loaded.
+func fileChanged(current, desired Object) bool {
+	c, okc := current.(*Source)
+	w, okw := desired.(*Source)
+	return okc && okw && c.File != nil && w.File != nil && !c.File.SameContent(w.File)
 }
 
 // reshaped reports whether k changes other than in its comment.

@@ -17,6 +17,9 @@ func FieldChanges(was, now Object) []string {
 			return serviceChanges(ws, ns)
 		}
 	}
+	if fileChanged(was, now) && withoutComment(was).SQL() == withoutComment(now).SQL() {
+		return append(fileChanges(was.(*Source).File, now.(*Source).File), commentChange(was, now)...)
+	}
 	wv, ok1 := was.(*FeatureView)
 	nv, ok2 := now.(*FeatureView)
 	if !ok1 || !ok2 {

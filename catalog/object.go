@@ -45,9 +45,10 @@ type Entity struct {
 type Source struct {
 	Name            string
 	TimestampColumn string
-	CreatedColumn   string // "" when none
-	Query           string // the SELECT text, when defined AS <query>
-	Table           string // the table name, possibly schema-qualified and quoted as written, when defined AS TABLE
+	CreatedColumn   string      // "" when none
+	Query           string      // the SELECT text, when defined AS <query>
+	Table           string      // the table name, possibly schema-qualified and quoted as written, when defined AS TABLE; a loaded file source's table
+	File            *SourceFile // the file, when defined AS FILE; nil otherwise
 	Comment         string
 }
 

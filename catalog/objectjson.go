@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/featuregate/featuregate"
 )
@@ -20,12 +21,22 @@ type (
 		Comment string       `json:"comment,omitempty"`
 	}
 	sourceJSON struct {
-		Name            string `json:"name"`
-		TimestampColumn string `json:"timestamp_column"`
-		CreatedColumn   string `json:"created_column,omitempty"`
-		Query           string `json:"query,omitempty"`
-		Table           string `json:"table,omitempty"`
-		Comment         string `json:"comment,omitempty"`
+		Name            string    `json:"name"`
+		TimestampColumn string    `json:"timestamp_column"`
+		CreatedColumn   string    `json:"created_column,omitempty"`
+		Query           string    `json:"query,omitempty"`
+		Table           string    `json:"table,omitempty"`
+		File            *fileJSON `json:"file,omitempty"`
+		Comment         string    `json:"comment,omitempty"`
+	}
+	fileJSON struct {
+		Path    string    `json:"path"`
+		Format  string    `json:"format"`
+		Files   int       `json:"files"`
+		Size    int64     `json:"size"`
+		ModTime time.Time `json:"mtime"`
+		SHA256  string    `json:"sha256"`
+		Rows    int64     `json:"rows"`
 	}
 	featureJSON struct {
 		Name  string `json:"name"`
@@ -76,7 +87,13 @@ func encodeObject(obj Object) ([]byte, error) {
 		}
 		w = e
 	case *Source:
-		w = sourceJSON(*o)
+		s := sourceJSON{Name: o.Name, TimestampColumn: o.TimestampColumn, CreatedColumn: o.CreatedColumn,
+			Query: o.Query, Table: o.Table, Comment: o.Comment}
+		if o.File != nil {
+			f := fileJSON(*o.File)
+			s.File = &f
+		}
+		w = s
 	case *FeatureView:
 		v := viewJSON{Name: o.Name, Entity: o.Entity, Source: o.Source, TTL: o.TTL,
 			Online: o.Online, Comment: o.Comment, Features: []featureJSON{}}
@@ -126,8 +143,13 @@ func decodeObject(kind Kind, data []byte) (Object, error) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return nil, bad(err)
 		}
-		o := Source(s)
-		return &o, nil
+		o := &Source{Name: s.Name, TimestampColumn: s.TimestampColumn, CreatedColumn: s.CreatedColumn,
+			Query: s.Query, Table: s.Table, Comment: s.Comment}
+		if s.File != nil {
+			f := SourceFile(*s.File)
+			o.File = &f
+		}
+		return o, nil
 	case KindFeatureView:
 		var v viewJSON
 		if err := json.Unmarshal(data, &v); err != nil {

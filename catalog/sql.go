@@ -68,7 +68,9 @@ func (s *Source) SQL() string {
 		b.WriteString(" CREATED COLUMN " + QuoteIdent(s.CreatedColumn))
 	}
 	writeComment(&b, s.Comment)
-	if s.Table != "" {
+	if s.File != nil {
+		b.WriteString(" AS FILE " + QuoteLiteral(s.File.Path))
+	} else if s.Table != "" {
 		b.WriteString(" AS TABLE " + s.Table)
 	} else {
 		b.WriteString(" AS " + s.Query)

@@ -31,6 +31,11 @@ type state struct {
 	// point (so that a re-created object is written afresh).
 	touched map[objKey]bool
 	v       *validator
+	// load is whether file sources' rows are loaded (Apply) or only their
+	// tables created empty (Check); fileTables are the file sources whose
+	// tables are to be dropped when the changes are written.
+	load       bool
+	fileTables map[string]bool
 }
 
 func loadState(ctx context.Context, tx pgx.Tx, project string) (*state, error) {
@@ -43,6 +48,8 @@ func loadState(ctx context.Context, tx pgx.Tx, project string) (*state, error) {
 		perms:    map[string]*Permission{},
 		touched:  map[objKey]bool{},
 		v:        newValidator(tx),
+
+		fileTables: map[string]bool{},
 	}
 	err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM featuregate_registry.versions
 		WHERE project = $1`, project).Scan(&st.version)
@@ -240,11 +247,17 @@ func (st *state) create(ctx context.Context, c Change) error {
 		return featuregate.Errorf(featuregate.KindDuplicate, "%s %q already exists", noun(kind), name).
 			WithHint("Use CREATE OR REPLACE %s to change it.", kind)
 	}
+	if err := st.prepareFile(ctx, obj, old, c); err != nil {
+		return err
+	}
 	if err := st.validate(ctx, obj); err != nil {
 		return err
 	}
 	st.put(obj)
 	st.touch(objKey{kind, name})
+	if err := st.indexView(ctx, obj); err != nil {
+		return err
+	}
 	if exists {
 		return st.revalidateDependents(ctx, obj)
 	}
@@ -279,6 +292,9 @@ func (st *state) drop(c Change) error {
 		return featuregate.Errorf(featuregate.KindInvalid, "cannot drop %s %q because %s %s %s on it",
 			noun(c.Kind), c.Name, what, strings.Join(names, ", "), verb).
 			WithHint("Drop the %s %s first.", what, strings.Join(names, ", "))
+	}
+	if src, ok := obj.(*Source); ok && src.File != nil {
+		st.fileTables[c.Name] = true
 	}
 	st.remove(c.Kind, c.Name)
 	st.touched[objKey{c.Kind, c.Name}] = true

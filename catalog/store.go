@@ -83,6 +83,7 @@ func (s *Store) Apply(ctx context.Context, project, who, statement string, chang
 	if err != nil {
 		return 0, err
 	}
+	st.load = true
 	for _, c := range changes {
 		if err := relationNameFree(ctx, tx, project, c); err != nil {
 			return 0, err
@@ -95,6 +96,9 @@ func (s *Store) Apply(ctx context.Context, project, who, statement string, chang
 		return st.version, nil
 	}
 	if err := st.write(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := st.dropFileTables(ctx, tx); err != nil {
 		return 0, err
 	}
 	if err := syncRelations(ctx, tx, st); err != nil {

@@ -44,6 +44,12 @@ type Change struct {
 	Name string
 	// Comment is OpComment's new comment; nil removes the comment.
 	Comment *string
+	// Data is the content of the file of a file source that OpCreate and
+	// OpCreateOrReplace store; its rows are loaded into the source's table
+	// when they differ from those loaded, or when Reload is set (REFRESH
+	// SOURCE).
+	Data   FileData
+	Reload bool
 }
 
 // Snapshot is a project's registry at one version, each list sorted by name.

@@ -10,7 +10,10 @@
 //   - quickstart: the smallest project, Feast's template (driver statistics).
 //   - streamflow: the churn project of the course lab (seed 004); its
 //     data.sql is written by StreamFlowSQL.
-//   - biometrics: seed 000's health model, with CHECK rules on features.
+//   - biometrics: seed 000's health model, with CHECK rules on features; its
+//     readings are a parquet file, data/user_biometrics.parquet.
+//   - local: Feast's default template, whose data is a parquet file
+//     (data/driver_stats.parquet, the quickstart's rows).
 package examples
 
 import (
@@ -19,10 +22,11 @@ import (
 	"path"
 )
 
-// FS holds the examples: NAME/data.sql, NAME/repo/*.sql, NAME/README.md
-// and the scripts, for each example NAME.
+// FS holds the examples: NAME/data.sql, NAME/repo/*.sql, NAME/README.md,
+// the scripts, and the data files of file sources, NAME/repo/data/*.parquet
+// (written by WriteData), for each example NAME.
 //
-//go:embed */data.sql */repo/*.sql */README.md */*.py quickstart/tour.sql
+//go:embed */data.sql */repo/*.sql */README.md */*.py quickstart/tour.sql */repo/data/*.parquet
 var FS embed.FS
 
 // Names lists the examples, in order: the directories of FS that hold a

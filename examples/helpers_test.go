@@ -22,6 +22,7 @@ import (
 
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/catalog/ddl"
+	"github.com/featuregate/featuregate/catalog/filesource"
 	"github.com/featuregate/featuregate/examples"
 	"github.com/featuregate/featuregate/internal/gatewaytest"
 )
@@ -53,7 +54,7 @@ func startExampleIn(t *testing.T, name, db string) *example {
 	t.Helper()
 	gw := gatewaytest.Start(t, pg, db)
 	runPsql(t, gw.OffDSN, "-f", filepath.Join(name, "data.sql"))
-	applyRepo(t, gw.DSN("demo", db), name)
+	applyRepo(t, gw.DSN("demo", db), gw.OffDSN, name, db)
 	return &example{name: name, db: db, gw: gw}
 }
 
@@ -74,8 +75,9 @@ func (e *example) direct(t *testing.T, query string) []string {
 // applyRepo sends each definition of the example's repo (as embedded in
 // the binary) through the gateway, one statement at a time (featuregate's
 // DDL does not run in a transaction block), in dependency order: what
-// `featuregate apply` makes of an empty project.
-func applyRepo(t *testing.T, dsn, name string) {
+// `featuregate apply` makes of an empty project. File sources are applied
+// as featuregate apply does (applyFileSource), to project on offDSN.
+func applyRepo(t *testing.T, dsn, offDSN, name, project string) {
 	t.Helper()
 	ctx := context.Background()
 	files, err := fs.Glob(examples.FS, name+"/repo/*.sql")
@@ -103,10 +105,48 @@ func applyRepo(t *testing.T, dsn, name string) {
 	}
 	defer conn.Close(ctx)
 	for _, st := range stmts {
+		if applyFileSource(t, offDSN, name, project, st) {
+			continue
+		}
 		if _, err := conn.Exec(ctx, st.SQL()); err != nil {
 			t.Fatalf("%s: %s: %v", name, st.SQL(), err)
 		}
 	}
+}
+
+// applyFileSource applies st when it creates a file source as featuregate
+// apply does: the example's data files written where the repo is (moved to
+// today, as featuregate demo and init write them), the file read there, and
+// its rows sent through the registry's connection. It reports whether st
+// was one.
+func applyFileSource(t *testing.T, offDSN, name, project string, st ddl.Statement) bool {
+	t.Helper()
+	c, ok := st.(*ddl.CreateStmt)
+	if !ok {
+		return false
+	}
+	src, _ := c.Object.(*catalog.Source)
+	if src == nil || src.File == nil {
+		return false
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := examples.WriteData(name, filepath.Join(dir, "data"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := filesource.Open(ctx, filepath.Join(dir, filepath.FromSlash(src.File.Path)), src.File.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := catalog.Open(ctx, offDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	if _, err := reg.Apply(ctx, project, "demo", st.SQL(), []catalog.Change{{Op: catalog.OpCreate, Object: src, Data: data}}); err != nil {
+		t.Fatalf("%s: %s: %v", name, st.SQL(), err)
+	}
+	return true
 }
 
 // rank orders definitions so that each comes after what it uses.

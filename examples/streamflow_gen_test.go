@@ -156,7 +156,7 @@ func TestStreamFlowTelcoErrors(t *testing.T) {
 
 // TestNames: every example ships its data, its repo and its README.
 func TestNames(t *testing.T) {
-	if got := examples.Names(); !slices.Equal(got, []string{"biometrics", "quickstart", "streamflow"}) {
+	if got := examples.Names(); !slices.Equal(got, []string{"biometrics", "local", "quickstart", "streamflow"}) {
 		t.Fatalf("Names() = %v", got)
 	}
 	for _, name := range examples.Names() {

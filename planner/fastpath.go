@@ -32,6 +32,8 @@ var leadingWords = map[string]bool{
 	"begin": true, "start": true, "commit": true, "end": true, "rollback": true, "abort": true,
 	// cursors and prepared statements a front end may hold itself
 	"fetch": true, "move": true, "close": true, "execute": true,
+	// REFRESH SOURCE
+	"refresh": true,
 }
 
 // quickForward reports whether sql is certainly ordinary SQL that runs

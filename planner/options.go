@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/online"
 )
 
@@ -19,6 +20,7 @@ type options struct {
 	project string // the gateway's own project, which exists even before it holds anything
 	maxKeys int    // the most keys one lookup may ask for; 0: no limit
 	connect SessionConnector
+	files   func(ctx context.Context, path string) (catalog.FileData, error)
 }
 
 // SessionConnector connects to the offline store as the role of user's
@@ -46,6 +48,13 @@ func WithMaxKeysPerLookup(n int) Option { return func(o *options) { o.maxKeys = 
 // parameters (UpstreamParams: its search_path).
 func WithSessionConnector(connect SessionConnector) Option {
 	return func(o *options) { o.connect = connect }
+}
+
+// WithFiles lets statements sent over the wire read the files of file
+// sources (CREATE SOURCE … AS FILE, REFRESH SOURCE) through open, which
+// confines them to a directory; without it they are refused.
+func WithFiles(open func(ctx context.Context, path string) (catalog.FileData, error)) Option {
+	return func(o *options) { o.files = open }
 }
 
 // WithClock makes the planner read the time from now (tests of TTL).

@@ -67,6 +67,9 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt ddl.Statement) p
 	case *ddl.MaterializeStmt:
 		st.Command = "MATERIALIZE"
 		st.Local = exec.Materialize(p.env, s, d)
+	case *ddl.RefreshStmt:
+		st.Command = "REFRESH SOURCE"
+		st.Local = exec.Refresh(p.env, s, strings.TrimSpace(sql), d.Name)
 	case *ddl.DropProjectStmt:
 		st.Command = "DROP PROJECT"
 		st.Local = exec.DropProject(p.env, s, strings.TrimSpace(sql), d)

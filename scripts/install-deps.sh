@@ -27,6 +27,11 @@ if [ ! -d internal/clienttest/testdata/node/node_modules ] && [ -f internal/clie
   npm ci --prefix internal/clienttest/testdata/node --no-audit --no-fund --loglevel=error
 fi
 
+if [ ! -d internal/parquettest/testdata/duckdb/node_modules ] && [ -f internal/parquettest/testdata/duckdb/package-lock.json ]; then
+  echo "installing DuckDB (npm) for the parquet tests"
+  npm ci --prefix internal/parquettest/testdata/duckdb --no-audit --no-fund --loglevel=error
+fi
+
 if ! command -v staticcheck >/dev/null 2>&1 && [ ! -x "$(go env GOPATH)/bin/staticcheck" ]; then
   echo "installing staticcheck"
   go install honnef.co/go/tools/cmd/staticcheck@v0.7.0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: installs what is missing, then gofmt, go vet,
 # staticcheck, go test -race ./... (with the real clients), and a short
-# fuzzing run of the protocol and planner fuzz targets.
+# fuzzing run of the protocol, planner and CSV scanner fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:$(go env GOPATH)/bin"
@@ -22,4 +22,5 @@ go test -race -count=1 -timeout 30m ./...
 echo "== fuzz (short)"
 go test -run '^$' -fuzz '^FuzzPlan$' -fuzztime 15s ./planner/
 go test -run '^$' -fuzz '^FuzzSession$' -fuzztime 30s ./wire/
+go test -run '^$' -fuzz '^FuzzCSVScanner$' -fuzztime 10s ./catalog/filesource/
 echo "all checks passed"

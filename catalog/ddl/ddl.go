@@ -155,8 +155,8 @@ func (s *ShowStmt) SQL() string {
 // DROP ENTITY | SOURCE | FEATURE | PERMISSION | PROJECT, COMMENT ON ENTITY
 // | SOURCE | FEATURE | PERMISSION, SHOW ENTITIES | SOURCES | FEATURE |
 // FEATURES | PROJECTS | PERMISSIONS, SHOW CREATE ENTITY | SOURCE | FEATURE
-// | PERMISSION, or MATERIALIZE; or CREATE | DROP DATASET, SHOW DATASETS,
-// SHOW CREATE DATASET, VALIDATE) but is malformed, it returns ok=true and a
+// | PERMISSION, MATERIALIZE, or REFRESH SOURCE; or CREATE | DROP DATASET,
+// SHOW DATASETS, SHOW CREATE DATASET, VALIDATE) but is malformed, it returns ok=true and a
 // *featuregate.Error whose Position is the 1-based character position of
 // the offending token.
 func Parse(sql string) (stmt Statement, ok bool, err error) {
@@ -179,11 +179,11 @@ func Parse(sql string) (stmt Statement, ok bool, err error) {
 }
 
 // mayBeDDL is a quick test, before scanning: whether sql starts, after
-// whitespace and comments, with CREATE, DROP, COMMENT, SHOW or
-// MATERIALIZE.
+// whitespace and comments, with CREATE, DROP, COMMENT, SHOW, MATERIALIZE
+// or REFRESH.
 func mayBeDDL(sql string) bool {
 	s := skipSpace(sql)
-	for _, w := range []string{"create", "drop", "comment", "show", "materialize", "validate"} {
+	for _, w := range []string{"create", "drop", "comment", "show", "materialize", "validate", "refresh"} {
 		if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
 			return true
 		}
@@ -255,6 +255,8 @@ func isDDL(toks []token) bool {
 		return w(1) == "on" && (objectWord(2) || w(2) == "dataset")
 	case "materialize":
 		return true
+	case "refresh":
+		return w(1) == "source"
 	case "show":
 		switch w(1) {
 		case "entities", "sources", "feature", "features", "projects", "permissions", "datasets":

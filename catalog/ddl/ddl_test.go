@@ -91,6 +91,10 @@ func dump(b *strings.Builder, v reflect.Value, indent string) {
 			for j := 0; j < f.Len(); j++ {
 				nested = append(nested, f.Index(j))
 			}
+		case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Struct:
+			if !f.IsNil() {
+				nested = append(nested, f) // a nil one is left out, as an empty string
+			}
 		case f.Kind() == reflect.Pointer && f.IsNil():
 			fmt.Fprintf(b, " %s=nil", name)
 		case f.Kind() == reflect.Pointer:

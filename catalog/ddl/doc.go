@@ -1,7 +1,8 @@
 // Package ddl is featuregate's definition language: it parses the
 // statements that define and inspect features — CREATE [OR REPLACE],
 // DROP and COMMENT ON of ENTITY, SOURCE, FEATURE VIEW and FEATURE SERVICE,
-// the SHOW statements of the catalog, MATERIALIZE and DROP PROJECT — into
+// the SHOW statements of the catalog, MATERIALIZE, REFRESH SOURCE and DROP
+// PROJECT — into
 // a Statement, and renders a Statement back as canonical SQL that parses
 // to an equal one.
 //

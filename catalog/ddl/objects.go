@@ -204,9 +204,17 @@ func remaining(seen map[string]bool, all ...string) []string {
 	return left
 }
 
-// sourceBody parses what follows AS: TABLE [schema.]table alone, or a
-// query.
+// sourceBody parses what follows AS: TABLE [schema.]table alone, FILE
+// 'path', or a query.
 func (p *parser) sourceBody(s *catalog.Source) error {
+	if p.accept("file") {
+		path, err := p.str("a file path as a string constant: FILE 'data/rows.parquet'")
+		if err != nil {
+			return err
+		}
+		s.File = &catalog.SourceFile{Path: path}
+		return p.end()
+	}
 	if table, ok := p.tableOnly(); ok {
 		s.Table = table
 		return nil

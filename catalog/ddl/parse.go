@@ -31,6 +31,8 @@ func (p *parser) statement() (Statement, error) {
 		return p.materialize()
 	case "validate":
 		return p.validate()
+	case "refresh":
+		return p.refresh()
 	}
 	return p.show()
 }

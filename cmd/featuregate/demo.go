@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
@@ -115,8 +116,14 @@ func loadExample(ctx context.Context, dsn, name string, out io.Writer) error {
 	if err := os.CopyFS(filepath.Join(dir, "repo"), repoFS); err != nil {
 		return err
 	}
+	if err := examples.WriteData(name, filepath.Join(dir, "repo", "data"), time.Now()); err != nil {
+		return err
+	}
 	r, err := loadRepo(filepath.Join(dir, "repo"))
 	if err != nil {
+		return err
+	}
+	if err := r.readFiles(ctx); err != nil {
 		return err
 	}
 	reg, err := catalog.Open(ctx, dsn)

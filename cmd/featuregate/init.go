@@ -177,6 +177,9 @@ func writeRepo(dir, template, project, offline string) error {
 	if err := copyFile(examples.FS, template+"/data.sql", filepath.Join(dir, "data", "data.sql")); err != nil {
 		return err
 	}
+	if err := examples.WriteData(template, filepath.Join(dir, "data"), time.Now()); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(dir, "featuregate.yaml"), []byte(repoConfig(project, template, offline)), 0o600); err != nil {
 		return err
 	}

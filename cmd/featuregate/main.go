@@ -115,6 +115,7 @@ present); its flags override the file. Exit codes: 0 success, 1 failure, 2 usage
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newServeCmd(g), newDemoCmd(g), newVersionCmd(), newInitCmd(g), newConfigurationCmd(g), newRolesCmd(g))
+	root.AddCommand(newRefreshCmd(g))
 	root.AddCommand(registryCommands(g)...)
 	root.AddCommand(gatewayCommands(g)...)
 	root.AddCommand(newSavedDatasetsCmd(g))

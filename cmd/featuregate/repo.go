@@ -71,6 +71,9 @@ func runRepo(cmd *cobra.Command, g *globalFlags, f *registryFlags, dir string, a
 	if err != nil {
 		return err
 	}
+	if err := r.readFiles(cmd.Context()); err != nil {
+		return err
+	}
 	cfg, err := f.config(g, dir)
 	if err != nil {
 		return err
@@ -99,6 +102,8 @@ type repo struct {
 	at map[nameKey]ddl.ScriptStatement
 	// file names the file of each object.
 	file map[nameKey]string
+	// data is the content of each file source's file, by source name.
+	data map[string]catalog.FileData
 }
 
 type repoFile struct {
@@ -224,7 +229,7 @@ func (r *repo) plan(ctx context.Context, w io.Writer, reg *catalog.Store, projec
 	if err != nil {
 		return err
 	}
-	changes := catalog.Diff(sn, r.objects)
+	changes := withFiles(catalog.Diff(sn, r.objects), r.data)
 	if len(changes) == 0 {
 		_, err := fmt.Fprintln(w, "No changes.")
 		return err
@@ -252,7 +257,7 @@ func (r *repo) apply(ctx context.Context, w io.Writer, reg *catalog.Store, proje
 		if err != nil {
 			return err
 		}
-		changes := catalog.Diff(sn, r.objects)
+		changes := withFiles(catalog.Diff(sn, r.objects), r.data)
 		if len(changes) == 0 {
 			if !applied {
 				_, err = fmt.Fprintln(w, "No changes.")
@@ -360,11 +365,17 @@ func summarize(sn *catalog.Snapshot, changes []catalog.Change) changeSummary {
 		kind, name := c.Object.Kind(), c.Object.ObjectName()
 		if c.Op == catalog.OpCreateOrReplace || dropped[kindName{kind, name}] {
 			s.replaced++
-			fmt.Fprintf(&b, "~ %s %s\n", noun(kind), name)
+			var lines []string
 			if was := sn.Find(kind, name); was != nil {
-				for _, l := range catalog.FieldChanges(was, c.Object) {
-					fmt.Fprintf(&b, "    %s\n", l)
-				}
+				lines = catalog.FieldChanges(was, c.Object)
+			}
+			if len(lines) == 1 && strings.HasPrefix(lines[0], "file changed") {
+				fmt.Fprintf(&b, "~ %s %s: %s\n", noun(kind), name, lines[0])
+				continue
+			}
+			fmt.Fprintf(&b, "~ %s %s\n", noun(kind), name)
+			for _, l := range lines {
+				fmt.Fprintf(&b, "    %s\n", l)
 			}
 		} else {
 			s.created++

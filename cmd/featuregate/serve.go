@@ -125,7 +125,8 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log), planner.WithProject(cfg.Project),
 		planner.WithMaxKeysPerLookup(cfg.Limits.MaxKeysPerLookup),
 		planner.WithSessionConnector(offline.SessionConnector(up.Base(),
-			func(user string) offline.Login { return offline.Login(wcfg.LoginOf(user)) })))
+			func(user string) offline.Login { return offline.Login(wcfg.LoginOf(user)) })),
+		filesOption(cfg))
 	metrics := newGatewayMetrics(eng.online)
 	wcfg.Events = metrics.wire
 	srv, err := wire.NewServer(wcfg, pl)

@@ -40,6 +40,16 @@
 // the testing package first calls the benchmark with b.N = 1, which
 // generates the data twice.
 //
+// BenchmarkFileSource (in filesource_test.go) writes generated rows
+// (FEATUREGATE_FILE_ROWS, default 10 million) as a parquet file and as
+// CSV, then times COPY … FROM STDIN (FORMAT csv) of the CSV file against
+// CREATE SOURCE … AS FILE of the parquet file (fingerprint, schema, binary
+// COPY into the source's table and the registry change), checks that both
+// tables hold the same rows, reports both rows/s and their ratio, and
+// fails under 0.5:
+//
+//	FEATUREGATE_FILE_ROWS=10000000 go test -run '^$' -bench FileSource -benchtime 1x -timeout 60m ./internal/bench/
+//
 // BenchmarkStream10M (in stream_test.go) streams 10 million generated
 // rows (FEATUREGATE_STREAM_ROWS) with COPY … TO STDOUT and with a plain
 // SELECT, directly and through a `featuregate serve` process, checks that

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"time"
 
@@ -28,6 +29,18 @@ type Config struct {
 	Auth       Auth    `yaml:"auth"`
 	TLS        TLS     `yaml:"tls"`
 	Limits     Limits  `yaml:"limits"`
+	Files      Files   `yaml:"files"`
+}
+
+// Files is where the gateway reads the files of file sources that
+// statements sent over the wire name (CREATE SOURCE … AS FILE, REFRESH
+// SOURCE). featuregate apply reads a repo's files on its own machine
+// instead.
+type Files struct {
+	// Root is the directory such paths are relative to; none may lead out
+	// of it. Empty (the default): file sources over the wire are refused.
+	// A relative root is relative to the config file's directory.
+	Root string `yaml:"root"`
 }
 
 // Offline is the offline PostgreSQL.
@@ -220,6 +233,9 @@ func Load(path string) (Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if cfg.Files.Root != "" && !filepath.IsAbs(cfg.Files.Root) {
+		cfg.Files.Root = filepath.Join(filepath.Dir(path), cfg.Files.Root)
 	}
 	return cfg, cfg.Validate()
 }

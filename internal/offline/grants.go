@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/featuregate/featuregate/catalog"
 )
 
 // The privileges of each role on the relations of the schemas it uses.
@@ -46,7 +48,32 @@ func grantAll(ctx context.Context, tx pgx.Tx, w owner, o Options) error {
 			return fmt.Errorf("grant schema %s: %w", s, err)
 		}
 	}
+	if err := grantFileSchema(ctx, tx, o); err != nil {
+		return fmt.Errorf("grant schema %s: %w", catalog.FileSchema, err)
+	}
 	return grantRelationSchemas(ctx, tx)
+}
+
+// grantFileSchema lets both roles read the tables of file sources, in the
+// schema featuregate owns for them (catalog.FileSchema), creating it if
+// missing. The registry grants SELECT on each table it loads to the roles
+// that may use the schema, so a file source created later is readable at
+// once; neither role may change those tables.
+func grantFileSchema(ctx context.Context, tx pgx.Tx, o Options) error {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT coalesce((SELECT has_schema_privilege(current_user, oid, 'USAGE WITH GRANT OPTION')
+		FROM pg_namespace WHERE nspname = $1), true)`, catalog.FileSchema).Scan(&ok)
+	if err != nil || !ok {
+		if err == nil {
+			o.Logger.Warn("offline store: the schema of file sources is not the gateway's to grant: skipped", "schema", catalog.FileSchema)
+		}
+		return err
+	}
+	sch, r, wr := ident(catalog.FileSchema), ident(o.Roles.Reader), ident(o.Roles.Writer)
+	return execAll(ctx, tx,
+		"CREATE SCHEMA IF NOT EXISTS "+sch,
+		"GRANT USAGE ON SCHEMA "+sch+" TO "+r+", "+wr,
+		"GRANT SELECT ON ALL TABLES IN SCHEMA "+sch+" TO "+r+", "+wr)
 }
 
 // sourceSchemas are the schemas of the registry's table sources, resolved

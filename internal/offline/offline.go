@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/featuregate/featuregate/catalog"
 	"io"
 	"log/slog"
 	"slices"
@@ -189,6 +190,8 @@ func forbiddenSchema(s string) string {
 	switch {
 	case s == "featuregate_registry" || s == "featuregate_online":
 		return "it belongs to featuregate itself"
+	case s == catalog.FileSchema:
+		return "it holds the tables of file sources, which featuregate grants itself"
 	case s == "information_schema" || strings.HasPrefix(s, "pg_"):
 		return "it is a system schema"
 	case strings.HasPrefix(s, "fg_"):

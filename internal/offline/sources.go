@@ -25,7 +25,7 @@ type Registry struct {
 // Apply checks the sources of changes, then applies them.
 func (r *Registry) Apply(ctx context.Context, project, who, statement string, changes []catalog.Change) (int64, error) {
 	for _, c := range changes {
-		if src, ok := c.Object.(*catalog.Source); ok {
+		if src, ok := c.Object.(*catalog.Source); ok && src.File == nil { // a file source's table is featuregate's
 			if err := r.Reader.checkSource(ctx, src); err != nil {
 				return 0, err
 			}

@@ -31,7 +31,8 @@ var definitions = []string{
 }
 
 // matrix is every featuregate statement as each user sends it: "" when
-// allowed, else the refused action as the 42501 message names it.
+// allowed, else the refused action as the 42501 message names it (or the
+// words of another 42501 refusal).
 var matrix = []struct {
 	sql              string
 	alice, etl, root string
@@ -40,6 +41,9 @@ var matrix = []struct {
 	{"CREATE OR REPLACE ENTITY usr (user_id BIGINT) COMMENT 'users'", "UPDATE", "UPDATE", ""},
 	{"COMMENT ON FEATURE VIEW public_fv IS 'x'", "UPDATE", "UPDATE", ""},
 	{"CREATE SOURCE ev2 TIMESTAMP COLUMN ts AS TABLE events", "CREATE", "CREATE", ""},
+	// A file source needs CREATE before any file is read; this gateway has
+	// no files.root, so it reads none, even for an administrator.
+	{"CREATE SOURCE fsrc TIMESTAMP COLUMN ts AS FILE '../../etc/passwd.csv'", "CREATE", "CREATE", "reads no files"},
 	{"MATERIALIZE public_fv FROM '2024-01-01T00:00:00Z' TO '2024-02-01T00:00:00Z'", "WRITE_ONLINE", "", ""},
 	{"MATERIALIZE pii_fv FROM '2024-01-01T00:00:00Z' TO '2024-02-01T00:00:00Z'", "WRITE_ONLINE", "", ""},
 	{"SELECT score FROM public_fv WHERE user_id = 1", "", "", ""},
@@ -204,5 +208,24 @@ func TestProjectsAndHTTP(t *testing.T) {
 		if resp.StatusCode != c.code || !strings.Contains(string(body), c.want) {
 			t.Errorf("%s %s: %d %s, want %d containing %s", c.token, c.body, resp.StatusCode, body, c.code, c.want)
 		}
+	}
+}
+
+// TestRefreshSource: REFRESH SOURCE needs UPDATE on the source; an
+// administrator's, of a table source, is refused as such.
+func TestRefreshSource(t *testing.T) {
+	e := newEnv(t, true)
+	root := e.session(t, "root")
+	for _, d := range definitions {
+		if err := exec(root, d); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+	}
+	checkStatement(t, e, "alice", "REFRESH SOURCE ev", "UPDATE")
+	checkStatement(t, e, "etl", "REFRESH SOURCE ev", "UPDATE")
+	err := exec(root, "REFRESH SOURCE ev")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "22023" || !strings.Contains(pe.Message, `source "ev" is not a file source`) {
+		t.Errorf("root: REFRESH SOURCE of a table source: %v", err)
 	}
 }

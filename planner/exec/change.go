@@ -16,6 +16,7 @@ type changeExec struct {
 	online     Online               // nil without an online store
 	log        *slog.Logger         // nil: no logging
 	invalidate func(project string) // forgets the cached catalog
+	files      func(ctx context.Context, path string) (catalog.FileData, error)
 	s          plan.Session
 	sql        string
 	tag        string
@@ -27,14 +28,18 @@ type changeExec struct {
 // the online values the changes made obsolete.
 func Change(env *Env, s plan.Session, sql, tag string, changes ...catalog.Change) plan.Local {
 	return &changeExec{reg: env.Registry, online: env.Online, log: env.Log, invalidate: env.Invalidate,
-		s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
+		files: env.Files, s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
 }
 
 func (e *changeExec) Params() []uint32       { return nil }
 func (e *changeExec) Columns() []plan.Column { return nil }
 func (e *changeExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (string, error) {
+	changes, err := readFiles(ctx, e.files, e.changes)
+	if err != nil {
+		return "", err
+	}
 	before := e.onlineNames(ctx)
-	_, err := e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, e.changes)
+	_, err = e.reg.Apply(ctx, e.s.Database, e.s.User, e.sql, changes)
 	e.invalidate(e.s.Database)
 	if err != nil {
 		return "", err

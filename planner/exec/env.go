@@ -49,6 +49,9 @@ type Env struct {
 	Locks      ViewLocks
 	Datasets   Datasets  // nil: no saved datasets
 	Connect    Connector // nil: no connections as a session's role (no datasets)
+	// Files opens the file of a file source that a statement names; nil:
+	// file sources are refused over the wire.
+	Files func(ctx context.Context, path string) (catalog.FileData, error)
 }
 
 // ViewLocks serializes the materializations of each view in this gateway,

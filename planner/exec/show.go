@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -144,7 +145,10 @@ func showTable(d *ddl.ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any
 			var rows [][]any
 			for _, src := range sn.Sources {
 				def := src.Query
-				if src.Table != "" {
+				switch {
+				case src.File != nil:
+					def = fmt.Sprintf("FILE %s (%d rows, loaded into %s)", catalog.QuoteLiteral(src.File.Path), src.File.Rows, src.Table)
+				case src.Table != "":
 					def = "TABLE " + src.Table
 				}
 				rows = append(rows, []any{src.Name, src.TimestampColumn, nullIfEmpty(src.CreatedColumn), def, src.Comment})

@@ -1,6 +1,7 @@
--- The readings table of data.sql (seed 000 reads a Parquet file; here the
--- offline store is PostgreSQL).
-CREATE SOURCE biometric_source TIMESTAMP COLUMN event_timestamp AS TABLE user_biometrics;
+-- Seed 000's FileSource: the readings, a parquet file of the repo, loaded
+-- into the offline PostgreSQL by featuregate apply (the same rows as
+-- data.sql's user_biometrics table, from which the labels are made).
+CREATE SOURCE biometric_source TIMESTAMP COLUMN event_timestamp AS FILE 'data/user_biometrics.parquet';
 
 -- Seed 000's user_biometric_features, with its validation rules as CHECK
 -- constraints: MATERIALIZE counts the rows that break them as rejected
