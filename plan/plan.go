@@ -162,3 +162,9 @@ type Local interface {
 type ProgressWriter interface {
 	Progress(msg string)
 }
+
+// NoticeWriter is a RowWriter that can send a notice to the client, such
+// as how many pushed rows a CHECK rule rejected.
+type NoticeWriter interface {
+	Notice(msg string)
+}

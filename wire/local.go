@@ -241,3 +241,13 @@ func (s *session) runLocalSimple(ctx context.Context, st plan.Statement) error {
 	s.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	return nil
 }
+
+// Notice implements plan.NoticeWriter.
+func (w *streamWriter) Notice(msg string) { w.s.notice(msg) }
+
+// Notice implements plan.NoticeWriter.
+func (w *bufferWriter) Notice(msg string) { w.s.notice(msg) }
+
+func (s *session) notice(msg string) {
+	s.c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: msg})
+}

@@ -1,0 +1,89 @@
+package onlineit
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// pushCatalog adds a view with a CHECK rule over events_source.
+var pushCatalog = append(append([]string(nil), eventsCatalog...),
+	`CREATE FEATURE VIEW checked_fv (amount BIGINT CHECK (amount >= 0), note TEXT) ENTITY customer SOURCE events_source TTL NONE ONLINE`)
+
+// exec runs sql through conn and returns its command tag.
+func execTag(t *testing.T, conn *pgx.Conn, sql string, args ...any) string {
+	t.Helper()
+	tag, err := conn.Exec(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return tag.String()
+}
+
+// TestPushInsert: INSERT INTO a feature view writes online, newer wins on
+// (event_timestamp, created_timestamp), CHECK rejections are counted and
+// never served, parameters of a prepared INSERT take the columns' types.
+func TestPushInsert(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store) {
+		e := newEnv(t, "push", st, eventsTable)
+		e.define(t, pushCatalog...)
+		tag := execTag(t, e.conn, `INSERT INTO events_fv (user_id, event_timestamp, amount, note) VALUES
+			('u1', '2024-01-02T00:00:00Z', 1, 'one'), ('u2', '2024-01-02 00:00:00+00', 2, NULL)`)
+		if tag != "INSERT 0 2" {
+			t.Fatalf("tag %q, want INSERT 0 2", tag)
+		}
+		want := [][]any{{"u1", at("2024-01-02T00:00:00Z"), int64(1), "one"}, {"u2", at("2024-01-02T00:00:00Z"), int64(2), nil}}
+		lookupEquals(t, e.conn, want, `SELECT user_id, event_timestamp, amount, note FROM events_fv WHERE user_id IN ('u1', 'u2')`)
+
+		// An older event time does not replace the stored value; a newer
+		// created timestamp at the same time does.
+		if tag := execTag(t, e.conn, `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u1', '2024-01-01T00:00:00Z', 100)`); tag != "INSERT 0 0" {
+			t.Fatalf("older row: tag %q", tag)
+		}
+		if tag := execTag(t, e.conn, `INSERT INTO events_fv (user_id, event_timestamp, created_timestamp, amount, note) VALUES ($1, $2, $3, $4, $5)`,
+			"u2", at("2024-01-02T00:00:00Z"), at("2024-01-03T00:00:00Z"), int64(22), "created"); tag != "INSERT 0 1" {
+			t.Fatalf("prepared: tag %q", tag)
+		}
+		want[1] = []any{"u2", at("2024-01-02T00:00:00Z"), int64(22), "created"}
+		lookupEquals(t, e.conn, want, `SELECT user_id, event_timestamp, amount, note FROM events_fv WHERE user_id IN ('u1', 'u2')`)
+
+		// CHECK: the breaking row is rejected and never served.
+		var notices []string
+		e.conn.Config().OnNotice = nil
+		tag = execTag(t, e.conn, `INSERT INTO checked_fv (user_id, event_timestamp, amount) VALUES ('u1', '2024-01-02T00:00:00Z', -5), ('u2', '2024-01-02T00:00:00Z', 5)`)
+		if tag != "INSERT 0 1" {
+			t.Fatalf("checked: tag %q, want INSERT 0 1", tag)
+		}
+		_ = notices
+		lookupEquals(t, e.conn, [][]any{{"u1", nil}, {"u2", int64(5)}}, `SELECT user_id, amount FROM checked_fv WHERE user_id IN ('u1', 'u2')`)
+	})
+}
+
+// TestPushErrors: every refused push has its SQLSTATE and writes nothing.
+func TestPushErrors(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store) {
+		e := newEnv(t, "pusherr", st, eventsTable)
+		e.define(t, pushCatalog...)
+		cases := []struct{ code, msg, hint, sql string }{
+			{"42703", `column "nope" of feature view events_fv does not exist`, "the columns are user_id, event_timestamp", `INSERT INTO events_fv (user_id, event_timestamp, nope) VALUES ('u9', now(), 1)`},
+			{"22P02", "invalid input syntax for type bigint", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1), ('u8', now(), 'x')`},
+			{"22007", "invalid input syntax for type timestamp with time zone", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', 'yesterday-ish', 1)`},
+			{"23502", `must give column "event_timestamp"`, "name every join key", `INSERT INTO events_fv (user_id, amount) VALUES ('u9', 1)`},
+			{"23502", `must give column "user_id"`, "name every join key", `INSERT INTO events_fv (event_timestamp, amount) VALUES (now(), 1)`},
+			{"23502", `null value in column "user_id"`, "join keys and event_timestamp", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1), (NULL, now(), 2)`},
+			{"42701", `column "amount" specified more than once`, "", `INSERT INTO events_fv (user_id, event_timestamp, amount, amount) VALUES ('u9', now(), 1, 2)`},
+			{"0A000", "SELECT is not supported", "COPY events_fv", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now(), 1`},
+			{"0A000", "constants, parameters and now()", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1 + 1)`},
+			{"42601", "VALUES lists have 2 values for 3 columns", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now())`},
+		}
+		for _, c := range cases {
+			wantError(t, e.conn, c.code, c.msg, c.hint, c.sql)
+		}
+		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9')`)
+		if !strings.Contains(e.db, "pusherr") {
+			t.Fatal(e.db)
+		}
+	})
+}
