@@ -38,6 +38,7 @@ const (
 	KindUndefinedColumn                // a named column does not exist
 	KindDuplicateColumn                // a column is named twice
 	KindNotNull                        // a value that must be given is missing or NULL
+	KindBadCopyFormat                  // the data of a COPY does not read in its format
 )
 
 // Error is an error a user can act on: what went wrong, a hint on what to do,

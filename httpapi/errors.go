@@ -46,7 +46,7 @@ func statusOf(err error) int {
 	case featuregate.KindInvalid, featuregate.KindSyntax, featuregate.KindAmbiguous,
 		featuregate.KindDatatypeMismatch, featuregate.KindUnsupported, featuregate.KindLimitExceeded,
 		featuregate.KindUndefinedColumn, featuregate.KindDuplicateColumn, featuregate.KindNotNull,
-		featuregate.KindCheckViolation:
+		featuregate.KindBadCopyFormat, featuregate.KindCheckViolation:
 		return http.StatusBadRequest
 	case featuregate.KindPermission:
 		return http.StatusForbidden

@@ -168,3 +168,23 @@ type ProgressWriter interface {
 type NoticeWriter interface {
 	Notice(msg string)
 }
+
+// Stager is a Local whose effect waits for the end of the transaction
+// block it runs in (a push into a feature view): inside a block a front
+// end calls Stage instead of Run, which checks the work, writes its
+// notices and returns its command tag and the apply to run when the
+// block commits; a rollback drops it.
+type Stager interface {
+	Stage(ctx context.Context, args []any, w RowWriter) (tag string, apply func(ctx context.Context) error, err error)
+}
+
+// CopyIn is a Local that reads the data of a COPY … FROM STDIN (a push
+// into a feature view): the front end answers with a CopyInResponse of
+// CopyColumns columns in text format, collects the client's data until
+// CopyDone and hands it to CopyFrom; a CopyFail ends the statement with
+// an error. Inside a transaction block stage is set: CopyFrom checks the
+// rows and returns the apply to run at COMMIT instead of applying it.
+type CopyIn interface {
+	CopyColumns() int
+	CopyFrom(ctx context.Context, data []byte, w RowWriter, stage bool) (tag string, apply func(context.Context) error, err error)
+}

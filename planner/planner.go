@@ -166,6 +166,10 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 				continue
 			}
 		}
+		if st, ok := p.copyStatement(s, cv, raw.Stmt, text); ok {
+			pl.Statements = append(pl.Statements, st)
+			continue
+		}
 		if st, ok := p.pushStatement(s, cv, raw.Stmt, text); ok {
 			pl.Statements = append(pl.Statements, st)
 			continue

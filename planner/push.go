@@ -112,13 +112,7 @@ func (p *Planner) pushInsert(s plan.Session, cv *catalogview.View, ins *pg_query
 // a lookup returns: the keys, event_timestamp and the features.
 func insertColumns(ins *pg_query.InsertStmt, t *exec.PushTarget) []string {
 	if len(ins.Cols) == 0 {
-		var out []string
-		for _, c := range t.Columns {
-			if c != exec.CreatedTimestamp {
-				out = append(out, c)
-			}
-		}
-		return out
+		return lookupColumns(t)
 	}
 	out := make([]string, len(ins.Cols))
 	for i, c := range ins.Cols {
@@ -207,23 +201,49 @@ func (l *pushLocal) Columns() []plan.Column { return nil }
 // Run pushes the rows with the arguments args and tells how many the
 // CHECK rules rejected and how many were not newer than the stored value.
 func (l *pushLocal) Run(ctx context.Context, args []any, w plan.RowWriter) (string, error) {
+	c, err := l.check(ctx, args)
+	if err != nil {
+		return "", err
+	}
+	st, err := l.env.WritePush(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	PushNotice(w, l.target.View.Name, st)
+	return fmt.Sprintf("INSERT 0 %d", st.Written), nil
+}
+
+// Stage checks the rows now and writes them when the transaction block
+// commits. The tag counts the rows that passed the CHECK rules; newer
+// wins when they are written.
+func (l *pushLocal) Stage(ctx context.Context, args []any, w plan.RowWriter) (string, func(context.Context) error, error) {
+	c, err := l.check(ctx, args)
+	if err != nil {
+		return "", nil, err
+	}
+	PushNotice(w, l.target.View.Name, exec.PushStats{Read: c.Stats.Read, Rejected: c.Stats.Rejected,
+		Written: c.Stats.Read - c.Stats.Rejected})
+	apply := func(ctx context.Context) error {
+		_, err := l.env.WritePush(ctx, c)
+		return err
+	}
+	return fmt.Sprintf("INSERT 0 %d", c.Stats.Read-c.Stats.Rejected), apply, nil
+}
+
+// check reads and checks the rows with the arguments args.
+func (l *pushLocal) check(ctx context.Context, args []any) (*exec.CheckedPush, error) {
 	values := make([][]*string, len(l.target.Columns))
 	for i, s := range l.slots {
 		values[s] = make([]*string, len(l.rows))
 		for r, row := range l.rows {
 			v, err := l.text(row[i], args)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			values[s][r] = v
 		}
 	}
-	st, err := l.env.Push(ctx, l.project, l.target, values)
-	if err != nil {
-		return "", err
-	}
-	PushNotice(w, l.target.View.Name, st)
-	return fmt.Sprintf("INSERT 0 %d", st.Written), nil
+	return l.env.CheckPush(ctx, l.project, l.target, values)
 }
 
 // text is the text of a value with the arguments args.

@@ -36,6 +36,7 @@ var sqlstates = map[featuregate.Kind]string{
 	featuregate.KindUndefinedColumn:    "42703", // undefined_column
 	featuregate.KindDuplicateColumn:    "42701", // duplicate_column
 	featuregate.KindNotNull:            "23502", // not_null_violation
+	featuregate.KindBadCopyFormat:      "22P04", // bad_copy_file_format
 }
 
 // errorResponse turns any error into the ErrorResponse a client sees.

@@ -234,7 +234,13 @@ func (s *session) runLocalSimple(ctx context.Context, st plan.Statement) error {
 		s.c.send(rowDescription(cols, nil))
 	}
 	w := &streamWriter{s: s, enc: &rowEncoder{types: s.types, cols: cols, reuse: true}}
-	tag, err := st.Local.Run(ctx, nil, w)
+	var tag string
+	var err error
+	if ci, ok := st.Local.(plan.CopyIn); ok {
+		tag, err = s.copyInLocal(ctx, ci, w)
+	} else {
+		tag, err = s.runLocal(ctx, st.Local, nil, w)
+	}
 	if err != nil {
 		return err
 	}

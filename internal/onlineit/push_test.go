@@ -87,3 +87,41 @@ func TestPushErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestPushCopy: COPY <view> FROM STDIN in the text and CSV formats, with
+// a header, NULLs and escapes; binary is refused with a hint; a bad line
+// writes nothing.
+func TestPushCopy(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store) {
+		e := newEnv(t, "pushcopy", st, eventsTable)
+		e.define(t, pushCatalog...)
+		ctx := context.Background()
+		pc := e.conn.PgConn()
+		text := "u1\t2024-01-02 00:00:00+00\t1\ttab\\there\nu2\t2024-01-02T00:00:00Z\t\\N\t\\N\n"
+		tag, err := pc.CopyFrom(ctx, strings.NewReader(text), `COPY events_fv (user_id, event_timestamp, amount, note) FROM STDIN`)
+		if err != nil || tag.String() != "COPY 2" {
+			t.Fatalf("COPY text: %v %v", tag, err)
+		}
+		csv := "user_id,event_timestamp,created_timestamp,amount,note\nu3,2024-01-02T00:00:00Z,,3,\"a, \"\"quoted\"\"\nline\"\nu4,2024-01-02T00:00:00Z,2024-01-03T00:00:00Z,4,\n"
+		tag, err = pc.CopyFrom(ctx, strings.NewReader(csv), `COPY events_fv (user_id, event_timestamp, created_timestamp, amount, note) FROM STDIN WITH (FORMAT csv, HEADER)`)
+		if err != nil || tag.String() != "COPY 2" {
+			t.Fatalf("COPY csv: %v %v", tag, err)
+		}
+		lookupEquals(t, e.conn, [][]any{
+			{"u1", int64(1), "tab\there"}, {"u2", nil, nil}, {"u3", int64(3), "a, \"quoted\"\nline"}, {"u4", int64(4), nil},
+		}, `SELECT user_id, amount, note FROM events_fv WHERE user_id IN ('u1', 'u2', 'u3', 'u4')`)
+
+		for _, c := range []struct{ data, sql, code, msg string }{
+			{"", `COPY events_fv (user_id, event_timestamp) FROM STDIN WITH (FORMAT binary)`, "0A000", "FORMAT binary"},
+			{"u9\t2024-01-02T00:00:00Z\t1\nu8\t2024-01-02T00:00:00Z\n", `COPY events_fv (user_id, event_timestamp, amount) FROM STDIN`, "22P04", "COPY line 2: missing data"},
+			{"u9\t2024-01-02T00:00:00Z\t1\nu8\t2024-01-02T00:00:00Z\tnan-ish\n", `COPY events_fv (user_id, event_timestamp, amount) FROM STDIN`, "22P02", "invalid input syntax for type bigint"},
+		} {
+			_, err := pc.CopyFrom(ctx, strings.NewReader(c.data), c.sql)
+			pe := pgError(t, err, c.sql)
+			if pe.Code != c.code || !strings.Contains(pe.Message, c.msg) {
+				t.Errorf("%s: got %s %q, want %s %q", c.sql, pe.Code, pe.Message, c.code, c.msg)
+			}
+		}
+		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9')`)
+	})
+}

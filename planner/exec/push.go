@@ -132,28 +132,51 @@ type PushStats struct{ Read, Written, Rejected int64 }
 // project: values holds one text array per slot of t.Columns (as Slots
 // maps them), all of one length; a nil array is NULL in every row.
 func (env *Env) Push(ctx context.Context, project string, t *PushTarget, values [][]*string) (PushStats, error) {
-	var st PushStats
+	c, err := env.CheckPush(ctx, project, t, values)
+	if err != nil {
+		return PushStats{}, err
+	}
+	return env.WritePush(ctx, c)
+}
+
+// CheckedPush holds the rows of a push, read and checked, to write.
+type CheckedPush struct {
+	rows  []online.Row
+	Stats PushStats // Written is 0 until written
+}
+
+// CheckPush reads and checks the rows of a push (as Push) without
+// writing them: WritePush writes them, at once or at the COMMIT of the
+// transaction block the push ran in.
+func (env *Env) CheckPush(ctx context.Context, project string, t *PushTarget, values [][]*string) (*CheckedPush, error) {
+	c := &CheckedPush{}
 	if env.Online == nil || env.Offline == nil {
-		return st, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
+		return nil, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no online store").
 			WithHint("start featuregate serve with a data directory, or online.type: postgres")
 	}
 	n, err := t.checkValues(values)
 	if err != nil {
-		return st, err
+		return nil, err
 	}
-	rows := make([]online.Row, 0, n)
+	c.rows = make([]online.Row, 0, n)
 	for lo := 0; lo < n; lo += pushChunk {
 		hi := min(n, lo+pushChunk)
-		read, rejected, err := env.pushRead(ctx, project, t, values, lo, hi, &rows)
-		st.Read, st.Rejected = st.Read+read, st.Rejected+rejected
+		read, rejected, err := env.pushRead(ctx, project, t, values, lo, hi, &c.rows)
+		c.Stats.Read, c.Stats.Rejected = c.Stats.Read+read, c.Stats.Rejected+rejected
 		if err != nil {
-			return st, err
+			return nil, err
 		}
 	}
-	if len(rows) == 0 {
+	return c, nil
+}
+
+// WritePush writes checked rows in one write, newer wins.
+func (env *Env) WritePush(ctx context.Context, c *CheckedPush) (PushStats, error) {
+	st := c.Stats
+	if len(c.rows) == 0 {
 		return st, nil
 	}
-	w, err := env.Online.Write(ctx, rows)
+	w, err := env.Online.Write(ctx, c.rows)
 	st.Written = int64(w)
 	return st, err
 }
