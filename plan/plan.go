@@ -18,6 +18,9 @@ type Identity struct {
 	Admin bool
 	// Projects are the projects the user may open; nil means every one.
 	Projects []string
+	// ReadOnly users may not write the offline store, nor push unless
+	// they administer the gateway.
+	ReadOnly bool
 }
 
 // Session is what the planner needs to know about the session a statement
@@ -38,7 +41,7 @@ type Session struct {
 
 // Who returns the session's identity.
 func (s Session) Who() Identity {
-	return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin, Projects: s.Projects}
+	return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin, Projects: s.Projects, ReadOnly: s.ReadOnly}
 }
 
 // Statement is one statement of a query string and how it runs.

@@ -15,7 +15,14 @@ type options struct {
 	now     func() time.Time
 	project string // the gateway's own project, which exists even before it holds anything
 	maxKeys int    // the most keys one lookup may ask for; 0: no limit
+	// offlineWriter writes pushed rows offline as the user; nil: pushes
+	// write online only.
+	offlineWriter OfflineWriter
 }
+
+// WithOfflineWriter lets pushes write the rows of push sources into
+// their tables on the offline store through w.
+func WithOfflineWriter(w OfflineWriter) Option { return func(o *options) { o.offlineWriter = w } }
 
 // Option configures a Planner.
 type Option func(*options)

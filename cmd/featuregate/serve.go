@@ -123,7 +123,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 	defer eng.Close()
 	pl := planner.New(&offline.Registry{Store: reg, Reader: eng.pool},
 		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log), planner.WithProject(cfg.Project),
-		planner.WithMaxKeysPerLookup(cfg.Limits.MaxKeysPerLookup))
+		planner.WithMaxKeysPerLookup(cfg.Limits.MaxKeysPerLookup), planner.WithOfflineWriter(offlineWriter(wcfg, up)))
 	metrics := newGatewayMetrics(eng.online)
 	wcfg.Events = metrics.wire
 	srv, err := wire.NewServer(wcfg, pl)

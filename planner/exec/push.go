@@ -98,6 +98,14 @@ func (t *PushTarget) slot(name string) int {
 	return -1
 }
 
+// Alias reports whether name is the source's event or created timestamp
+// column, which a push may name instead of event_timestamp and
+// created_timestamp.
+func (t *PushTarget) Alias(name string) bool {
+	_, ok := t.aliases[name]
+	return ok
+}
+
 // Slots maps the named columns to their slots, and refuses unknown or
 // repeated columns and a list without every key and event_timestamp.
 func (t *PushTarget) Slots(cols []string) ([]int, error) {
