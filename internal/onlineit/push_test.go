@@ -2,10 +2,13 @@ package onlineit
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pushCatalog adds a view with a CHECK rule over events_source.
@@ -51,12 +54,29 @@ func TestPushInsert(t *testing.T) {
 
 		// CHECK: the breaking row is rejected and never served.
 		var notices []string
-		e.conn.Config().OnNotice = nil
-		tag = execTag(t, e.conn, `INSERT INTO checked_fv (user_id, event_timestamp, amount) VALUES ('u1', '2024-01-02T00:00:00Z', -5), ('u2', '2024-01-02T00:00:00Z', 5)`)
+		cc, err := pgx.ParseConfig(e.gw.DSN("alice", e.db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { notices = append(notices, n.Message) }
+		nc, err := pgx.ConnectConfig(context.Background(), cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close(context.Background())
+		tag = execTag(t, nc, `INSERT INTO checked_fv (user_id, event_timestamp, amount) VALUES ('u1', '2024-01-02T00:00:00Z', -5), ('u2', '2024-01-02T00:00:00Z', 5)`)
 		if tag != "INSERT 0 1" {
 			t.Fatalf("checked: tag %q, want INSERT 0 1", tag)
 		}
-		_ = notices
+		if len(notices) != 1 || !strings.Contains(notices[0], "1 rows rejected: they break a CHECK rule of feature view checked_fv") {
+			t.Errorf("notices %q", notices)
+		}
+		if tag := execTag(t, nc, `INSERT INTO checked_fv (user_id, event_timestamp, amount) VALUES ('u2', '2024-01-01T00:00:00Z', 3)`); tag != "INSERT 0 0" {
+			t.Errorf("older row: %s", tag)
+		}
+		if len(notices) != 2 || !strings.Contains(notices[1], "1 rows not written: feature view checked_fv holds a value as new or newer") {
+			t.Errorf("notices %q", notices)
+		}
 		lookupEquals(t, e.conn, [][]any{{"u1", nil}, {"u2", int64(5)}}, `SELECT user_id, amount FROM checked_fv WHERE user_id IN ('u1', 'u2')`)
 	})
 }
@@ -123,5 +143,17 @@ func TestPushCopy(t *testing.T) {
 			}
 		}
 		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9')`)
+
+		// Several chunks of rows, keys repeated: the newest row of each key
+		// wins whichever chunk it is in.
+		var bulk strings.Builder
+		for g := range 20000 {
+			fmt.Fprintf(&bulk, "b%d,%s,%d\n", g%7000, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g)*time.Second).Format(time.RFC3339), g)
+		}
+		if _, err := pc.CopyFrom(ctx, strings.NewReader(bulk.String()), `COPY events_fv (user_id, event_timestamp, amount) FROM STDIN (FORMAT csv)`); err != nil {
+			t.Fatal(err)
+		}
+		lookupEquals(t, e.conn, [][]any{{"b0", int64(14000)}, {"b6999", int64(13999)}, {"b5999", int64(19999)}},
+			`SELECT user_id, amount FROM events_fv WHERE user_id IN ('b0', 'b6999', 'b5999')`)
 	})
 }

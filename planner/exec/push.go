@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -33,8 +34,13 @@ const (
 	CreatedTimestamp = "created_timestamp"
 )
 
-// pushChunk is how many rows go to PostgreSQL in one query.
-const pushChunk = 16384
+// pushChunk is how many rows go to PostgreSQL in one query; up to
+// pushParallel queries of one push run at once, on connections of the
+// gateway's pool.
+const (
+	pushChunk    = 8192
+	pushParallel = 2
+)
 
 // PushTarget is a feature view as a push writes it: the columns a push
 // names, in the order pit.View.Push reads them, and their types.
@@ -166,16 +172,39 @@ func (env *Env) CheckPush(ctx context.Context, project string, t *PushTarget, va
 	if err != nil {
 		return nil, err
 	}
+	chunks := make([][]online.Row, (n+pushChunk-1)/pushChunk)
+	stats := make([]PushStats, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, pushParallel)
+	var wg sync.WaitGroup
+	for i := range chunks {
+		lo, hi := i*pushChunk, min(n, (i+1)*pushChunk)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			stats[i].Read, stats[i].Rejected, errs[i] = env.pushRead(ctx, project, t, values, lo, hi, &chunks[i])
+		})
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return nil, err
+	}
 	c.rows = make([]online.Row, 0, n)
-	for lo := 0; lo < n; lo += pushChunk {
-		hi := min(n, lo+pushChunk)
-		read, rejected, err := env.pushRead(ctx, project, t, values, lo, hi, &c.rows)
-		c.Stats.Read, c.Stats.Rejected = c.Stats.Read+read, c.Stats.Rejected+rejected
-		if err != nil {
-			return nil, err
-		}
+	for i, rows := range chunks {
+		c.rows = append(c.rows, rows...)
+		c.Stats.Read, c.Stats.Rejected = c.Stats.Read+stats[i].Read, c.Stats.Rejected+stats[i].Rejected
 	}
 	return c, nil
+}
+
+// firstError is the first error of errs that is not nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WritePush writes checked rows in one write, newer wins.
