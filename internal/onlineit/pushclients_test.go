@@ -104,3 +104,34 @@ func TestPushPermissions(t *testing.T) {
 	}
 	lookupEquals(t, root, [][]any{{"u1", int64(1)}}, `SELECT user_id, amount FROM events_fv WHERE user_id = 'u1'`)
 }
+
+// TestPushPsql: psql's simple query protocol, INSERT and \copy, inside a
+// BEGIN … COMMIT block too.
+func TestPushPsql(t *testing.T) {
+	e := newEnv(t, "pushpsql", stores[0], eventsTable)
+	e.define(t, pushCatalog...)
+	script := `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('s1', '2024-01-01T00:00:00Z', 1);
+BEGIN;
+INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('s2', '2024-01-01T00:00:00Z', 2);
+\copy events_fv (user_id, event_timestamp, amount) from stdin (format csv)
+s3,2024-01-01T00:00:00Z,3
+\.
+COMMIT;
+BEGIN;
+INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('s4', '2024-01-01T00:00:00Z', 4);
+ROLLBACK;
+`
+	cmd := exec.Command("psql", "-X", "-v", "ON_ERROR_STOP=1", e.gw.DSN("alice", e.db))
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	for _, want := range []string{"INSERT 0 1\nBEGIN\nINSERT 0 1\nCOPY 1\nCOMMIT\nBEGIN\nINSERT 0 1\nROLLBACK"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("psql output lacks %q:\n%s", want, out)
+		}
+	}
+	lookupEquals(t, e.conn, [][]any{{"s1", int64(1)}, {"s2", int64(2)}, {"s3", int64(3)}, {"s4", nil}},
+		`SELECT user_id, amount FROM events_fv WHERE user_id IN ('s1', 's2', 's3', 's4')`)
+}
