@@ -9,7 +9,9 @@
 // by package catalog/ddl, run in package planner/exec; reads of a feature
 // relation AS OF a time, which PostgreSQL's grammar rejects, are rewritten
 // by package planner/asof; other reads of a feature relation are online
-// lookups, planned by package planner/lookup. Everything else is
+// lookups, planned by package planner/lookup; INSERT and COPY FROM STDIN
+// into a feature view are pushes to the online store (push.go,
+// pushcopy.go, and Push for the HTTP API's requests). Everything else is
 // forwarded, with a guard that keeps a read-only session from leaving its
 // role. Plain queries that cannot involve features skip the parse
 // (quickForward), and plans are cached per project catalog generation.
