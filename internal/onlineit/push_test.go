@@ -86,6 +86,8 @@ func TestPushErrors(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st store) {
 		e := newEnv(t, "pusherr", st, eventsTable)
 		e.define(t, pushCatalog...)
+		e.define(t, `CREATE FEATURE SERVICE events_svc AS events_fv.*`,
+			`CREATE FEATURE VIEW offline_fv (amount BIGINT) ENTITY customer SOURCE events_source TTL NONE OFFLINE`)
 		cases := []struct{ code, msg, hint, sql string }{
 			{"42703", `column "nope" of feature view events_fv does not exist`, "the columns are user_id, event_timestamp", `INSERT INTO events_fv (user_id, event_timestamp, nope) VALUES ('u9', now(), 1)`},
 			{"22P02", "invalid input syntax for type bigint", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1), ('u8', now(), 'x')`},
@@ -97,6 +99,9 @@ func TestPushErrors(t *testing.T) {
 			{"0A000", "SELECT is not supported", "COPY events_fv", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now(), 1`},
 			{"0A000", "constants, parameters and now()", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1 + 1)`},
 			{"42601", "VALUES lists have 2 values for 3 columns", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now())`},
+			{"0A000", "cannot push into feature service events_svc", "push into each of its feature views", `INSERT INTO events_svc (user_id, event_timestamp) VALUES ('u9', now())`},
+			{"22023", "feature view offline_fv is OFFLINE", "", `INSERT INTO offline_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1)`},
+			{"0A000", "takes no WITH, ON CONFLICT or RETURNING", "", `INSERT INTO events_fv (user_id, event_timestamp) VALUES ('u9', now()) RETURNING user_id`},
 		}
 		for _, c := range cases {
 			wantError(t, e.conn, c.code, c.msg, c.hint, c.sql)
