@@ -105,6 +105,11 @@ func (p *Planner) pushInsert(s plan.Session, cv *catalogview.View, ins *pg_query
 		}
 		l.rows = append(l.rows, row)
 	}
+	for i, p := range l.params {
+		if p == 0 { // a parameter no value uses
+			l.params[i] = lookup.TypeOID("text")
+		}
+	}
 	return l, nil
 }
 
@@ -187,14 +192,7 @@ type pushLocal struct {
 	now     func() time.Time
 }
 
-func (l *pushLocal) Params() []uint32 {
-	for i, p := range l.params {
-		if p == 0 { // a parameter no value uses
-			l.params[i] = lookup.TypeOID("text")
-		}
-	}
-	return l.params
-}
+func (l *pushLocal) Params() []uint32 { return l.params }
 
 func (l *pushLocal) Columns() []plan.Column { return nil }
 

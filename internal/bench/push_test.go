@@ -23,10 +23,6 @@ const (
 	pushHTTPBatch   = 10000 // rows per POST /push, under the API's 10 MiB body
 )
 
-// pushColumns are the columns of the three identical source tables and
-// of what is pushed.
-const pushColumns = "user_id, ts, f1, f2, f3, f4, f5, f6"
-
 // BenchmarkPush measures pushing rows straight into the online store
 // (issue 15) against MATERIALIZE of the same rows, in one run, through a
 // `featuregate serve` process: MATERIALIZE of a view over a table holding
