@@ -162,3 +162,32 @@ func TestPushCopy(t *testing.T) {
 			`SELECT user_id, amount FROM events_fv WHERE user_id IN ('b0', 'b6999', 'b5999')`)
 	})
 }
+
+// TestPushPgxTransaction: pgx's prepared INSERT inside a transaction is
+// applied at Commit and dropped by Rollback.
+func TestPushPgxTransaction(t *testing.T) {
+	e := newEnv(t, "pushtx", stores[0], eventsTable)
+	e.define(t, pushCatalog...)
+	ctx := context.Background()
+	const ins = `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ($1, $2, $3)`
+	tx, err := e.conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag := execTag(t, tx.Conn(), ins, "t1", at("2024-01-01T00:00:00Z"), int64(1)); tag != "INSERT 0 1" {
+		t.Fatalf("in a transaction: %s", tag)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx, err = e.conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	execTag(t, tx.Conn(), ins, "t2", at("2024-01-01T00:00:00Z"), int64(2))
+	lookupEquals(t, e.conn, [][]any{{"t2", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id = 't2'`)
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lookupEquals(t, e.conn, [][]any{{"t1", nil}, {"t2", int64(2)}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('t1', 't2')`)
+}
