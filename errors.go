@@ -35,6 +35,10 @@ const (
 	KindNoTransaction                  // the statement needs a transaction block and none is open
 	KindUndefinedCursor                // a named cursor does not exist
 	KindUndefinedStatement             // a named prepared statement does not exist
+	KindUndefinedColumn                // a named column does not exist
+	KindDuplicateColumn                // a column is named twice
+	KindNotNull                        // a value that must be given is missing or NULL
+	KindBadCopyFormat                  // the data of a COPY does not read in its format
 )
 
 // Error is an error a user can act on: what went wrong, a hint on what to do,

@@ -44,7 +44,9 @@ func statusOf(err error) int {
 	case featuregate.KindUndefined, featuregate.KindUndefinedProject:
 		return http.StatusNotFound
 	case featuregate.KindInvalid, featuregate.KindSyntax, featuregate.KindAmbiguous,
-		featuregate.KindDatatypeMismatch, featuregate.KindUnsupported, featuregate.KindLimitExceeded:
+		featuregate.KindDatatypeMismatch, featuregate.KindUnsupported, featuregate.KindLimitExceeded,
+		featuregate.KindUndefinedColumn, featuregate.KindDuplicateColumn, featuregate.KindNotNull,
+		featuregate.KindBadCopyFormat, featuregate.KindCheckViolation:
 		return http.StatusBadRequest
 	case featuregate.KindPermission:
 		return http.StatusForbidden

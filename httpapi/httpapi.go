@@ -6,6 +6,8 @@
 // # Endpoints
 //
 //	POST /get-online-features   latest feature values by entity key (Feast's request and response)
+//	POST /push                  rows of a push source, to online, offline or both (Feast's push; push.go)
+//	POST /write-to-online-store rows of one feature view, online (Feast's write_to_online_store)
 //	GET  /health                liveness: 200 {"status":"ok"} while lookups work, or 503
 //	GET  /ready                 readiness: the same, the offline store included
 //	GET  /metrics               Prometheus text exposition
@@ -146,11 +148,13 @@ func New(f Features, cfg Config) http.Handler {
 	s := &server{features: f, cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry),
 		live: probe{name: "health"}, readiness: probe{name: "readiness"}}
 	s.routes = map[string]route{
-		"/get-online-features": {[]string{http.MethodPost}, s.getOnlineFeatures},
-		"/health":              {[]string{http.MethodGet, http.MethodHead}, s.health},
-		"/ready":               {[]string{http.MethodGet, http.MethodHead}, s.ready},
-		"/metrics":             {[]string{http.MethodGet, http.MethodHead}, s.metrics.handler(cfg.Registry)},
-		"/":                    {[]string{http.MethodGet, http.MethodHead}, s.index},
+		"/get-online-features":   {[]string{http.MethodPost}, s.getOnlineFeatures},
+		"/push":                  {[]string{http.MethodPost}, s.push(false)},
+		"/write-to-online-store": {[]string{http.MethodPost}, s.push(true)},
+		"/health":                {[]string{http.MethodGet, http.MethodHead}, s.health},
+		"/ready":                 {[]string{http.MethodGet, http.MethodHead}, s.ready},
+		"/metrics":               {[]string{http.MethodGet, http.MethodHead}, s.metrics.handler(cfg.Registry)},
+		"/":                      {[]string{http.MethodGet, http.MethodHead}, s.index},
 	}
 	return s
 }
@@ -166,7 +170,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		path = "other"
 		writeError(rec, http.StatusNotFound, "no such endpoint: "+r.URL.Path,
-			"the endpoints are POST /get-online-features, GET /health, GET /ready and GET /metrics")
+			"the endpoints are POST /get-online-features, POST /push, POST /write-to-online-store, GET /health, GET /ready and GET /metrics")
 	case !slices.Contains(rt.methods, r.Method):
 		allow := strings.Join(rt.methods, ", ")
 		rec.Header().Set("Allow", allow)
@@ -212,5 +216,5 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // browser pointed at the address the demo prints finds its way.
 func (s *server) index(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"service": "featuregate feature server (Feast's HTTP API)",
-		"endpoints": []string{"POST /get-online-features", "GET /health", "GET /ready", "GET /metrics"}})
+		"endpoints": []string{"POST /get-online-features", "POST /push", "POST /write-to-online-store", "GET /health", "GET /ready", "GET /metrics"}})
 }

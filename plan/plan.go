@@ -18,6 +18,9 @@ type Identity struct {
 	Admin bool
 	// Projects are the projects the user may open; nil means every one.
 	Projects []string
+	// ReadOnly users may not write the offline store, nor push unless
+	// they administer the gateway.
+	ReadOnly bool
 }
 
 // Session is what the planner needs to know about the session a statement
@@ -38,7 +41,7 @@ type Session struct {
 
 // Who returns the session's identity.
 func (s Session) Who() Identity {
-	return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin, Projects: s.Projects}
+	return Identity{User: s.User, Roles: s.Roles, Admin: s.Admin, Projects: s.Projects, ReadOnly: s.ReadOnly}
 }
 
 // Statement is one statement of a query string and how it runs.
@@ -161,4 +164,30 @@ type Local interface {
 // ProgressWriter is a RowWriter that can show progress to the client.
 type ProgressWriter interface {
 	Progress(msg string)
+}
+
+// NoticeWriter is a RowWriter that can send a notice to the client, such
+// as how many pushed rows a CHECK rule rejected.
+type NoticeWriter interface {
+	Notice(msg string)
+}
+
+// Stager is a Local whose effect waits for the end of the transaction
+// block it runs in (a push into a feature view): inside a block a front
+// end calls Stage instead of Run, which checks the work, writes its
+// notices and returns its command tag and the apply to run when the
+// block commits; a rollback drops it.
+type Stager interface {
+	Stage(ctx context.Context, args []any, w RowWriter) (tag string, apply func(ctx context.Context) error, err error)
+}
+
+// CopyIn is a Local that reads the data of a COPY … FROM STDIN (a push
+// into a feature view): the front end answers with a CopyInResponse of
+// CopyColumns columns in text format, collects the client's data until
+// CopyDone and hands it to CopyFrom; a CopyFail ends the statement with
+// an error. Inside a transaction block stage is set: CopyFrom checks the
+// rows and returns the apply to run at COMMIT instead of applying it.
+type CopyIn interface {
+	CopyColumns() int
+	CopyFrom(ctx context.Context, data []byte, w RowWriter, stage bool) (tag string, apply func(context.Context) error, err error)
 }

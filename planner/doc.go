@@ -9,7 +9,9 @@
 // by package catalog/ddl, run in package planner/exec; reads of a feature
 // relation AS OF a time, which PostgreSQL's grammar rejects, are rewritten
 // by package planner/asof; other reads of a feature relation are online
-// lookups, planned by package planner/lookup. The queries of CREATE
+// lookups, planned by package planner/lookup; INSERT and COPY FROM STDIN
+// into a feature view are pushes to the online store (push.go,
+// pushcopy.go, and Push for the HTTP API's requests). The queries of CREATE
 // DATASET and VALIDATE are rewritten as a SELECT is (datasets.go), and
 // every statement that names a saved dataset is checked for the
 // permission to read it. Everything else is

@@ -21,12 +21,19 @@ type options struct {
 	maxKeys int    // the most keys one lookup may ask for; 0: no limit
 	connect SessionConnector
 	files   func(ctx context.Context, path string) (catalog.FileData, error)
+	// offlineWriter writes pushed rows offline as the user; nil: pushes
+	// write online only.
+	offlineWriter OfflineWriter
 }
 
 // SessionConnector connects to the offline store as the role of user's
 // sessions, with the given startup parameters
 // (offline.SessionConnector).
 type SessionConnector func(ctx context.Context, user string, params map[string]string) (*pgx.Conn, error)
+
+// WithOfflineWriter lets pushes write the rows of push sources into
+// their tables on the offline store through w.
+func WithOfflineWriter(w OfflineWriter) Option { return func(o *options) { o.offlineWriter = w } }
 
 // Option configures a Planner.
 type Option func(*options)

@@ -175,6 +175,14 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 				continue
 			}
 		}
+		if st, ok := p.copyStatement(s, cv, raw.Stmt, text); ok {
+			pl.Statements = append(pl.Statements, st)
+			continue
+		}
+		if st, ok := p.pushStatement(s, cv, raw.Stmt, text); ok {
+			pl.Statements = append(pl.Statements, st)
+			continue
+		}
 		if st, ok := p.wrappedLookup(cv, s, raw.Stmt, text); ok {
 			pl.Statements = append(pl.Statements, st)
 			continue

@@ -33,6 +33,10 @@ var sqlstates = map[featuregate.Kind]string{
 	featuregate.KindNoTransaction:      "25P01", // no_active_sql_transaction
 	featuregate.KindUndefinedCursor:    "34000", // invalid_cursor_name
 	featuregate.KindUndefinedStatement: "26000", // invalid_sql_statement_name
+	featuregate.KindUndefinedColumn:    "42703", // undefined_column
+	featuregate.KindDuplicateColumn:    "42701", // duplicate_column
+	featuregate.KindNotNull:            "23502", // not_null_violation
+	featuregate.KindBadCopyFormat:      "22P04", // bad_copy_file_format
 }
 
 // errorResponse turns any error into the ErrorResponse a client sees.

@@ -254,7 +254,7 @@ func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int)
 			return
 		}
 		w := &bufferWriter{s: s, enc: rowEncoder{types: s.types, cols: p.stmt.st.Local.Columns(), formats: p.formats}}
-		tag, err := p.stmt.st.Local.Run(ctx, p.args, w)
+		tag, err := s.runLocal(ctx, p.stmt.st.Local, p.args, w)
 		if err != nil {
 			s.extendedError(err)
 			return
@@ -290,7 +290,7 @@ func (s *session) executeStreaming(ctx context.Context, p *localPortal) {
 	}
 	enc.setFormats(p.formats)
 	w := &streamWriter{s: s, enc: enc}
-	tag, err := p.stmt.st.Local.Run(ctx, p.args, w)
+	tag, err := s.runLocal(ctx, p.stmt.st.Local, p.args, w)
 	if err != nil {
 		s.extendedError(err)
 		return

@@ -234,10 +234,26 @@ func (s *session) runLocalSimple(ctx context.Context, st plan.Statement) error {
 		s.c.send(rowDescription(cols, nil))
 	}
 	w := &streamWriter{s: s, enc: &rowEncoder{types: s.types, cols: cols, reuse: true}}
-	tag, err := st.Local.Run(ctx, nil, w)
+	var tag string
+	var err error
+	if ci, ok := st.Local.(plan.CopyIn); ok {
+		tag, err = s.copyInLocal(ctx, ci, w)
+	} else {
+		tag, err = s.runLocal(ctx, st.Local, nil, w)
+	}
 	if err != nil {
 		return err
 	}
 	s.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 	return nil
+}
+
+// Notice implements plan.NoticeWriter.
+func (w *streamWriter) Notice(msg string) { w.s.notice(msg) }
+
+// Notice implements plan.NoticeWriter.
+func (w *bufferWriter) Notice(msg string) { w.s.notice(msg) }
+
+func (s *session) notice(msg string) {
+	s.c.send(&pgproto3.NoticeResponse{Severity: "NOTICE", SeverityUnlocalized: "NOTICE", Code: "00000", Message: msg})
 }

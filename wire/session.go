@@ -46,6 +46,9 @@ type session struct {
 	// txnCursors are the cursors the open transaction declared, which a
 	// rollback drops.
 	txnCursors []string
+	// staged is the work of statements inside the open transaction block
+	// that waits for its COMMIT (staged.go).
+	staged []func(context.Context) error
 }
 
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {

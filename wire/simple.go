@@ -99,7 +99,7 @@ func (s *session) runStatements(ctx context.Context, pl *plan.Plan) {
 		}
 		if st.Local == nil {
 			s.sendNotices(st)
-			if !s.forwardQuery(ctx, st.SQL) {
+			if !s.applyStaged(ctx, st) || !s.forwardQuery(ctx, st.SQL) {
 				return
 			}
 			s.afterDeallocate(st)

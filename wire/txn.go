@@ -29,6 +29,9 @@ const inlineName = "featuregate_txn"
 // gateway unless the offline store holds the block or a batch of the
 // client's is open upstream.
 func (s *session) runTxn(ctx context.Context, st plan.Statement) bool {
+	if !s.applyStaged(ctx, st) {
+		return false
+	}
 	ends := st.Txn != plan.TxnBegin && s.txStatus != 'I'
 	rollback := st.Txn == plan.TxnRollback || s.txStatus == 'E'
 	var ok bool

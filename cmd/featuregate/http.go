@@ -100,7 +100,8 @@ func httpAuth(cfg config.Config) (auth func(string) (plan.Identity, bool), anony
 	tokens := map[string]plan.Identity{}
 	for _, u := range cfg.Auth.Users {
 		if u.Token != "" {
-			tokens[u.Token] = plan.Identity{User: u.Name, Roles: u.Roles, Admin: u.Access == "admin", Projects: u.Projects}
+			tokens[u.Token] = plan.Identity{User: u.Name, Roles: u.Roles, Admin: u.Access == "admin", Projects: u.Projects,
+				ReadOnly: u.Access != "admin" && u.Access != "read-write"}
 		}
 	}
 	return httpapi.Tokens(tokens), plan.Identity{}

@@ -20,7 +20,7 @@ import (
 func gatewayCommands(g *globalFlags) []*cobra.Command {
 	return []*cobra.Command{
 		newMaterializeCmd(g), newMaterializeIncrementalCmd(g), newTeardownCmd(g),
-		newGetOnlineFeaturesCmd(g), newGetHistoricalFeaturesCmd(g),
+		newGetOnlineFeaturesCmd(g), newGetHistoricalFeaturesCmd(g), newPushCmd(g),
 	}
 }
 

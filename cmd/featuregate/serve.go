@@ -126,7 +126,7 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		planner.WithMaxKeysPerLookup(cfg.Limits.MaxKeysPerLookup),
 		planner.WithSessionConnector(offline.SessionConnector(up.Base(),
 			func(user string) offline.Login { return offline.Login(wcfg.LoginOf(user)) })),
-		filesOption(cfg))
+		filesOption(cfg), planner.WithOfflineWriter(offlineWriter(wcfg, up)))
 	metrics := newGatewayMetrics(eng.online)
 	wcfg.Events = metrics.wire
 	srv, err := wire.NewServer(wcfg, pl)

@@ -165,6 +165,19 @@
 // the memory leg (the data of the other legs are still generated and
 // materialized: FEATUREGATE_ONLINE_ENTITIES=1000 makes that quick).
 //
+// BenchmarkPush (in push_test.go) measures pushes into the online store
+// (issue 15) against MATERIALIZE of the same rows, through a `featuregate
+// serve` process with its HTTP API: MATERIALIZE of a view over a table of
+// FEATUREGATE_PUSH_ROWS rows (default 100000, one per entity, 6
+// features), COPY <view> FROM STDIN (FORMAT csv) of the same rows into a
+// second view, and POST /push of them (bodies of 10,000 rows) into a
+// third view's source. It checks that the three views serve the same
+// values for a sample of keys and reports rows/s of each leg and the
+// ratios copy/materialize and http/materialize (issue 15's target: at
+// least 1):
+//
+//	FEATUREGATE_PUSH_ROWS=50000 go test -run '^$' -bench Push -benchtime 1x -timeout 20m ./internal/bench/
+//
 // # Where a batch's time goes
 //
 // perf on the gateway process (mode=process, 2026-12-04, 20,000 entities,

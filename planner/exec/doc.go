@@ -4,7 +4,10 @@
 // made obsolete are dropped), the SHOW statements of the catalog (Show),
 // MATERIALIZE (Materialize: the newest row per entity in a window, from
 // the offline PostgreSQL into the online store, in durable batches, with
-// watermarks that only move forward), DROP PROJECT (DropProject), and the
+// watermarks that only move forward), pushes (Env.Push, CheckPush and
+// WritePush: rows given by INSERT, COPY or HTTP into a feature view,
+// read and checked by PostgreSQL as materialization reads its rows,
+// written newer-wins in one write), DROP PROJECT (DropProject), and the
 // statements of saved datasets: CREATE DATASET (CreateDataset: the query's
 // rows, read as the session's role through a Connector, streamed with
 // binary COPY into the table the dataset store creates in one transaction

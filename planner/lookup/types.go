@@ -39,5 +39,9 @@ func typeOID(name string) uint32 {
 	return pgtype.TextOID
 }
 
+// TypeOID returns the OID of a catalog type name, "name[]" for arrays;
+// text when the name is unknown.
+func TypeOID(name string) uint32 { return typeOID(name) }
+
 // arrayOID returns the OID of an array of the catalog type name.
 func arrayOID(name string) uint32 { return typeOID(name + "[]") }

@@ -1,0 +1,137 @@
+package onlineit
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/featuregate/featuregate/internal/gatewaytest"
+	"github.com/featuregate/featuregate/wire"
+)
+
+// pushPsycopg2 pushes with psycopg2 in its default mode, where every
+// statement runs in a transaction block: execute, executemany and
+// copy_expert are applied at commit(); a rollback() drops them.
+const pushPsycopg2 = `
+import io, sys, psycopg2
+conn = psycopg2.connect(sys.argv[1])
+cur = conn.cursor()
+cur.execute("INSERT INTO events_fv (user_id, event_timestamp, amount, note) VALUES (%s, %s, %s, %s)",
+            ("p1", "2024-02-01T00:00:00Z", 10, "execute"))
+cur.executemany("INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES (%s, %s, %s)",
+                [("p2", "2024-02-01T00:00:00Z", 20), ("p3", "2024-02-01T00:00:00Z", 30)])
+cur.copy_expert("COPY events_fv (user_id, event_timestamp, amount) FROM STDIN WITH (FORMAT csv)",
+                io.StringIO("p4,2024-02-01T00:00:00Z,40\n"))
+cur.execute("SELECT user_id, amount FROM events_fv WHERE user_id = 'p1'")
+print("before commit", cur.fetchall())
+conn.commit()
+cur.execute("INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('p5', '2024-02-01T00:00:00Z', 50)")
+conn.rollback()
+try:
+    cur.execute("INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('p6', 'not a time', 60)")
+except psycopg2.Error as e:
+    print("error", e.pgcode)
+    conn.rollback()
+cur.execute("SELECT user_id, amount FROM events_fv WHERE user_id IN ('p1', 'p2', 'p3', 'p4', 'p5', 'p6')")
+print("after commit", cur.fetchall())
+conn.commit()
+`
+
+// TestPushPsycopg2: psycopg2's default transaction mode pushes at commit.
+func TestPushPsycopg2(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store) {
+		e := newEnv(t, "pushpy", st, eventsTable)
+		e.define(t, pushCatalog...)
+		out, err := exec.Command("/usr/bin/python3", "-c", pushPsycopg2, e.gw.DSN("alice", e.db)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("psycopg2: %v\n%s", err, out)
+		}
+		for _, want := range []string{
+			"before commit [('p1', None)]",
+			"error 22007",
+			"after commit [('p1', 10), ('p2', 20), ('p3', 30), ('p4', 40), ('p5', None), ('p6', None)]",
+		} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("psycopg2 output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+// TestPushPermissions: pushing needs WRITE_ONLINE on the view and a
+// read-write user (or an administrator); others get 42501 and write
+// nothing.
+func TestPushPermissions(t *testing.T) {
+	ctx := context.Background()
+	db := "pushperm"
+	direct := createDB(t, db)
+	offlineExec(t, direct, eventsTable)
+	gw := gatewaytest.Start(t, pg, db, func(c *wire.Config) {
+		c.Users = []wire.User{{Name: "root", ReadWrite: true, Admin: true},
+			{Name: "reader", Roles: []string{"pusher"}},
+			{Name: "etl", ReadWrite: true, Roles: []string{"etl"}},
+			{Name: "writer", ReadWrite: true, Roles: []string{"pusher"}}}
+		c.DefaultAdmin = false
+	})
+	root, err := pgx.Connect(ctx, gw.DSN("root", db)+"&timezone=UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close(ctx)
+	e := &env{db: db, direct: direct, gw: gw, conn: root}
+	e.define(t, eventsCatalog...)
+	e.define(t, `CREATE PERMISSION pushers ON FEATURE VIEW ALLOW WRITE_ONLINE, READ_ONLINE TO pusher`)
+	const insert = `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u1', '2024-01-01T00:00:00Z', 1)`
+	for _, user := range []string{"reader", "etl"} {
+		conn, err := pgx.Connect(ctx, gw.DSN(user, db))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		wantError(t, conn, "42501", "permission denied", "", insert)
+	}
+	lookupEquals(t, root, [][]any{{"u1", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id = 'u1'`)
+	writer, err := pgx.Connect(ctx, gw.DSN("writer", db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close(ctx)
+	if tag := execTag(t, writer, insert); tag != "INSERT 0 1" {
+		t.Fatalf("writer: %s", tag)
+	}
+	lookupEquals(t, root, [][]any{{"u1", int64(1)}}, `SELECT user_id, amount FROM events_fv WHERE user_id = 'u1'`)
+}
+
+// TestPushPsql: psql's simple query protocol, INSERT and \copy, inside a
+// BEGIN … COMMIT block too.
+func TestPushPsql(t *testing.T) {
+	e := newEnv(t, "pushpsql", stores[0], eventsTable)
+	e.define(t, pushCatalog...)
+	script := `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('s1', '2024-01-01T00:00:00Z', 1);
+BEGIN;
+INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('s2', '2024-01-01T00:00:00Z', 2);
+\copy events_fv (user_id, event_timestamp, amount) from stdin (format csv)
+s3,2024-01-01T00:00:00Z,3
+\.
+COMMIT;
+BEGIN;
+INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('s4', '2024-01-01T00:00:00Z', 4);
+ROLLBACK;
+`
+	cmd := exec.Command("psql", "-X", "-v", "ON_ERROR_STOP=1", e.gw.DSN("alice", e.db))
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql: %v\n%s", err, out)
+	}
+	for _, want := range []string{"INSERT 0 1\nBEGIN\nINSERT 0 1\nCOPY 1\nCOMMIT\nBEGIN\nINSERT 0 1\nROLLBACK"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("psql output lacks %q:\n%s", want, out)
+		}
+	}
+	lookupEquals(t, e.conn, [][]any{{"s1", int64(1)}, {"s2", int64(2)}, {"s3", int64(3)}, {"s4", nil}},
+		`SELECT user_id, amount FROM events_fv WHERE user_id IN ('s1', 's2', 's3', 's4')`)
+}

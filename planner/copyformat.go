@@ -1,0 +1,212 @@
+package planner
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/featuregate/featuregate"
+)
+
+// copyFormat is how the data of a COPY FROM STDIN is written: PostgreSQL's
+// text format (delimiter, NULL string, backslash escapes) or its CSV
+// format (delimiter, NULL string, quote and escape characters), with or
+// without a header line.
+type copyFormat struct {
+	csv                  bool
+	header               bool
+	delim, quote, escape byte
+	null                 string
+}
+
+// parse reads data into rows of n values each; nil is NULL.
+func (f copyFormat) parse(data []byte, n int) ([][]*string, error) {
+	var rows [][]*string
+	line := 0
+	for len(data) > 0 {
+		var fields []*string
+		var err error
+		if f.csv {
+			fields, data, err = f.csvRecord(data)
+		} else {
+			var raw []byte
+			raw, data = cutLine(data)
+			if string(raw) == `\.` {
+				break
+			}
+			fields, err = f.textRecord(raw)
+		}
+		line++
+		if err != nil {
+			return nil, copyError(line, err.Error())
+		}
+		if line == 1 && f.header {
+			continue
+		}
+		if f.csv && len(fields) == 1 && fields[0] != nil && *fields[0] == `\.` {
+			break
+		}
+		switch {
+		case len(fields) < n:
+			return nil, copyError(line, "missing data for a column: "+strconv.Itoa(len(fields))+" values for "+strconv.Itoa(n)+" columns")
+		case len(fields) > n:
+			return nil, copyError(line, "extra data after last expected column")
+		}
+		rows = append(rows, fields)
+	}
+	return rows, nil
+}
+
+func copyError(line int, msg string) error {
+	return featuregate.Errorf(featuregate.KindBadCopyFormat, "COPY line %d: %s", line, msg).
+		WithHint("one line per row, the values in the order of the COPY's column list")
+}
+
+// cutLine cuts the first line off data, without its \n or \r\n.
+func cutLine(data []byte) (line, rest []byte) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		line, rest = data, nil
+	} else {
+		line, rest = data[:i], data[i+1:]
+	}
+	return bytes.TrimSuffix(line, []byte{'\r'}), rest
+}
+
+// textRecord splits a line of the text format into its values.
+func (f copyFormat) textRecord(line []byte) ([]*string, error) {
+	var out []*string
+	for {
+		i := unescapedIndex(line, f.delim)
+		field := line
+		if i >= 0 {
+			field = line[:i]
+		}
+		if string(field) == f.null {
+			out = append(out, nil)
+		} else {
+			s := unescapeText(field)
+			out = append(out, &s)
+		}
+		if i < 0 {
+			return out, nil
+		}
+		line = line[i+1:]
+	}
+}
+
+// unescapedIndex is the index of the first c in b not escaped by a
+// backslash, or -1.
+func unescapedIndex(b []byte, c byte) int {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case c:
+			return i
+		}
+	}
+	return -1
+}
+
+// unescapeText undoes the text format's backslash escapes.
+func unescapeText(b []byte) string {
+	if bytes.IndexByte(b, '\\') < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 == len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		i++
+		switch c := b[i]; c {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'v':
+			out = append(out, '\v')
+		case 'x':
+			j := i + 1
+			for j < len(b) && j < i+3 && isHex(b[j]) {
+				j++
+			}
+			if j == i+1 {
+				out = append(out, 'x')
+				continue
+			}
+			v, _ := strconv.ParseUint(string(b[i+1:j]), 16, 8)
+			out, i = append(out, byte(v)), j-1
+		default:
+			if c < '0' || c > '7' {
+				out = append(out, c)
+				continue
+			}
+			j := i
+			for j < len(b) && j < i+3 && b[j] >= '0' && b[j] <= '7' {
+				j++
+			}
+			v, _ := strconv.ParseUint(string(b[i:j]), 8, 16)
+			out, i = append(out, byte(v)), j-1
+		}
+	}
+	return string(out)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// csvRecord reads one record of the CSV format, which may span lines
+// inside quotes, and returns the rest of data. An unquoted value equal to
+// the NULL string is NULL; a quoted one never is.
+func (f copyFormat) csvRecord(data []byte) ([]*string, []byte, error) {
+	var out []*string
+	var field []byte
+	quoted, inQuotes := false, false
+	emit := func() {
+		if !quoted && string(field) == f.null {
+			out = append(out, nil)
+		} else {
+			s := string(field)
+			out = append(out, &s)
+		}
+		field, quoted = field[:0:0], false
+	}
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inQuotes && c == f.escape && i+1 < len(data) && data[i+1] == f.quote:
+			field = append(field, f.quote)
+			i++
+		case inQuotes && c == f.quote:
+			inQuotes = false
+		case inQuotes:
+			field = append(field, c)
+		case c == f.quote:
+			inQuotes, quoted = true, true
+		case c == f.delim:
+			emit()
+		case c == '\n' || c == '\r':
+			emit()
+			if c == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+			return out, data[i+1:], nil
+		default:
+			field = append(field, c)
+		}
+	}
+	if inQuotes {
+		return nil, nil, featuregate.Errorf(featuregate.KindBadCopyFormat, "unterminated CSV quoted field")
+	}
+	emit()
+	return out, nil, nil
+}
