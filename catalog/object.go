@@ -49,6 +49,10 @@ type Source struct {
 	Query           string // the SELECT text, when defined AS <query>
 	Table           string // the table name, possibly schema-qualified and quoted as written, when defined AS TABLE
 	Comment         string
+	// Streaming (WITH (streaming = on), table sources only): the gateways
+	// follow the table's committed inserts and updates into the online
+	// store through logical replication.
+	Streaming bool
 }
 
 // Feature is one typed value of a feature view.

@@ -26,6 +26,7 @@ type (
 		Query           string `json:"query,omitempty"`
 		Table           string `json:"table,omitempty"`
 		Comment         string `json:"comment,omitempty"`
+		Streaming       bool   `json:"streaming,omitempty"`
 	}
 	featureJSON struct {
 		Name  string `json:"name"`

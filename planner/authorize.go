@@ -25,6 +25,8 @@ func authorize(sn *catalog.Snapshot, s plan.Session, stmt ddl.Statement) error {
 			return access.Admin(who, "comment on permissions")
 		}
 		return access.Check(sn, who, catalog.ActionUpdate, d.Kind, d.Name)
+	case *ddl.AlterSourceStmt:
+		return access.Check(sn, who, catalog.ActionUpdate, catalog.KindSource, d.Name)
 	case *ddl.MaterializeStmt:
 		return access.Check(sn, who, catalog.ActionWriteOnline, catalog.KindFeatureView, materialized(sn, d)...)
 	case *ddl.DropProjectStmt:

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/planner/exec"
 )
 
 // options are a Planner's optional dependencies.
@@ -15,6 +16,7 @@ type options struct {
 	now     func() time.Time
 	project string // the gateway's own project, which exists even before it holds anything
 	maxKeys int    // the most keys one lookup may ask for; 0: no limit
+	streams exec.Streams
 }
 
 // Option configures a Planner.
@@ -30,6 +32,10 @@ func WithProject(name string) Option { return func(o *options) { o.project = nam
 // WithMaxKeysPerLookup caps the keys of one online lookup (SQL and HTTP);
 // a lookup over it is refused with KindLimitExceeded.
 func WithMaxKeysPerLookup(n int) Option { return func(o *options) { o.maxKeys = n } }
+
+// WithStreams gives the planner the gateway's stream follower, which
+// SHOW STREAMS reports and catalog changes notify.
+func WithStreams(s exec.Streams) Option { return func(o *options) { o.streams = s } }
 
 // WithClock makes the planner read the time from now (tests of TTL).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

@@ -50,7 +50,7 @@ func New(reg Registry, opts ...Option) *Planner {
 	}
 	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now, MaxKeys: p.opts.maxKeys}
 	p.env = &exec.Env{Registry: reg, Online: p.opts.online, Offline: p.opts.offline, Log: p.opts.log, Now: p.opts.now,
-		Invalidate: p.catalogs.Invalidate}
+		Invalidate: p.catalogs.Invalidate, Streams: p.opts.streams}
 	return p
 }
 

@@ -47,6 +47,7 @@ type Env struct {
 	Now        func() time.Time     // the time of now() in MATERIALIZE; nil: the wall clock
 	Invalidate func(project string) // forgets the cached catalog of a project
 	Locks      ViewLocks
+	Streams    Streams // nil: this gateway follows no stream
 }
 
 // ViewLocks serializes the materializations of each view in this gateway,
