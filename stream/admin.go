@@ -21,7 +21,7 @@ func checkWALLevel(ctx context.Context, conn *pgx.Conn) error {
 		return unavailable("read wal_level", err)
 	}
 	if level != "logical" {
-		return featuregate.Errorf(featuregate.KindUnavailable,
+		return featuregate.Errorf(featuregate.KindUnsupported,
 			"the offline PostgreSQL has wal_level = %s: streaming needs wal_level = logical", level).
 			WithHint("Set wal_level = logical in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL; until then run MATERIALIZE.")
 	}
@@ -175,7 +175,7 @@ func privilege(err error, what string) error {
 	if errors.As(err, &pe) && (pe.Code == "42501" || pe.Code == "55000") {
 		fe := &featuregate.Error{Kind: featuregate.KindPermission, Message: what, Err: err}
 		if pe.Code == "55000" {
-			fe.Kind = featuregate.KindUnavailable
+			fe.Kind = featuregate.KindUnsupported
 			return fe.WithHint("Set wal_level = logical in postgresql.conf and restart PostgreSQL; until then run MATERIALIZE.")
 		}
 		return fe.WithHint("The gateway's own role (offline.dsn) needs REPLICATION and must own the source's table: ALTER ROLE <owner> REPLICATION; ALTER TABLE <table> OWNER TO <owner>; or use a superuser.")
