@@ -158,7 +158,8 @@ func (d *differ) create(k objKey) (Change, bool) {
 	return Change{}, false
 }
 
-// withoutComment returns a copy of o with no comment.
+// withoutComment returns a copy of o with no comment (and, for a source,
+// not streaming: following a table changes no value a view serves).
 func withoutComment(o Object) Object {
 	switch o := o.(type) {
 	case *Entity:
@@ -167,7 +168,7 @@ func withoutComment(o Object) Object {
 		return &c
 	case *Source:
 		c := *o
-		c.Comment = ""
+		c.Comment, c.Streaming = "", false
 		return &c
 	case *FeatureView:
 		c := *o

@@ -50,6 +50,10 @@ type Source struct {
 	Table           string      // the table name, possibly schema-qualified and quoted as written, when defined AS TABLE; a loaded file source's table
 	File            *SourceFile // the file, when defined AS FILE; nil otherwise
 	Comment         string
+	// Streaming (WITH (streaming = on), table sources only): the gateways
+	// follow the table's committed inserts and updates into the online
+	// store through logical replication.
+	Streaming bool
 }
 
 // Feature is one typed value of a feature view.

@@ -28,6 +28,7 @@ type (
 		Table           string    `json:"table,omitempty"`
 		File            *fileJSON `json:"file,omitempty"`
 		Comment         string    `json:"comment,omitempty"`
+		Streaming       bool      `json:"streaming,omitempty"`
 	}
 	fileJSON struct {
 		Path    string    `json:"path"`

@@ -58,8 +58,8 @@ func (e *Entity) SQL() string {
 }
 
 // SQL implements Object: CREATE SOURCE name TIMESTAMP COLUMN col
-// [CREATED COLUMN col] [COMMENT '...'] AS {TABLE table | query}, the query
-// verbatim.
+// [CREATED COLUMN col] [COMMENT '...'] AS {TABLE table [WITH (streaming =
+// on)] | query}, the query verbatim.
 func (s *Source) SQL() string {
 	var b strings.Builder
 	b.WriteString("CREATE SOURCE " + QuoteIdent(s.Name))
@@ -72,6 +72,9 @@ func (s *Source) SQL() string {
 		b.WriteString(" AS FILE " + QuoteLiteral(s.File.Path))
 	} else if s.Table != "" {
 		b.WriteString(" AS TABLE " + s.Table)
+		if s.Streaming {
+			b.WriteString(" WITH (streaming = on)")
+		}
 	} else {
 		b.WriteString(" AS " + s.Query)
 	}

@@ -219,6 +219,8 @@ func (st *state) apply(ctx context.Context, c Change) error {
 		return st.drop(c)
 	case OpComment:
 		return st.comment(c)
+	case OpSetStreaming:
+		return st.setStreaming(c)
 	}
 	return featuregate.Errorf(featuregate.KindInternal, "registry: invalid change operation %v", c.Op)
 }
@@ -332,6 +334,27 @@ func (st *state) comment(c Change) error {
 	}
 	st.put(obj)
 	st.touch(objKey{c.Kind, c.Name})
+	return nil
+}
+
+// setStreaming turns the following of a table source on or off.
+func (st *state) setStreaming(c Change) error {
+	obj, ok := st.lookup(KindSource, c.Name)
+	if !ok {
+		return featuregate.Errorf(featuregate.KindUndefined, "source %q does not exist", c.Name)
+	}
+	src, isSource := obj.(*Source)
+	if !isSource {
+		return wrongKind(obj, KindSource, "ALTER")
+	}
+	if src.Table == "" && c.Streaming {
+		return featuregate.Errorf(featuregate.KindInvalid, "source %q is a query: only a table source can stream", c.Name).
+			WithHint("Define the source AS TABLE <table> to follow the table's changes, or keep running MATERIALIZE.")
+	}
+	cp := *src
+	cp.Streaming = c.Streaming
+	st.put(&cp)
+	st.touch(objKey{KindSource, c.Name})
 	return nil
 }
 

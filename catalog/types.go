@@ -15,6 +15,7 @@ const (
 	OpDrop                          // DROP: the object must exist
 	OpDropIfExists                  // DROP … IF EXISTS
 	OpComment                       // COMMENT ON
+	OpSetStreaming                  // ALTER SOURCE … SET (streaming = …)
 )
 
 // String returns the statement form of the operation, such as "DROP IF EXISTS".
@@ -30,6 +31,8 @@ func (o Op) String() string {
 		return "DROP IF EXISTS"
 	case OpComment:
 		return "COMMENT ON"
+	case OpSetStreaming:
+		return "ALTER"
 	}
 	return fmt.Sprintf("Op(%d)", int(o))
 }
@@ -39,7 +42,8 @@ type Change struct {
 	Op Op
 	// Object is the definition that OpCreate and OpCreateOrReplace store.
 	Object Object
-	// Kind and Name name the object of OpDrop, OpDropIfExists and OpComment.
+	// Kind and Name name the object of OpDrop, OpDropIfExists, OpComment
+	// and OpSetStreaming.
 	Kind Kind
 	Name string
 	// Comment is OpComment's new comment; nil removes the comment.
@@ -50,6 +54,8 @@ type Change struct {
 	// SOURCE).
 	Data   FileData
 	Reload bool
+	// Streaming is what OpSetStreaming sets on the table source Name.
+	Streaming bool
 }
 
 // Snapshot is a project's registry at one version, each list sorted by name.

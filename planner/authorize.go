@@ -27,6 +27,8 @@ func authorize(sn *catalog.Snapshot, s plan.Session, stmt ddl.Statement) error {
 		return access.Check(sn, who, catalog.ActionUpdate, d.Kind, d.Name)
 	case *ddl.RefreshStmt:
 		return access.Check(sn, who, catalog.ActionUpdate, catalog.KindSource, d.Name)
+	case *ddl.AlterSourceStmt:
+		return access.Check(sn, who, catalog.ActionUpdate, catalog.KindSource, d.Name)
 	case *ddl.MaterializeStmt:
 		return access.Check(sn, who, catalog.ActionWriteOnline, catalog.KindFeatureView, materialized(sn, d)...)
 	case *ddl.DropProjectStmt:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/featuregate/featuregate/catalog"
 	"github.com/featuregate/featuregate/online"
+	"github.com/featuregate/featuregate/planner/exec"
 )
 
 // options are a Planner's optional dependencies.
@@ -24,6 +25,7 @@ type options struct {
 	// offlineWriter writes pushed rows offline as the user; nil: pushes
 	// write online only.
 	offlineWriter OfflineWriter
+	streams       exec.Streams
 }
 
 // SessionConnector connects to the offline store as the role of user's
@@ -63,6 +65,10 @@ func WithSessionConnector(connect SessionConnector) Option {
 func WithFiles(open func(ctx context.Context, path string) (catalog.FileData, error)) Option {
 	return func(o *options) { o.files = open }
 }
+
+// WithStreams gives the planner the gateway's stream follower, which
+// SHOW STREAMS reports and catalog changes notify.
+func WithStreams(s exec.Streams) Option { return func(o *options) { o.streams = s } }
 
 // WithClock makes the planner read the time from now (tests of TTL).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

@@ -51,7 +51,7 @@ func New(reg Registry, opts ...Option) *Planner {
 	}
 	p.lookups = &lookup.Reader{Catalogs: p.catalogs, Online: p.opts.online, Now: p.opts.now, MaxKeys: p.opts.maxKeys}
 	p.env = &exec.Env{Registry: reg, Online: p.opts.online, Offline: p.opts.offline, Log: p.opts.log, Now: p.opts.now,
-		Invalidate: p.catalogs.Invalidate, Files: p.opts.files}
+		Invalidate: p.catalogs.Invalidate, Files: p.opts.files, Streams: p.opts.streams}
 	if c := p.opts.connect; c != nil {
 		p.env.Connect = func(ctx context.Context, s plan.Session) (*pgx.Conn, error) {
 			return c(ctx, s.User, p.UpstreamParams(s, nil))

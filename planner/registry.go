@@ -60,8 +60,15 @@ func (p *Planner) ddlStatement(s plan.Session, sql string, stmt ddl.Statement) p
 	case *ddl.CommentStmt:
 		st.Command = "COMMENT"
 		st.Local = exec.Change(p.env, s, sql, st.Command, catalog.Change{Op: catalog.OpComment, Kind: d.Kind, Name: d.Name, Comment: d.Comment})
+	case *ddl.AlterSourceStmt:
+		st.Command = "ALTER SOURCE"
+		st.Local = exec.Change(p.env, s, sql, st.Command, catalog.Change{Op: catalog.OpSetStreaming, Kind: catalog.KindSource, Name: d.Name, Streaming: d.Streaming})
 	case *ddl.ShowStmt:
 		st.Command = "SHOW"
+		if d.What == "streams" {
+			st.Local = exec.ShowStreams(p.env, s)
+			return st
+		}
 		st.Local = exec.Show(p.env.Registry, s, d)
 		return st
 	case *ddl.MaterializeStmt:

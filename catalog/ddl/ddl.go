@@ -7,8 +7,8 @@ import (
 )
 
 // Statement is a parsed featuregate statement: one of *CreateStmt,
-// *DropStmt, *CommentStmt, *ShowStmt, *MaterializeStmt,
-// *DropProjectStmt, *CreateDatasetStmt and *ValidateStmt. Its SQL method renders it back, canonically.
+// *DropStmt, *CommentStmt, *AlterSourceStmt, *ShowStmt, *MaterializeStmt,
+// *DropProjectStmt, *CreateDatasetStmt, *ValidateStmt and *RefreshStmt. Its SQL method renders it back, canonically.
 type Statement interface {
 	isStatement()
 	// SQL renders the statement on one line, without a trailing semicolon;
@@ -37,10 +37,27 @@ type CommentStmt struct {
 	Comment *string // nil: COMMENT ... IS NULL
 }
 
+// AlterSourceStmt is ALTER SOURCE name SET (streaming = on | off).
+type AlterSourceStmt struct {
+	Name      string
+	Streaming bool
+}
+
+// SQL implements Statement.
+func (a *AlterSourceStmt) SQL() string {
+	on := "off"
+	if a.Streaming {
+		on = "on"
+	}
+	return "ALTER SOURCE " + catalog.QuoteIdent(a.Name) + " SET (streaming = " + on + ")"
+}
+
+func (*AlterSourceStmt) isStatement() {}
+
 // ShowStmt is one of the SHOW statements of the catalog.
 type ShowStmt struct {
 	// What is "entities", "sources", "feature views", "feature services",
-	// "features", "projects", "datasets" or "create".
+	// "features", "projects", "datasets", "streams" or "create".
 	What string
 	In   string       // for SHOW FEATURES IN <view>; "" otherwise
 	Kind catalog.Kind // for SHOW CREATE <kind> <name>
@@ -153,8 +170,8 @@ func (s *ShowStmt) SQL() string {
 // statement at all (ordinary SQL for PostgreSQL). When sql is one (it
 // starts with CREATE [OR REPLACE] ENTITY | SOURCE | FEATURE | PERMISSION,
 // DROP ENTITY | SOURCE | FEATURE | PERMISSION | PROJECT, COMMENT ON ENTITY
-// | SOURCE | FEATURE | PERMISSION, SHOW ENTITIES | SOURCES | FEATURE |
-// FEATURES | PROJECTS | PERMISSIONS, SHOW CREATE ENTITY | SOURCE | FEATURE
+// | SOURCE | FEATURE | PERMISSION, ALTER SOURCE, SHOW ENTITIES | SOURCES |
+// FEATURE | FEATURES | PROJECTS | PERMISSIONS | STREAMS, SHOW CREATE ENTITY | SOURCE | FEATURE
 // | PERMISSION, MATERIALIZE, or REFRESH SOURCE; or CREATE | DROP DATASET,
 // SHOW DATASETS, SHOW CREATE DATASET, VALIDATE) but is malformed, it returns ok=true and a
 // *featuregate.Error whose Position is the 1-based character position of
@@ -179,11 +196,11 @@ func Parse(sql string) (stmt Statement, ok bool, err error) {
 }
 
 // mayBeDDL is a quick test, before scanning: whether sql starts, after
-// whitespace and comments, with CREATE, DROP, COMMENT, SHOW, MATERIALIZE
-// or REFRESH.
+// whitespace and comments, with CREATE, DROP, COMMENT, ALTER, SHOW,
+// MATERIALIZE, VALIDATE or REFRESH.
 func mayBeDDL(sql string) bool {
 	s := skipSpace(sql)
-	for _, w := range []string{"create", "drop", "comment", "show", "materialize", "validate", "refresh"} {
+	for _, w := range []string{"create", "drop", "comment", "alter", "show", "materialize", "validate", "refresh"} {
 		if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
 			return true
 		}
@@ -257,9 +274,11 @@ func isDDL(toks []token) bool {
 		return true
 	case "refresh":
 		return w(1) == "source"
+	case "alter":
+		return w(1) == "source"
 	case "show":
 		switch w(1) {
-		case "entities", "sources", "feature", "features", "projects", "permissions", "datasets":
+		case "entities", "sources", "feature", "features", "projects", "permissions", "datasets", "streams":
 			return true
 		case "create":
 			return objectWord(2) || w(2) == "dataset"

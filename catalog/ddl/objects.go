@@ -204,8 +204,8 @@ func remaining(seen map[string]bool, all ...string) []string {
 	return left
 }
 
-// sourceBody parses what follows AS: TABLE [schema.]table alone, FILE
-// 'path', or a query.
+// sourceBody parses what follows AS: TABLE [schema.]table [WITH
+// (streaming = on | off)] alone, FILE 'path', or a query.
 func (p *parser) sourceBody(s *catalog.Source) error {
 	if p.accept("file") {
 		path, err := p.str("a file path as a string constant: FILE 'data/rows.parquet'")
@@ -215,24 +215,45 @@ func (p *parser) sourceBody(s *catalog.Source) error {
 		s.File = &catalog.SourceFile{Path: path}
 		return p.end()
 	}
-	if table, ok := p.tableOnly(); ok {
+	start := p.i
+	if table, ok := p.tableName(); ok && (p.atEnd() || p.is("with")) {
 		s.Table = table
-		return nil
+		if p.accept("with") {
+			var err error
+			if s.Streaming, err = p.streamingOption(); err != nil {
+				return err
+			}
+		}
+		return p.end()
 	}
+	p.i = start
 	query, err := p.query()
 	s.Query = query
 	return err
 }
 
-// tableOnly parses TABLE [schema.]table when that is the whole rest of
-// the statement; otherwise it consumes nothing.
-func (p *parser) tableOnly() (string, bool) {
-	start := p.i
-	if table, ok := p.tableName(); ok && p.end() == nil {
-		return table, true
+// streamingOption parses (streaming = on | off), true and false
+// being the same as on and off.
+func (p *parser) streamingOption() (bool, error) {
+	if err := p.expectPunct('(', `"("`); err != nil {
+		return false, err
 	}
-	p.i = start
-	return "", false
+	if err := p.expectWord("streaming", "streaming, the only option of a source"); err != nil {
+		return false, err
+	}
+	if err := p.expectPunct('=', `"="`); err != nil {
+		return false, err
+	}
+	var on bool
+	switch p.peek().word {
+	case "on", "true":
+		on = true
+	case "off", "false":
+	default:
+		return false, p.errExpected("on or off")
+	}
+	p.next()
+	return on, p.expectPunct(')', `")"`)
 }
 
 // tableName parses TABLE [schema.]table into its normalised, quoted form.

@@ -33,8 +33,27 @@ func (p *parser) statement() (Statement, error) {
 		return p.validate()
 	case "refresh":
 		return p.refresh()
+	case "alter":
+		return p.alterSource()
 	}
 	return p.show()
+}
+
+// alterSource parses ALTER SOURCE name SET (streaming = on | off).
+func (p *parser) alterSource() (Statement, error) {
+	p.i += 2 // ALTER SOURCE
+	stmt := &AlterSourceStmt{}
+	var err error
+	if stmt.Name, err = p.name("a source name"); err != nil {
+		return nil, err
+	}
+	if err := p.expectWord("set", "SET (streaming = on | off)"); err != nil {
+		return nil, err
+	}
+	if stmt.Streaming, err = p.streamingOption(); err != nil {
+		return nil, err
+	}
+	return stmt, p.end()
 }
 
 // materialize parses MATERIALIZE [INCREMENTAL] [view, …] [FROM t] TO t.

@@ -173,7 +173,7 @@ func withLocalGateway(ctx context.Context, cfg config.Config, s clientSettings, 
 	}
 	local := cfg
 	local.Listen, local.HTTPListen = ln.Addr().String(), "off"
-	sctx, stop := context.WithCancel(ctx)
+	sctx, stop := context.WithCancel(context.WithValue(ctx, inProcessKey{}, true))
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	go func() { done <- serveOn(sctx, local, s.log, ln, func() { close(ready) }) }()

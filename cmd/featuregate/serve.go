@@ -121,13 +121,26 @@ func serveOn(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Li
 		return err
 	}
 	defer eng.Close()
-	pl := planner.New(&offline.Registry{Store: reg, Reader: eng.pool},
-		planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log), planner.WithProject(cfg.Project),
-		planner.WithMaxKeysPerLookup(cfg.Limits.MaxKeysPerLookup),
+	oreg := &offline.Registry{Store: reg, Reader: eng.pool}
+	follower, stopFollower, err := startFollower(ctx, cfg, oreg, eng, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopFollower()
+	opts := []planner.Option{planner.WithOnline(eng.online), planner.WithOffline(eng.pool), planner.WithLogger(log),
+		planner.WithProject(cfg.Project), planner.WithMaxKeysPerLookup(cfg.Limits.MaxKeysPerLookup),
 		planner.WithSessionConnector(offline.SessionConnector(up.Base(),
 			func(user string) offline.Login { return offline.Login(wcfg.LoginOf(user)) })),
-		filesOption(cfg), planner.WithOfflineWriter(offlineWriter(wcfg, up)))
+		filesOption(cfg), planner.WithOfflineWriter(offlineWriter(wcfg, up))}
+	if follower != nil {
+		opts = append(opts, planner.WithStreams(follower))
+	}
+	pl := planner.New(oreg, opts...)
 	metrics := newGatewayMetrics(eng.online)
+	if follower != nil {
+		metrics.registry.MustRegister(streamCollector{follower})
+	}
 	wcfg.Events = metrics.wire
 	srv, err := wire.NewServer(wcfg, pl)
 	if err != nil {

@@ -28,6 +28,7 @@ type Server struct {
 	Dir  string // the server's root directory (data, socket, log)
 	Port int    // TCP port on 127.0.0.1
 	cred *syscall.Credential
+	wal  string // wal_level
 }
 
 // DSN returns a URL for database db as the superuser postgres.
@@ -41,6 +42,9 @@ type Options struct {
 	// SCRAM-SHA-256 password (postgres stays trusted, as do Unix sockets);
 	// without it every login is trusted.
 	Passwords bool
+	// WALLevel is the server's wal_level; "" means logical, so that every
+	// server can stream (logical replication, 20 slots and WAL senders).
+	WALLevel string
 }
 
 // Start runs initdb and starts the server. The caller must Stop it.
@@ -56,7 +60,10 @@ func StartWith(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("localpg: %w", err)
 	}
-	s := &Server{Dir: dir}
+	s := &Server{Dir: dir, wal: o.WALLevel}
+	if s.wal == "" {
+		s.wal = "logical"
+	}
 	if err := s.setOwner(); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -159,7 +166,7 @@ func (s *Server) start() error {
 		s.Port = port
 		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "+
 			"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "+
-			"-c shared_buffers=128MB", port, s.Dir)
+			"-c shared_buffers=128MB %s", port, s.Dir, s.walOptions())
 		lastErr = s.run("pg_ctl", "-D", s.data(), "-l", filepath.Join(s.Dir, "log"),
 			"-o", opts, "-w", "-t", "60", "start")
 		if lastErr == nil {
@@ -167,6 +174,11 @@ func (s *Server) start() error {
 		}
 	}
 	return lastErr
+}
+
+// walOptions are the server's settings of logical replication.
+func (s *Server) walOptions() string {
+	return "-c wal_level=" + s.wal + " -c max_replication_slots=20 -c max_wal_senders=20"
 }
 
 func (s *Server) waitReady() error {
@@ -212,7 +224,7 @@ func (s *Server) StopKeep() error {
 // StartAgain starts a server stopped with StopKeep on its old port.
 func (s *Server) StartAgain() error {
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off "+
-		"-c max_connections=200", s.Port, s.Dir)
+		"-c max_connections=200 %s", s.Port, s.Dir, s.walOptions())
 	if err := s.run("pg_ctl", "-D", s.data(), "-l", filepath.Join(s.Dir, "log"),
 		"-o", opts, "-w", "-t", "60", "start"); err != nil {
 		return err

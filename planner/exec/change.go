@@ -17,6 +17,7 @@ type changeExec struct {
 	log        *slog.Logger         // nil: no logging
 	invalidate func(project string) // forgets the cached catalog
 	files      func(ctx context.Context, path string) (catalog.FileData, error)
+	streams    Streams // nil: none
 	s          plan.Session
 	sql        string
 	tag        string
@@ -27,7 +28,7 @@ type changeExec struct {
 // tag: it applies changes to the registry in one transaction, then drops
 // the online values the changes made obsolete.
 func Change(env *Env, s plan.Session, sql, tag string, changes ...catalog.Change) plan.Local {
-	return &changeExec{reg: env.Registry, online: env.Online, log: env.Log, invalidate: env.Invalidate,
+	return &changeExec{reg: env.Registry, online: env.Online, log: env.Log, invalidate: env.Invalidate, streams: env.Streams,
 		files: env.Files, s: s, sql: strings.TrimSpace(sql), tag: tag, changes: changes}
 }
 
@@ -43,6 +44,9 @@ func (e *changeExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (string
 	e.invalidate(e.s.Database)
 	if err != nil {
 		return "", err
+	}
+	if e.streams != nil {
+		e.streams.Changed(e.s.Database)
 	}
 	if before != nil {
 		after := e.onlineNames(ctx)

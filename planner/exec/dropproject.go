@@ -52,6 +52,9 @@ func (e *dropProjectExec) Run(ctx context.Context, _ []any, _ plan.RowWriter) (s
 		if err != nil {
 			return "", err
 		}
+		if e.env.Streams != nil {
+			e.env.Streams.Changed(e.stmt.Name)
+		}
 	}
 	if e.env.Datasets != nil {
 		if err := e.env.Datasets.DropAllDatasets(ctx, e.stmt.Name); err != nil {

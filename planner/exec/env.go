@@ -51,7 +51,8 @@ type Env struct {
 	Connect    Connector // nil: no connections as a session's role (no datasets)
 	// Files opens the file of a file source that a statement names; nil:
 	// file sources are refused over the wire.
-	Files func(ctx context.Context, path string) (catalog.FileData, error)
+	Files   func(ctx context.Context, path string) (catalog.FileData, error)
+	Streams Streams // nil: this gateway follows no stream
 }
 
 // ViewLocks serializes the materializations of each view in this gateway,

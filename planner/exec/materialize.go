@@ -236,14 +236,15 @@ func materializeView(snap *catalog.Snapshot, times map[string]catalog.TimeTypes,
 type materializeStats struct{ read, written, rejected int64 }
 
 // copyLatest streams the newest row per entity of pv in [from, to] into
-// the online store under name. Reading PostgreSQL and writing batches
-// overlap: one goroutine decodes rows while another commits the previous
-// batch, so the synced writes do not stall the stream.
-func (env *Env) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w plan.RowWriter) (materializeStats, error) {
+// the online store under name; args follow from and to as the query's
+// parameters. Reading PostgreSQL and writing batches overlap: one
+// goroutine decodes rows while another commits the previous batch, so the
+// synced writes do not stall the stream.
+func (env *Env) copyLatest(ctx context.Context, project, name string, pv *pit.View, from, to time.Time, w plan.RowWriter, args ...any) (materializeStats, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var st materializeStats
-	rows, err := env.Offline.Query(ctx, pv.Latest(), from, to)
+	rows, err := env.Offline.Query(ctx, pv.Latest(), append([]any{from, to}, args...)...)
 	if err != nil {
 		return st, featuregate.Errorf(featuregate.KindUnavailable, "read the source of %s: %v", pv.Name, err)
 	}

@@ -151,6 +151,9 @@ func showTable(d *ddl.ShowStmt) ([]plan.Column, func(*catalog.Snapshot) ([][]any
 				case src.Table != "":
 					def = "TABLE " + src.Table
 				}
+				if src.Streaming {
+					def += " WITH (streaming = on)"
+				}
 				rows = append(rows, []any{src.Name, src.TimestampColumn, nullIfEmpty(src.CreatedColumn), def, src.Comment})
 			}
 			return rows, nil
