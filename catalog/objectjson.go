@@ -89,7 +89,7 @@ func encodeObject(obj Object) ([]byte, error) {
 		w = e
 	case *Source:
 		s := sourceJSON{Name: o.Name, TimestampColumn: o.TimestampColumn, CreatedColumn: o.CreatedColumn,
-			Query: o.Query, Table: o.Table, Comment: o.Comment}
+			Query: o.Query, Table: o.Table, Comment: o.Comment, Streaming: o.Streaming}
 		if o.File != nil {
 			f := fileJSON(*o.File)
 			s.File = &f
@@ -145,7 +145,7 @@ func decodeObject(kind Kind, data []byte) (Object, error) {
 			return nil, bad(err)
 		}
 		o := &Source{Name: s.Name, TimestampColumn: s.TimestampColumn, CreatedColumn: s.CreatedColumn,
-			Query: s.Query, Table: s.Table, Comment: s.Comment}
+			Query: s.Query, Table: s.Table, Comment: s.Comment, Streaming: s.Streaming}
 		if s.File != nil {
 			f := SourceFile(*s.File)
 			o.File = &f
