@@ -24,8 +24,9 @@ import (
 //     running are started in
 //     the background, and every background server is waited for (its port
 //     accepting connections) before the next line, as a reader waits for
-//     its first log line; its `--data /tmp/…` is moved into the work
-//     directory, so that no earlier run's store is reused;
+//     its first log line;
+//   - paths under /tmp/ are moved into the work directory, so that no
+//     earlier run's repo or store is reused;
 //   - blocks that start a PostgreSQL of one's own (initdb) and the test
 //     command are not run: the test brings its own server. The streamflow
 //     README is walked twice: with the demo (its quick way, skipping the
@@ -126,6 +127,7 @@ var (
 
 // rewriteLine applies shellWalk's rewrites to one line.
 func rewriteLine(line, dsn, dir string) string {
+	line = strings.ReplaceAll(line, "/tmp/", dir+"/")
 	if strings.HasPrefix(strings.TrimSpace(line), "export DSN=") {
 		return "export DSN=" + dsn
 	}
