@@ -3,6 +3,8 @@ package pebblestore
 import (
 	"hash/maphash"
 	"sync"
+
+	"github.com/featuregate/featuregate/online"
 )
 
 // rowCache keeps the stored bytes of recently read keys in memory, in
@@ -80,7 +82,11 @@ func (c *rowCache) get(key []byte) (val []byte, hit bool, epoch uint64) {
 }
 
 // put caches a copy of val (nil: the key has nothing stored) under key,
-// unless a write committed since get returned epoch.
+// unless a write committed since get returned epoch, or the cache holds a
+// newer value of key. Two readers of one epoch may have read Pebble
+// before and after a commit whose invalidation is still to come: the one
+// that read the older value must not replace the newer one, which the
+// other has already returned.
 func (c *rowCache) put(key, val []byte, epoch uint64) {
 	cost := len(key) + len(val) + entryOverhead
 	if c.budget == 0 || cost > c.budget {
@@ -92,14 +98,19 @@ func (c *rowCache) put(key, val []byte, epoch uint64) {
 	if s.epoch != epoch {
 		return
 	}
-	if s.size+cost > c.budget {
+	old, cached := s.rows[string(key)]
+	switch {
+	case cached && olderThan(val, old):
+		return
+	case cached: // a replacement is admitted whatever the budget, or the older value would stay
+	case s.size+cost > c.budget:
 		if s.misses++; s.misses%admitFull != 0 {
 			return
 		}
 	}
 	cp := make([]byte, len(val))
 	copy(cp, val)
-	if old, ok := s.rows[string(key)]; ok {
+	if cached {
 		s.size -= len(key) + len(old) + entryOverhead
 	}
 	s.rows[string(key)] = cp
@@ -111,6 +122,20 @@ func (c *rowCache) put(key, val []byte, epoch uint64) {
 		delete(s.rows, k)
 		s.size -= len(k) + len(v) + entryOverhead
 	}
+}
+
+// olderThan reports whether the stored value a is older than b by their
+// (TS, Created); nil (nothing stored) is older than any value.
+func olderThan(a, b []byte) bool {
+	if a == nil || b == nil {
+		return a == nil && b != nil
+	}
+	ats, acreated, err1 := online.DecodeHeader(a)
+	bts, bcreated, err2 := online.DecodeHeader(b)
+	if err1 != nil || err2 != nil {
+		return true // never replace with what cannot be read
+	}
+	return stamp{bts, bcreated}.newer(stamp{ats, acreated})
 }
 
 // invalidate drops keys and moves their shards' epochs, after the write
