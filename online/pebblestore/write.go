@@ -1,11 +1,13 @@
 package pebblestore
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -23,13 +25,18 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 	if err := s.check(ctx); err != nil {
 		return 0, err
 	}
+	// Encoding needs no lock: a bad row fails before anything is read.
+	enc, err := encodeRows(rows)
+	if err != nil {
+		return 0, err
+	}
 	// One writer at a time: the read-compare-write of a key must not
 	// interleave with another writer's, or an older row could win.
 	if err := s.acquire(ctx); err != nil {
 		return 0, err
 	}
-	b := s.db.NewIndexedBatch()
-	keys, err := fill(ctx, b, rows)
+	b := s.db.NewBatch()
+	keys, err := fill(ctx, s.db, b, enc)
 	if err != nil || len(keys) == 0 {
 		b.Close()
 		s.release()
@@ -43,69 +50,151 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 	return written, nil
 }
 
-// fill sets in b the rows that are newer than what b holds, and returns
-// the keys it set, one per accepted row.
-func fill(ctx context.Context, b *pebble.Batch, rows []online.Row) (keys [][]byte, err error) {
-	var key, val []byte
-	for i := range rows {
-		if i%256 == 0 && ctx.Err() != nil {
-			return nil, fmt.Errorf("pebblestore: write: %w", ctx.Err())
+// stamp is the (TS, Created) of a value: the newer one wins.
+type stamp struct{ ts, created time.Time }
+
+// newer reports whether s is strictly greater than old.
+func (s stamp) newer(old stamp) bool {
+	if c := s.ts.Compare(old.ts); c != 0 {
+		return c > 0
+	}
+	return s.created.Compare(old.created) > 0
+}
+
+// encodedRow is a row of a write as Pebble stores it, and the stamp of
+// the value the store holds for its key (found false: none).
+type encodedRow struct {
+	key, val   []byte
+	st, stored stamp
+	found      bool
+}
+
+// fill sets in b the rows that are newer than what db holds and than
+// the rows of the call set before them, and returns the keys it set, one
+// per accepted row. b is a plain batch (appending is all a Set costs);
+// what it holds is tracked in a map instead of being read back from it.
+// The stored stamps are read first, by parallel readers (the caller
+// holds the write lock, so nothing changes them meanwhile).
+func fill(ctx context.Context, db *pebble.DB, b *pebble.Batch, enc []encodedRow) (keys [][]byte, err error) {
+	if err := readStamps(ctx, db, enc); err != nil {
+		return nil, err
+	}
+	set := make(map[string]int32, len(enc)) // the row last set for a key
+	for i := range enc {
+		e := &enc[i]
+		if j, ok := set[string(e.key)]; ok {
+			if !e.st.newer(enc[j].st) {
+				continue
+			}
+		} else if e.found && !e.st.newer(e.stored) {
+			continue
 		}
-		ok, err := applyRow(b, &rows[i], &key, &val)
-		if err != nil {
-			return nil, fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
+		if err := b.Set(e.key, e.val, nil); err != nil {
+			return nil, fmt.Errorf("pebblestore: batch set: %w", err)
 		}
-		if ok {
-			keys = append(keys, bytes.Clone(key))
-		}
+		// The map's key shares the encoded key's bytes, never written again.
+		set[unsafe.String(&e.key[0], len(e.key))] = int32(i)
+		keys = append(keys, e.key)
 	}
 	return keys, nil
 }
 
-// applyRow sets r in b when it is newer than the value b (or the DB
-// beneath it) holds; key and val are reused buffers.
-func applyRow(b *pebble.Batch, r *online.Row, key, val *[]byte) (bool, error) {
-	if r.Project == "" || r.View == "" {
-		return false, featuregate.Errorf(featuregate.KindInvalid, "pebblestore: row without project or view")
+// parts splits n items into ranges for GOMAXPROCS workers, none under
+// minPart items.
+func parts(n int) [][2]int {
+	const minPart = 1024
+	k := max(1, min(runtime.GOMAXPROCS(0), n/minPart))
+	out := make([][2]int, k)
+	for i := range out {
+		out[i] = [2]int{i * n / k, (i + 1) * n / k}
 	}
-	k, err := appendDataKey((*key)[:0], r.Project, r.View, r.Key)
-	if err != nil {
-		return false, err
-	}
-	*key = k
-	// Encode first so that a bad row fails whether or not it is newer.
-	v, err := online.AppendValue((*val)[:0], r.TS, r.Created, r.Values)
-	if err != nil {
-		return false, err
-	}
-	*val = v
-	newer, err := isNewer(b, k, r.TS, r.Created)
-	if err != nil || !newer {
-		return false, err
-	}
-	if err := b.Set(k, v, nil); err != nil {
-		return false, fmt.Errorf("pebblestore: batch set: %w", err)
-	}
-	return true, nil
+	return out
 }
 
-// isNewer reports whether (ts, created) is strictly greater than the stored
-// value's, or nothing is stored under key.
-func isNewer(b *pebble.Batch, key []byte, ts, created time.Time) (bool, error) {
-	old, closer, err := b.Get(key)
+// encodeRows encodes rows, in parallel parts; each part's keys and
+// values share one buffer. The error is the first bad row's.
+func encodeRows(rows []online.Row) ([]encodedRow, error) {
+	enc := make([]encodedRow, len(rows))
+	ps := parts(len(rows))
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for p, r := range ps {
+		wg.Go(func() { errs[p] = encodePart(rows, enc, r[0], r[1]) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return enc, nil
+}
+
+// encodePart encodes rows [lo, hi) into enc.
+func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
+	var buf []byte
+	offs := make([][3]int, 0, hi-lo) // per row: key start, value start, value end
+	for i := lo; i < hi; i++ {
+		r := &rows[i]
+		if r.Project == "" || r.View == "" {
+			return fmt.Errorf("pebblestore: write row %d: %w", i+1, featuregate.Errorf(featuregate.KindInvalid, "pebblestore: row without project or view"))
+		}
+		start := len(buf)
+		var err error
+		if buf, err = appendDataKey(buf, r.Project, r.View, r.Key); err != nil {
+			return fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
+		}
+		mid := len(buf)
+		if buf, err = online.AppendValue(buf, r.TS, r.Created, r.Values); err != nil {
+			return fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
+		}
+		offs = append(offs, [3]int{start, mid, len(buf)})
+		enc[i].st = stamp{r.TS, r.Created}
+	}
+	for j, o := range offs { // buf no longer moves
+		enc[lo+j].key, enc[lo+j].val = buf[o[0]:o[1]:o[1]], buf[o[1]:o[2]:o[2]]
+	}
+	return nil
+}
+
+// readStamps reads the stored stamp of every row's key, in parallel parts.
+func readStamps(ctx context.Context, db *pebble.DB, enc []encodedRow) error {
+	ps := parts(len(enc))
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for p, r := range ps {
+		wg.Go(func() {
+			for i := r[0]; i < r[1]; i++ {
+				if (i-r[0])%256 == 0 && ctx.Err() != nil {
+					errs[p] = fmt.Errorf("pebblestore: write: %w", ctx.Err())
+					return
+				}
+				if enc[i].stored, enc[i].found, errs[p] = storedStamp(db, enc[i].key); errs[p] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storedStamp is the stamp of the value db stores under key; found is
+// false when there is none.
+func storedStamp(db *pebble.DB, key []byte) (st stamp, found bool, err error) {
+	old, closer, err := db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return true, nil
+		return stamp{}, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("pebblestore: get: %w", err)
+		return stamp{}, false, fmt.Errorf("pebblestore: get: %w", err)
 	}
 	defer closer.Close()
-	oldTS, oldCreated, err := online.DecodeHeader(old)
-	if err != nil {
-		return false, err
-	}
-	if c := ts.Compare(oldTS); c != 0 {
-		return c > 0, nil
-	}
-	return created.Compare(oldCreated) > 0, nil
+	ts, created, err := online.DecodeHeader(old)
+	return stamp{ts, created}, err == nil, err
 }
