@@ -176,12 +176,17 @@ func (env *Env) CheckPush(ctx context.Context, project string, t *PushTarget, va
 	stats := make([]PushStats, len(chunks))
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, pushParallel)
+	readers := t.nativeReaders()
 	var wg sync.WaitGroup
 	for i := range chunks {
 		lo, hi := i*pushChunk, min(n, (i+1)*pushChunk)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			if rows, ok := t.readNative(project, readers, values, lo, hi); ok {
+				chunks[i], stats[i].Read = rows, int64(hi-lo)
+				return
+			}
 			stats[i].Read, stats[i].Rejected, errs[i] = env.pushRead(ctx, project, t, values, lo, hi, &chunks[i])
 		})
 	}
