@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"strconv"
+	"strings"
 
 	"github.com/featuregate/featuregate"
 )
@@ -26,14 +27,14 @@ func (f copyFormat) parse(data []byte, n int) ([][]*string, error) {
 		var fields []*string
 		var err error
 		if f.csv {
-			fields, data, err = f.csvRecord(data)
+			fields, data, err = f.csvRecord(data, n)
 		} else {
 			var raw []byte
 			raw, data = cutLine(data)
 			if string(raw) == `\.` {
 				break
 			}
-			fields, err = f.textRecord(raw)
+			fields = f.textRecord(raw, n)
 		}
 		line++
 		if err != nil {
@@ -72,31 +73,48 @@ func cutLine(data []byte) (line, rest []byte) {
 	return bytes.TrimSuffix(line, []byte{'\r'}), rest
 }
 
-// textRecord splits a line of the text format into its values.
-func (f copyFormat) textRecord(line []byte) ([]*string, error) {
-	var out []*string
+// textRecord splits a line of the text format into its values, about n
+// of them. The values without escapes share one string of the line.
+func (f copyFormat) textRecord(raw []byte, n int) []*string {
+	line := string(raw)
+	fields := make([]field, 0, n)
 	for {
 		i := unescapedIndex(line, f.delim)
-		field := line
+		v := line
 		if i >= 0 {
-			field = line[:i]
+			v = line[:i]
 		}
-		if string(field) == f.null {
-			out = append(out, nil)
-		} else {
-			s := unescapeText(field)
-			out = append(out, &s)
-		}
+		fields = append(fields, field{null: v == f.null, v: unescapeText(v)})
 		if i < 0 {
-			return out, nil
+			return pointers(fields)
 		}
 		line = line[i+1:]
 	}
 }
 
+// field is one value of a COPY record.
+type field struct {
+	v    string
+	null bool
+}
+
+// pointers are the values of fields as a push takes them, nil for NULL,
+// pointing into one array.
+func pointers(fields []field) []*string {
+	vals := make([]string, len(fields))
+	out := make([]*string, len(fields))
+	for i, f := range fields {
+		if !f.null {
+			vals[i] = f.v
+			out[i] = &vals[i]
+		}
+	}
+	return out
+}
+
 // unescapedIndex is the index of the first c in b not escaped by a
 // backslash, or -1.
-func unescapedIndex(b []byte, c byte) int {
+func unescapedIndex(b string, c byte) int {
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
@@ -109,9 +127,9 @@ func unescapedIndex(b []byte, c byte) int {
 }
 
 // unescapeText undoes the text format's backslash escapes.
-func unescapeText(b []byte) string {
-	if bytes.IndexByte(b, '\\') < 0 {
-		return string(b)
+func unescapeText(b string) string {
+	if strings.IndexByte(b, '\\') < 0 {
+		return b
 	}
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
@@ -142,7 +160,7 @@ func unescapeText(b []byte) string {
 				out = append(out, 'x')
 				continue
 			}
-			v, _ := strconv.ParseUint(string(b[i+1:j]), 16, 8)
+			v, _ := strconv.ParseUint(b[i+1:j], 16, 8)
 			out, i = append(out, byte(v)), j-1
 		default:
 			if c < '0' || c > '7' {
@@ -153,7 +171,7 @@ func unescapeText(b []byte) string {
 			for j < len(b) && j < i+3 && b[j] >= '0' && b[j] <= '7' {
 				j++
 			}
-			v, _ := strconv.ParseUint(string(b[i:j]), 8, 16)
+			v, _ := strconv.ParseUint(b[i:j], 8, 16)
 			out, i = append(out, byte(v)), j-1
 		}
 	}
@@ -162,51 +180,4 @@ func unescapeText(b []byte) string {
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-// csvRecord reads one record of the CSV format, which may span lines
-// inside quotes, and returns the rest of data. An unquoted value equal to
-// the NULL string is NULL; a quoted one never is.
-func (f copyFormat) csvRecord(data []byte) ([]*string, []byte, error) {
-	var out []*string
-	var field []byte
-	quoted, inQuotes := false, false
-	emit := func() {
-		if !quoted && string(field) == f.null {
-			out = append(out, nil)
-		} else {
-			s := string(field)
-			out = append(out, &s)
-		}
-		field, quoted = field[:0:0], false
-	}
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case inQuotes && c == f.escape && i+1 < len(data) && data[i+1] == f.quote:
-			field = append(field, f.quote)
-			i++
-		case inQuotes && c == f.quote:
-			inQuotes = false
-		case inQuotes:
-			field = append(field, c)
-		case c == f.quote:
-			inQuotes, quoted = true, true
-		case c == f.delim:
-			emit()
-		case c == '\n' || c == '\r':
-			emit()
-			if c == '\r' && i+1 < len(data) && data[i+1] == '\n' {
-				i++
-			}
-			return out, data[i+1:], nil
-		default:
-			field = append(field, c)
-		}
-	}
-	if inQuotes {
-		return nil, nil, featuregate.Errorf(featuregate.KindBadCopyFormat, "unterminated CSV quoted field")
-	}
-	emit()
-	return out, nil, nil
 }
