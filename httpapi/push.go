@@ -2,13 +2,9 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/featuregate/featuregate"
 	"github.com/featuregate/featuregate/plan"
@@ -19,18 +15,6 @@ import (
 // answer 501.
 type Pusher interface {
 	Push(ctx context.Context, req plan.PushRequest) (*plan.PushResult, error)
-}
-
-// pushRequest is Feast's PushFeaturesRequest and WriteToFeatureStoreRequest
-// plus "project".
-type pushRequest struct {
-	PushSourceName     string                       `json:"push_source_name"`
-	FeatureViewName    string                       `json:"feature_view_name"`
-	DF                 map[string][]json.RawMessage `json:"df"`
-	To                 string                       `json:"to"`
-	Project            string                       `json:"project"`
-	AllowRegistryCache *bool                        `json:"allow_registry_cache"` // accepted, as Feast's; the catalog cache is always used
-	TransformOnWrite   *bool                        `json:"transform_on_write"`   // accepted; featuregate has no on-demand transformations
 }
 
 const examplePush = `send {"push_source_name": "source", "df": {"user_id": ["u1"], "event_timestamp": ["2024-01-01T00:00:00Z"], "feature": [1]}, "to": "online"}`
@@ -88,90 +72,4 @@ func (s *server) writePushError(w http.ResponseWriter, req *plan.PushRequest, re
 		return
 	}
 	s.writeLookupError(w, err)
-}
-
-// readPush decodes and checks a push body.
-func readPush(w http.ResponseWriter, r *http.Request, view bool) (*plan.PushRequest, error) {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	var body pushRequest
-	if err := dec.Decode(&body); err != nil {
-		return nil, decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, badRequest(examplePush, "the request body holds more than one JSON value")
-	}
-	req := &plan.PushRequest{Project: body.Project, To: body.To}
-	switch {
-	case view && body.FeatureViewName == "":
-		return nil, badRequest(`send {"feature_view_name": "view", "df": {…}}`, "the request names no feature_view_name")
-	case view:
-		req.View = body.FeatureViewName
-	case body.PushSourceName == "":
-		return nil, badRequest(examplePush, "the request names no push_source_name")
-	default:
-		req.Source = body.PushSourceName
-	}
-	if len(body.DF) == 0 {
-		return nil, badRequest(examplePush, "the request has no \"df\" columns")
-	}
-	names := make([]string, 0, len(body.DF))
-	for name := range body.DF {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		col := make([]*string, len(body.DF[name]))
-		for i, raw := range body.DF[name] {
-			v, err := jsonText(raw)
-			if err != nil {
-				return nil, badRequest("write values as JSON strings, numbers, booleans, null, lists or objects", "df column %q, value %d: %v", name, i+1, err)
-			}
-			col[i] = v
-		}
-		req.Columns, req.Values = append(req.Columns, name), append(req.Values, col)
-	}
-	return req, nil
-}
-
-// jsonText is PostgreSQL's text input of a JSON value: a string as it
-// is, a number or boolean as written, a list as an array literal, an
-// object as its JSON text (for jsonb); null is NULL.
-func jsonText(raw json.RawMessage) (*string, error) {
-	t := strings.TrimSpace(string(raw))
-	switch {
-	case t == "null":
-		return nil, nil
-	case strings.HasPrefix(t, `"`):
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, err
-		}
-		return &s, nil
-	case strings.HasPrefix(t, "["):
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
-			return nil, err
-		}
-		var b strings.Builder
-		b.WriteByte('{')
-		for i, e := range elems {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			v, err := jsonText(e)
-			if err != nil {
-				return nil, err
-			}
-			if v == nil {
-				b.WriteString("NULL")
-				continue
-			}
-			b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(*v) + `"`)
-		}
-		b.WriteByte('}')
-		s := b.String()
-		return &s, nil
-	}
-	return &t, nil
 }

@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/featuregate/featuregate/plan"
+)
+
+// A push body is Feast's PushFeaturesRequest or WriteToFeatureStoreRequest
+// plus "project":
+//
+//	{"push_source_name" | "feature_view_name": "…", "df": {column: [values…], …},
+//	 "to": "online", "project": "…", "allow_registry_cache": true, "transform_on_write": true}
+//
+// allow_registry_cache and transform_on_write are accepted as Feast's
+// (the catalog cache is always used; featuregate has no on-demand
+// transformations). Pushes carry many values, so the body is parsed with
+// fastjson, which reads a value without an allocation per value, into
+// the text arrays a push takes.
+
+// pushParsers are reused between requests.
+var pushParsers fastjson.ParserPool
+
+// readPush decodes and checks a push body.
+func readPush(w http.ResponseWriter, r *http.Request, view bool) (*plan.PushRequest, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, badRequest(examplePush, "the request body is empty")
+	}
+	p := pushParsers.Get()
+	defer pushParsers.Put(p)
+	v, err := p.ParseBytes(body)
+	if err != nil {
+		if strings.Contains(err.Error(), "unexpected tail") {
+			return nil, badRequest(examplePush, "the request body holds more than one JSON value")
+		}
+		return nil, badRequest(examplePush, "the request body is not valid JSON: %v", err)
+	}
+	obj, err := v.Object()
+	if err != nil {
+		return nil, badRequest(examplePush, "the request body must be a JSON object")
+	}
+	req := &plan.PushRequest{}
+	var source, viewName string
+	var df *fastjson.Object
+	obj.Visit(func(k []byte, f *fastjson.Value) {
+		if err != nil {
+			return
+		}
+		switch key := string(k); key {
+		case "push_source_name":
+			source, err = stringField(key, f)
+		case "feature_view_name":
+			viewName, err = stringField(key, f)
+		case "to":
+			req.To, err = stringField(key, f)
+		case "project":
+			req.Project, err = stringField(key, f)
+		case "allow_registry_cache", "transform_on_write":
+			if t := f.Type(); t != fastjson.TypeTrue && t != fastjson.TypeFalse && t != fastjson.TypeNull {
+				err = badRequest(examplePush, "field %q must be true or false", key)
+			}
+		case "df":
+			if df, err = f.Object(); err != nil {
+				err = badRequest(examplePush, "field \"df\" must be an object of columns: {\"column\": [values, …], …}")
+			}
+		default:
+			err = badRequest("the fields are push_source_name (or feature_view_name), df, to and project",
+				"unknown field %q in the request", key)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case view && viewName == "":
+		return nil, badRequest(`send {"feature_view_name": "view", "df": {…}}`, "the request names no feature_view_name")
+	case view:
+		req.View = viewName
+	case source == "":
+		return nil, badRequest(examplePush, "the request names no push_source_name")
+	default:
+		req.Source = source
+	}
+	if df == nil || df.Len() == 0 {
+		return nil, badRequest(examplePush, "the request has no \"df\" columns")
+	}
+	if req.Columns, req.Values, err = dfColumns(df); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// stringField is the string of field key, or a request error.
+func stringField(key string, v *fastjson.Value) (string, error) {
+	switch v.Type() {
+	case fastjson.TypeString:
+		return string(v.GetStringBytes()), nil
+	case fastjson.TypeNull:
+		return "", nil
+	}
+	return "", badRequest(examplePush, "field %q must be a string", key)
+}
+
+// dfColumns reads "df", sorted by column name, as text arrays.
+func dfColumns(df *fastjson.Object) ([]string, [][]*string, error) {
+	cols := map[string][]*string{}
+	var err error
+	df.Visit(func(k []byte, v *fastjson.Value) {
+		name := string(k)
+		switch {
+		case err != nil:
+		case cols[name] != nil:
+			err = badRequest(examplePush, "df column %q is given twice", name)
+		default:
+			cols[name], err = dfColumn(name, v)
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, 0, len(cols))
+	for name := range cols {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	values := make([][]*string, len(names))
+	for i, name := range names {
+		values[i] = cols[name]
+	}
+	return names, values, nil
+}
+
+// dfColumn reads the values of one df column. Their texts are slices of
+// one string: one allocation per column, not per value.
+func dfColumn(name string, v *fastjson.Value) ([]*string, error) {
+	elems, err := v.Array()
+	if err != nil {
+		return nil, badRequest(examplePush, "df column %q must be a list of values", name)
+	}
+	var all []byte
+	ends := make([]int, len(elems)) // the end of each value in all; -1: NULL
+	for i, e := range elems {
+		var null bool
+		if all, null = appendJSONText(all, e); null {
+			ends[i] = -1
+		} else {
+			ends[i] = len(all)
+		}
+	}
+	joined := string(all)
+	texts := make([]string, len(elems))
+	col := make([]*string, len(elems))
+	start := 0
+	for i, end := range ends {
+		if end >= 0 {
+			texts[i], start = joined[start:end], end
+			col[i] = &texts[i]
+		}
+	}
+	return col, nil
+}
+
+// appendJSONText appends the text of a JSON value (jsonText); null
+// appends nothing.
+func appendJSONText(dst []byte, v *fastjson.Value) ([]byte, bool) {
+	if v.Type() == fastjson.TypeString {
+		return append(dst, v.GetStringBytes()...), false
+	}
+	t, null := jsonText(v)
+	return append(dst, t...), null
+}
+
+// jsonText is PostgreSQL's text input of a JSON value: a string as it
+// is, a number or boolean as written, a list as an array literal, an
+// object as its JSON text (for jsonb); null is NULL.
+func jsonText(v *fastjson.Value) (text string, null bool) {
+	switch v.Type() {
+	case fastjson.TypeNull:
+		return "", true
+	case fastjson.TypeString:
+		return string(v.GetStringBytes()), false
+	case fastjson.TypeArray:
+		return arrayLiteral(v.GetArray()), false
+	}
+	return string(v.MarshalTo(nil)), false
+}
+
+// arrayLiteral is the array literal of a JSON list: {"a","b",NULL}.
+func arrayLiteral(elems []*fastjson.Value) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range elems {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		t, null := jsonText(e)
+		if null {
+			b.WriteString("NULL")
+			continue
+		}
+		b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(t) + `"`)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
