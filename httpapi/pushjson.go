@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"io"
+	"bytes"
 	"net/http"
 	"slices"
 	"strings"
@@ -23,20 +23,47 @@ import (
 // fastjson, which reads a value without an allocation per value, into
 // the text arrays a push takes.
 
-// pushParsers are reused between requests.
-var pushParsers fastjson.ParserPool
+// pushParsers keeps parsers between requests (a parser reuses the tree
+// it built last time), in a list that the garbage collector does not
+// empty as it empties a sync.Pool. A parser that read a body over
+// keepParserBody bytes is not kept, which bounds what the list holds to
+// a few MiB.
+var pushParsers = make(chan *fastjson.Parser, 2)
+
+const keepParserBody = 1 << 20
+
+// getParser takes a kept parser or makes one.
+func getParser() *fastjson.Parser {
+	select {
+	case p := <-pushParsers:
+		return p
+	default:
+		return new(fastjson.Parser)
+	}
+}
+
+// putParser keeps p, which parsed a body of n bytes, if there is room.
+func putParser(p *fastjson.Parser, n int) {
+	if n > keepParserBody {
+		return
+	}
+	select {
+	case pushParsers <- p:
+	default:
+	}
+}
 
 // readPush decodes and checks a push body.
 func readPush(w http.ResponseWriter, r *http.Request, view bool) (*plan.PushRequest, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readBody(w, r)
 	if err != nil {
 		return nil, decodeError(err)
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, badRequest(examplePush, "the request body is empty")
 	}
-	p := pushParsers.Get()
-	defer pushParsers.Put(p)
+	p := getParser()
+	defer putParser(p, len(body))
 	v, err := p.ParseBytes(body)
 	if err != nil {
 		if strings.Contains(err.Error(), "unexpected tail") {
@@ -99,6 +126,17 @@ func readPush(w http.ResponseWriter, r *http.Request, view bool) (*plan.PushRequ
 	return req, nil
 }
 
+// readBody reads a request body of at most maxBody bytes, into a buffer
+// of the size the request announces.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		buf.Grow(int(n) + 1) // +1: ReadFrom then sees EOF without growing
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
+	return buf.Bytes(), err
+}
+
 // stringField is the string of field key, or a request error.
 func stringField(key string, v *fastjson.Value) (string, error) {
 	switch v.Type() {
@@ -146,7 +184,13 @@ func dfColumn(name string, v *fastjson.Value) ([]*string, error) {
 	if err != nil {
 		return nil, badRequest(examplePush, "df column %q must be a list of values", name)
 	}
-	var all []byte
+	size := 0
+	for _, e := range elems {
+		if e.Type() == fastjson.TypeString {
+			size += len(e.GetStringBytes())
+		}
+	}
+	all := make([]byte, 0, size)
 	ends := make([]int, len(elems)) // the end of each value in all; -1: NULL
 	for i, e := range elems {
 		var null bool
