@@ -2,8 +2,10 @@ package planner
 
 import (
 	"bytes"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/featuregate/featuregate"
 )
@@ -19,10 +21,70 @@ type copyFormat struct {
 	null                 string
 }
 
-// parse reads data into rows of n values each; nil is NULL.
+// parse reads data into rows of n values each; nil is NULL. Data of
+// parallelCopy bytes or more whose records cannot span lines (the text
+// format, or CSV without a quote character) is read in parts split at
+// line ends, one per processor.
 func (f copyFormat) parse(data []byte, n int) ([][]*string, error) {
+	parts := f.split(data)
+	res := make([]copyPart, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { res[i] = f.parsePart(part, n, i == 0) })
+	}
+	wg.Wait()
 	var rows [][]*string
-	line := 0
+	line := 0 // records before the part's
+	for _, r := range res {
+		if r.err != "" {
+			return nil, copyError(line+r.errLine, r.err)
+		}
+		rows = append(rows, r.rows...)
+		if r.ended {
+			break
+		}
+		line += r.records
+	}
+	return rows, nil
+}
+
+// parallelCopy is the least data read in parallel parts.
+const parallelCopy = 1 << 20
+
+// split cuts data into parts that end at line ends, when it is large and
+// no record can span lines.
+func (f copyFormat) split(data []byte) [][]byte {
+	k := runtime.GOMAXPROCS(0)
+	if len(data) < parallelCopy || k == 1 || (f.csv && bytes.IndexByte(data, f.quote) >= 0) {
+		return [][]byte{data}
+	}
+	var parts [][]byte
+	for i := 1; i < k && len(data) > 0; i++ {
+		cut := len(data) / (k - i + 1)
+		end := bytes.IndexByte(data[cut:], '\n')
+		if end < 0 {
+			break
+		}
+		parts, data = append(parts, data[:cut+end+1]), data[cut+end+1:]
+	}
+	return append(parts, data)
+}
+
+// copyPart is what parsePart read of one part: its rows, how many
+// records it read (a header and the end marker included), whether it met
+// the end marker, and the first error with the record it is on.
+type copyPart struct {
+	rows    [][]*string
+	records int
+	ended   bool
+	err     string
+	errLine int
+}
+
+// parsePart reads the records of one part of the data; the header, when
+// there is one, is the first record of the first part.
+func (f copyFormat) parsePart(data []byte, n int, first bool) copyPart {
+	var p copyPart
 	for len(data) > 0 {
 		var fields []*string
 		var err error
@@ -32,29 +94,34 @@ func (f copyFormat) parse(data []byte, n int) ([][]*string, error) {
 			var raw []byte
 			raw, data = cutLine(data)
 			if string(raw) == `\.` {
-				break
+				p.ended = true
+				return p
 			}
 			fields = f.textRecord(raw, n)
 		}
-		line++
+		p.records++
 		if err != nil {
-			return nil, copyError(line, err.Error())
+			p.err, p.errLine = err.Error(), p.records
+			return p
 		}
-		if line == 1 && f.header {
+		if first && p.records == 1 && f.header {
 			continue
 		}
 		if f.csv && len(fields) == 1 && fields[0] != nil && *fields[0] == `\.` {
-			break
+			p.ended = true
+			return p
 		}
 		switch {
 		case len(fields) < n:
-			return nil, copyError(line, "missing data for a column: "+strconv.Itoa(len(fields))+" values for "+strconv.Itoa(n)+" columns")
+			p.err, p.errLine = "missing data for a column: "+strconv.Itoa(len(fields))+" values for "+strconv.Itoa(n)+" columns", p.records
+			return p
 		case len(fields) > n:
-			return nil, copyError(line, "extra data after last expected column")
+			p.err, p.errLine = "extra data after last expected column", p.records
+			return p
 		}
-		rows = append(rows, fields)
+		p.rows = append(p.rows, fields)
 	}
-	return rows, nil
+	return p
 }
 
 func copyError(line int, msg string) error {

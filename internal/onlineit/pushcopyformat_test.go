@@ -133,3 +133,66 @@ func TestPushCopyAgreesWithPostgreSQL(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// TestPushCopyLarge: COPY data large enough to be read in parallel parts
+// gives the rows, the line of an error and the end marker as one part
+// would.
+func TestPushCopyLarge(t *testing.T) {
+	e := newEnv(t, "copylarge", stores[0], eventsTable)
+	e.define(t, eventsCatalog...)
+	ctx := context.Background()
+	pc := e.conn.PgConn()
+	const rows = 40000 // about 1.6 MB
+	gen := func(key, format string, bad, end int) string {
+		var b strings.Builder
+		if format == "csv" {
+			b.WriteString("user_id,event_timestamp,amount,note\n")
+		}
+		for i := 1; i <= rows; i++ {
+			switch {
+			case i == end:
+				b.WriteString(`\.` + "\n")
+			case i == bad && format == "csv":
+				fmt.Fprintf(&b, "%s%d,2024-03-01T00:00:00Z,%d\n", key, i, i)
+			case i == bad:
+				fmt.Fprintf(&b, "%s%d\t2024-03-01T00:00:00Z\t%d\n", key, i, i)
+			case format == "csv":
+				fmt.Fprintf(&b, "%s%d,2024-03-01T00:00:00Z,%d,note %d\r\n", key, i, i, i)
+			default:
+				fmt.Fprintf(&b, "%s%d\t2024-03-01T00:00:00Z\t%d\tnote\\t%d\n", key, i, i, i)
+			}
+		}
+		return b.String()
+	}
+	for ci, c := range []struct {
+		format, opts string
+		bad, end     int
+		err          string
+		last         int // the last row served
+	}{
+		{"text", "", 0, 0, "", rows},
+		{"csv", " WITH (FORMAT csv, HEADER)", 0, 0, "", rows},
+		{"text", "", 31000, 0, "COPY line 31000: missing data for a column", 0},
+		{"csv", " WITH (FORMAT csv, HEADER)", 31000, 0, "COPY line 31001: missing data for a column", 0},
+		{"text", "", 0, 10000, "", 9999},
+	} {
+		key := fmt.Sprintf("case%d-", ci)
+		_, err := pc.CopyFrom(ctx, strings.NewReader(gen(key, c.format, c.bad, c.end)), "COPY events_fv (user_id, event_timestamp, amount, note) FROM STDIN"+c.opts)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s bad line %d: %v, want %q", c.format, c.bad, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.format, err)
+		}
+		note := map[string]string{"text": "note\t%d", "csv": "note %d"}[c.format]
+		for _, i := range []int{1, c.last / 2, c.last} {
+			lookupEquals(t, e.conn, [][]any{{int64(i), fmt.Sprintf(note, i)}}, "SELECT amount, note FROM events_fv WHERE user_id = $1", fmt.Sprintf("%s%d", key, i))
+		}
+		if c.last < rows { // nothing after the end marker
+			lookupEquals(t, e.conn, [][]any{{nil}}, "SELECT amount FROM events_fv WHERE user_id = $1", fmt.Sprintf("%s%d", key, rows))
+		}
+	}
+}
