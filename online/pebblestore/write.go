@@ -132,16 +132,20 @@ func encodeRows(rows []online.Row) ([]encodedRow, error) {
 
 // encodePart encodes rows [lo, hi) into enc.
 func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
-	var buf []byte
+	var buf, prefix []byte
+	var project, view string // of prefix
 	offs := make([][3]int, 0, hi-lo) // per row: key start, value start, value end
 	for i := lo; i < hi; i++ {
 		r := &rows[i]
 		if r.Project == "" || r.View == "" {
 			return fmt.Errorf("pebblestore: write row %d: %w", i+1, featuregate.Errorf(featuregate.KindInvalid, "pebblestore: row without project or view"))
 		}
+		if prefix == nil || r.Project != project || r.View != view { // the rows of a write are mostly of one view
+			project, view, prefix = r.Project, r.View, appendViewPrefix(nil, prefixData, r.Project, r.View)
+		}
 		start := len(buf)
 		var err error
-		if buf, err = appendDataKey(buf, r.Project, r.View, r.Key); err != nil {
+		if buf, err = online.AppendKey(append(buf, prefix...), r.Key); err != nil {
 			return fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
 		}
 		mid := len(buf)

@@ -172,14 +172,14 @@ func (env *Env) CheckPush(ctx context.Context, project string, t *PushTarget, va
 	if err != nil {
 		return nil, err
 	}
-	chunks := make([][]online.Row, (n+pushChunk-1)/pushChunk)
+	chunks := make([][]online.Row, chunkCount(n))
 	stats := make([]PushStats, len(chunks))
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, pushParallel)
 	readers := t.nativeReaders()
 	var wg sync.WaitGroup
 	for i := range chunks {
-		lo, hi := i*pushChunk, min(n, (i+1)*pushChunk)
+		lo, hi := i*n/len(chunks), (i+1)*n/len(chunks)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -200,6 +200,13 @@ func (env *Env) CheckPush(ctx context.Context, project string, t *PushTarget, va
 		c.Stats.Read, c.Stats.Rejected = c.Stats.Read+stats[i].Read, c.Stats.Rejected+stats[i].Rejected
 	}
 	return c, nil
+}
+
+// chunkCount is how many chunks of about equal size the n rows of a push
+// are read in: at most pushChunk rows each, and at least one per parallel
+// reader when there are rows enough.
+func chunkCount(n int) int {
+	return max(1, (n+pushChunk-1)/pushChunk, min(pushParallel, n/1024))
 }
 
 // firstError is the first error of errs that is not nil.
