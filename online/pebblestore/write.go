@@ -133,7 +133,7 @@ func encodeRows(rows []online.Row) ([]encodedRow, error) {
 // encodePart encodes rows [lo, hi) into enc.
 func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 	var buf, prefix []byte
-	var project, view string // of prefix
+	var project, view string         // of prefix
 	offs := make([][3]int, 0, hi-lo) // per row: key start, value start, value end
 	for i := lo; i < hi; i++ {
 		r := &rows[i]
