@@ -135,3 +135,39 @@ ROLLBACK;
 	lookupEquals(t, e.conn, [][]any{{"s1", int64(1)}, {"s2", int64(2)}, {"s3", int64(3)}, {"s4", nil}},
 		`SELECT user_id, amount FROM events_fv WHERE user_id IN ('s1', 's2', 's3', 's4')`)
 }
+
+// pushPandas pushes a DataFrame with pandas' to_sql through SQLAlchemy
+// (psycopg2), as a data scientist appends rows to a table, and reads the
+// values back online with read_sql.
+const pushPandas = `
+import sys, pandas as pd, sqlalchemy as sa
+eng = sa.create_engine(sys.argv[1].replace("postgres://", "postgresql+psycopg2://"))
+df = pd.DataFrame({"user_id": ["pd1", "pd2"], "event_timestamp": pd.to_datetime(["2024-02-01T00:00:00Z"] * 2),
+                   "amount": [11, 22], "note": ["a", None]})
+print("to_sql", df.to_sql("events_fv", eng, if_exists="append", index=False))
+older = pd.DataFrame({"user_id": ["pd1"], "event_timestamp": pd.to_datetime(["2024-01-01T00:00:00Z"]), "amount": [99]})
+older.to_sql("events_fv", eng, if_exists="append", index=False)
+got = pd.read_sql("SELECT user_id, amount, note FROM events_fv WHERE user_id IN ('pd1', 'pd2')", eng)
+print(got.sort_values("user_id").to_dict("records"))
+`
+
+// TestPushPandas: DataFrame.to_sql into a feature view pushes its rows
+// online; an older row does not replace a newer one.
+func TestPushPandas(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store) {
+		e := newEnv(t, "pushpandas", st, eventsTable)
+		e.define(t, pushCatalog...)
+		out, err := exec.Command("/usr/bin/python3", "-c", pushPandas, e.gw.DSN("alice", e.db)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pandas: %v\n%s", err, out)
+		}
+		for _, want := range []string{
+			"to_sql 2",
+			"[{'user_id': 'pd1', 'amount': 11, 'note': 'a'}, {'user_id': 'pd2', 'amount': 22, 'note': None}]",
+		} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("pandas output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}
