@@ -268,6 +268,16 @@ func (p *Planner) planPieces(ctx context.Context, s plan.Session, cv *catalogvie
 	return pl, found
 }
 
+// pushAsOf plans an INSERT into a feature view whose SELECT reads AS OF,
+// once its AS OF clauses are rewritten (sql).
+func (p *Planner) pushAsOf(s plan.Session, cv *catalogview.View, sql string) (plan.Statement, bool) {
+	tree, err := pg_query.Parse(sql)
+	if err != nil || len(tree.Stmts) != 1 {
+		return plan.Statement{}, false
+	}
+	return p.pushStatement(s, cv, tree.Stmts[0].Stmt, sql)
+}
+
 // planAsOf plans a statement with point-in-time clauses, and reports false
 // when it has none.
 func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.View, text string, offset int) (plan.Statement, bool) {
@@ -287,6 +297,9 @@ func (p *Planner) planAsOf(ctx context.Context, s plan.Session, cv *catalogview.
 			fe.Position += offset
 		}
 		return plan.Statement{SQL: text, Refusal: err}, true
+	}
+	if st, ok := p.pushAsOf(s, cv, res.SQL); ok {
+		return st, true
 	}
 	st := plan.Statement{SQL: res.SQL}
 	if isExplain(res.SQL) {

@@ -67,7 +67,7 @@ func pushAllowed(s plan.Session, sn *catalog.Snapshot, view string) error {
 }
 
 // pushInsert makes the statement that runs an INSERT into view name.
-func (p *Planner) pushInsert(s plan.Session, cv *catalogview.View, ins *pg_query.InsertStmt, name string) (*pushLocal, error) {
+func (p *Planner) pushInsert(s plan.Session, cv *catalogview.View, ins *pg_query.InsertStmt, name string) (plan.Local, error) {
 	sn := cv.Snapshot()
 	t, err := exec.Target(sn, name)
 	if err != nil {
@@ -86,9 +86,16 @@ func (p *Planner) pushInsert(s plan.Session, cv *catalogview.View, ins *pg_query
 		return nil, err
 	}
 	sel := ins.SelectStmt.GetSelectStmt()
-	if sel == nil || len(sel.ValuesLists) == 0 {
-		return nil, featuregate.Errorf(featuregate.KindUnsupported, "INSERT INTO feature view %s … SELECT is not supported", name).
+	if sel == nil {
+		return nil, featuregate.Errorf(featuregate.KindUnsupported, "INSERT INTO feature view %s takes VALUES or a SELECT", name).
 			WithHint("give the rows as VALUES, or send them with COPY %s (…) FROM STDIN", name)
+	}
+	if len(sel.ValuesLists) == 0 {
+		ps, err := p.selectPush(s, t, ins, slots)
+		if err != nil {
+			return nil, err
+		}
+		return ps, nil
 	}
 	l := &pushLocal{env: p.env, project: s.Database, target: t, slots: slots, now: p.opts.now}
 	for _, lst := range sel.ValuesLists {

@@ -81,6 +81,44 @@ func TestPushInsert(t *testing.T) {
 	})
 }
 
+// TestPushInsertSelect: INSERT … SELECT pushes the rows of a query run on
+// the offline PostgreSQL as the session's role, AS OF included; in a
+// transaction block at COMMIT.
+func TestPushInsertSelect(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st store) {
+		e := newEnv(t, "pushsel", st, eventsTable+`; INSERT INTO events_src VALUES
+			('s1', '2024-01-01T00:00:00Z', NULL, 1, 'one'), ('s2', '2024-01-01T00:00:00Z', NULL, 2, 'two'),
+			('s2', '2024-01-05T00:00:00Z', NULL, 3, 'three')`)
+		e.define(t, pushCatalog...)
+		tag := execTag(t, e.conn, `INSERT INTO events_fv (user_id, event_timestamp, amount, note)
+			SELECT user_id, ts, amount * 10, upper(note) FROM events_src WHERE ts < '2024-01-02'`)
+		if tag != "INSERT 0 2" {
+			t.Fatalf("tag %q, want INSERT 0 2", tag)
+		}
+		lookupEquals(t, e.conn, [][]any{{"s1", int64(10), "ONE"}, {"s2", int64(20), "TWO"}},
+			`SELECT user_id, amount, note FROM events_fv WHERE user_id IN ('s1', 's2')`)
+		// AS OF in the SELECT: the values as of a time, pushed with a newer stamp.
+		tag = execTag(t, e.conn, `INSERT INTO checked_fv (user_id, event_timestamp, amount)
+			SELECT f.user_id, '2024-02-01T00:00:00Z'::timestamptz, f.amount FROM events_fv AS OF '2024-01-10T00:00:00Z' f WHERE f.user_id IN ('s1', 's2')`)
+		if tag != "INSERT 0 2" {
+			t.Fatalf("AS OF: tag %q, want INSERT 0 2", tag)
+		}
+		lookupEquals(t, e.conn, [][]any{{"s1", int64(1)}, {"s2", int64(3)}}, `SELECT user_id, amount FROM checked_fv WHERE user_id IN ('s1', 's2')`)
+		// In a transaction block: nothing online before COMMIT, nothing after ROLLBACK.
+		ctx := context.Background()
+		for _, end := range []string{"ROLLBACK", "COMMIT"} {
+			execTag(t, e.conn, "BEGIN")
+			execTag(t, e.conn, `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 's3', now(), 33`)
+			lookupEquals(t, e.conn, [][]any{{"s3", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id = 's3'`)
+			if _, err := e.conn.Exec(ctx, end); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]any{"ROLLBACK": nil, "COMMIT": int64(33)}[end]
+			lookupEquals(t, e.conn, [][]any{{"s3", want}}, `SELECT user_id, amount FROM events_fv WHERE user_id = 's3'`)
+		}
+	})
+}
+
 // TestPushErrors: every refused push has its SQLSTATE and writes nothing.
 func TestPushErrors(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st store) {
@@ -96,7 +134,10 @@ func TestPushErrors(t *testing.T) {
 			{"23502", `must give column "user_id"`, "name every join key", `INSERT INTO events_fv (event_timestamp, amount) VALUES (now(), 1)`},
 			{"23502", `null value in column "user_id"`, "join keys and event_timestamp", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1), (NULL, now(), 2)`},
 			{"42701", `column "amount" specified more than once`, "", `INSERT INTO events_fv (user_id, event_timestamp, amount, amount) VALUES ('u9', now(), 1, 2)`},
-			{"0A000", "SELECT is not supported", "COPY events_fv", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now(), 1`},
+			{"42601", "INSERT has 3 target columns and its SELECT returns 2", "user_id, event_timestamp, amount", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now()`},
+			{"0A000", "takes no parameters", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now(), $1::bigint`},
+			{"22P02", "invalid input syntax for type bigint", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now(), 'x'`},
+			{"42501", "permission denied", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u9', now(), count(*) FROM featuregate_registry.objects`},
 			{"0A000", "constants, parameters and now()", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1 + 1)`},
 			{"42601", "VALUES lists have 2 values for 3 columns", "", `INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('u9', now())`},
 			{"0A000", "cannot push into feature service events_svc", "push into each of its feature views", `INSERT INTO events_svc (user_id, event_timestamp) VALUES ('u9', now())`},

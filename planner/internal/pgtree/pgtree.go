@@ -65,3 +65,15 @@ func ConstantValue(n *pg_query.Node) (v any, ok bool) {
 	}
 	return nil, false
 }
+
+// HasParams reports whether n holds a parameter reference ($1).
+func HasParams(n *pg_query.Node) bool {
+	found := false
+	Walk(n.ProtoReflect(), func(m protoreflect.Message) bool {
+		if _, ok := m.Interface().(*pg_query.ParamRef); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
