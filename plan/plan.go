@@ -74,6 +74,10 @@ type Statement struct {
 	// may defer opening the block upstream until a statement needs it.
 	// Command is then the tag of a BEGIN ("BEGIN" or "START TRANSACTION").
 	Txn Txn
+	// Savepoint is set for SAVEPOINT, RELEASE and ROLLBACK TO SAVEPOINT,
+	// which go to the offline store: a front end that holds work for the
+	// block's COMMIT (pushes) keeps marks in it by these.
+	Savepoint *Savepoint
 	// Declare is set for a DECLARE of a cursor over Local, Prepare for a
 	// PREPARE of Local under that name; the front end keeps them.
 	Declare *Cursor
@@ -84,6 +88,22 @@ type Statement struct {
 	CursorOp *CursorOp
 	Execute  *Execute
 }
+
+// Savepoint is a SAVEPOINT, RELEASE or ROLLBACK TO SAVEPOINT of Name.
+type Savepoint struct {
+	Op   SavepointOp
+	Name string
+}
+
+// SavepointOp is what a savepoint statement does.
+type SavepointOp uint8
+
+// The savepoint statements.
+const (
+	SavepointDefine     SavepointOp = iota // SAVEPOINT name
+	SavepointRelease                       // RELEASE [SAVEPOINT] name
+	SavepointRollbackTo                    // ROLLBACK TO [SAVEPOINT] name
+)
 
 // Txn is what a transaction control statement does.
 type Txn uint8

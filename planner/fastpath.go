@@ -30,6 +30,8 @@ var sensitiveWords = map[string]bool{
 var leadingWords = map[string]bool{
 	// transaction control, which a front end may answer itself
 	"begin": true, "start": true, "commit": true, "end": true, "rollback": true, "abort": true,
+	// savepoints, which mark the pushes a block holds for its COMMIT
+	"savepoint": true, "release": true,
 	// cursors and prepared statements a front end may hold itself
 	"fetch": true, "move": true, "close": true, "execute": true,
 	// REFRESH SOURCE

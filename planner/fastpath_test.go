@@ -20,7 +20,7 @@ func FuzzQuickForward(f *testing.F) {
 		"-- only a comment", "   ", "SELECT $1::int", "select 'do' as x", "VALUES (1)",
 		"PREPARE p AS SELECT set_config('role','x',false)", "RESET SESSION AUTHORIZATION",
 		"SELECT CASE WHEN true THEN 1 END", "select 1; commit", "BEGIN", " fetch 1 in c", "SELECT 'a;b'; end",
-		"EXECUTE p(1)", "close c", "START TRANSACTION", "select 1;abort",
+		"EXECUTE p(1)", "close c", "START TRANSACTION", "select 1;abort", "SAVEPOINT a", "release a",
 	} {
 		f.Add(s)
 	}
@@ -35,7 +35,7 @@ func FuzzQuickForward(f *testing.F) {
 				t.Fatalf("fast path forwards %q, the full plan says %+v", sql, full.Statements)
 			}
 			for _, st := range full.Statements {
-				if st.Txn != plan.TxnNone || st.CursorOp != nil || st.Execute != nil || st.Declare != nil || st.Prepare != "" {
+				if st.Txn != plan.TxnNone || st.Savepoint != nil || st.CursorOp != nil || st.Execute != nil || st.Declare != nil || st.Prepare != "" {
 					t.Fatalf("fast path forwards %q, which the session answers itself: %+v", sql, st)
 				}
 			}

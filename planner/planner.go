@@ -208,6 +208,7 @@ func (p *Planner) planParsed(ctx context.Context, s plan.Session, cv *catalogvie
 		}
 		st.Refusal = checkDatasetReads(cv, s, raw.Stmt)
 		st.Txn, st.Command = txnOf(raw.Stmt.GetTransactionStmt())
+		st.Savepoint = savepointOf(raw.Stmt.GetTransactionStmt())
 		st.CursorOp, st.Execute = cursorOpOf(raw.Stmt), executeOf(raw.Stmt)
 		if s.ReadOnly && st.Refusal == nil {
 			st.Refusal = guardReadOnly(raw.Stmt)
@@ -390,6 +391,22 @@ func (c *planCache[V]) put(k cacheKey, p V) {
 		c.plans = make(map[cacheKey]V, c.max)
 	}
 	c.plans[k] = p
+}
+
+// savepointOf tells which savepoint statement t is, if any.
+func savepointOf(t *pg_query.TransactionStmt) *plan.Savepoint {
+	if t == nil {
+		return nil
+	}
+	switch t.Kind {
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		return &plan.Savepoint{Op: plan.SavepointDefine, Name: t.SavepointName}
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		return &plan.Savepoint{Op: plan.SavepointRelease, Name: t.SavepointName}
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return &plan.Savepoint{Op: plan.SavepointRollbackTo, Name: t.SavepointName}
+	}
+	return nil
 }
 
 // txnOf tells which transaction control statement t is, if any a front end

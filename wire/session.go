@@ -49,6 +49,9 @@ type session struct {
 	// staged is the work of statements inside the open transaction block
 	// that waits for its COMMIT (staged.go).
 	staged []func(context.Context) error
+	// marks are the savepoints of the open block, with how much of staged
+	// each one had seen (staged.go).
+	marks []mark
 }
 
 func newSession(srv *Server, c *clientConn, st startup, u User) *session {

@@ -41,6 +41,7 @@ func (s *session) simpleQuery(ctx context.Context, sql string) {
 	}
 	if plan.Forwardable() && !s.deallocatesLocal(plan) {
 		s.sendNotices(plan.Statements...)
+		s.markSavepoints(plan.Statements...)
 		if s.forwardQuery(ctx, plan.Text) {
 			s.afterDeallocate(plan.Statements...)
 		}
@@ -99,6 +100,7 @@ func (s *session) runStatements(ctx context.Context, pl *plan.Plan) {
 		}
 		if st.Local == nil {
 			s.sendNotices(st)
+			s.markSavepoints(st)
 			if !s.applyStaged(ctx, st) || !s.forwardQuery(ctx, st.SQL) {
 				return
 			}

@@ -28,6 +28,50 @@ func (s *session) runLocal(ctx context.Context, l plan.Local, args []any, w plan
 	return tag, err
 }
 
+// A savepoint marks how much staged work the block held when it was set:
+// ROLLBACK TO it drops what was staged since (the pushes the rolled back
+// statements made), RELEASE forgets it, as PostgreSQL forgets the
+// savepoint. The marks follow the statements of the simple protocol (psql,
+// psycopg2 and SQLAlchemy over it, pandas); over the extended protocol a
+// ROLLBACK TO SAVEPOINT leaves the staged pushes in place. Marks are taken
+// before the statement goes upstream: a savepoint statement that fails
+// there fails the block, which then drops everything anyway.
+type mark struct {
+	name   string
+	staged int
+}
+
+// markSavepoints keeps the marks of the savepoint statements of stmts.
+func (s *session) markSavepoints(stmts ...plan.Statement) {
+	for _, st := range stmts {
+		sp := st.Savepoint
+		// A failed block takes only ROLLBACK TO, the way out of its failure.
+		if sp == nil || s.txStatus == 'I' || (s.txStatus == 'E' && sp.Op != plan.SavepointRollbackTo) {
+			continue
+		}
+		i := s.lastMark(sp.Name)
+		switch {
+		case sp.Op == plan.SavepointDefine:
+			s.marks = append(s.marks, mark{name: sp.Name, staged: len(s.staged)})
+		case i < 0:
+		case sp.Op == plan.SavepointRelease:
+			s.marks = s.marks[:i]
+		case sp.Op == plan.SavepointRollbackTo:
+			s.staged, s.marks = s.staged[:s.marks[i].staged], s.marks[:i+1]
+		}
+	}
+}
+
+// lastMark is the index of the newest mark called name, or -1.
+func (s *session) lastMark(name string) int {
+	for i := len(s.marks) - 1; i >= 0; i-- {
+		if s.marks[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // applyStaged runs before a transaction control statement st: a COMMIT of
 // a healthy block applies the staged work first. Any end of the block
 // drops it. It reports false, having sent the error and rolled the block
@@ -37,7 +81,7 @@ func (s *session) applyStaged(ctx context.Context, st plan.Statement) bool {
 		return true
 	}
 	staged := s.staged
-	s.staged = nil
+	s.staged, s.marks = nil, nil
 	if st.Txn != plan.TxnCommit || s.txStatus != 'T' {
 		return true
 	}

@@ -171,3 +171,43 @@ func TestPushPandas(t *testing.T) {
 		}
 	})
 }
+
+// pushSavepoints pushes inside savepoints with SQLAlchemy's nested
+// transactions (SAVEPOINT, ROLLBACK TO SAVEPOINT, RELEASE) over psycopg2.
+const pushSavepoints = `
+import sys, sqlalchemy as sa
+eng = sa.create_engine(sys.argv[1].replace("postgres://", "postgresql+psycopg2://"))
+ins = sa.text("INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES (:u, '2024-02-01T00:00:00Z', :a)")
+with eng.connect() as conn:
+    with conn.begin():
+        conn.execute(ins, {"u": "sp1", "a": 1})
+        nested = conn.begin_nested()
+        conn.execute(ins, {"u": "sp2", "a": 2})
+        nested.rollback()
+        nested = conn.begin_nested()
+        try:
+            conn.execute(sa.text("INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('sp3', 'not a time', 3)"))
+        except sa.exc.DBAPIError as e:
+            print("error", e.orig.pgcode)
+            nested.rollback()
+        with conn.begin_nested():
+            conn.execute(ins, {"u": "sp4", "a": 4})
+    rows = conn.execute(sa.text("SELECT user_id, amount FROM events_fv WHERE user_id IN ('sp1', 'sp2', 'sp3', 'sp4')")).fetchall()
+    print(sorted((r[0], r[1]) for r in rows))
+`
+
+// TestPushSavepoints: ROLLBACK TO SAVEPOINT drops the pushes staged since
+// the savepoint; the others are applied at COMMIT.
+func TestPushSavepoints(t *testing.T) {
+	e := newEnv(t, "pushsp", stores[0], eventsTable)
+	e.define(t, pushCatalog...)
+	out, err := exec.Command("/usr/bin/python3", "-c", pushSavepoints, e.gw.DSN("alice", e.db)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sqlalchemy: %v\n%s", err, out)
+	}
+	for _, want := range []string{"error 22007", "[('sp1', 1), ('sp2', None), ('sp3', None), ('sp4', 4)]"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
