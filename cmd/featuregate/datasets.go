@@ -149,8 +149,9 @@ format follows the file's extension, or --format:
   .csv      CSV with a header, NULL as an empty field: COPY … TO STDOUT through
             the gateway, PostgreSQL's own CSV.
   .parquet  parquet: one optional column per dataset column, its type mapped
-            from PostgreSQL's (docs/cli.md lists the mapping; a type without
-            one fails the export), snappy-compressed row groups of 131,072 rows.
+            from PostgreSQL's (a type without one fails the export; docs/sql.md,
+            "Exports to CSV and parquet", has the mapping), snappy-compressed
+            row groups of 131,072 rows.
 
 A failed export removes the file.
 

@@ -59,9 +59,9 @@ to the entity key types and its timestamp to timestamptz (UTC without an offset)
 Rows stream to the output as they come: CSV by default (to --output FILE or
 stdout), or -o table / json. An --output file named .parquet (or -o parquet)
 is written as parquet: one optional column per result column, its type mapped
-from PostgreSQL's (docs/cli.md lists the mapping), snappy-compressed row groups
-of 131,072 rows. Into a file, a progress bar shows the bytes written on a
-terminal; a failed run removes the file.
+from PostgreSQL's (docs/sql.md, "Exports to CSV and parquet", has the mapping),
+snappy-compressed row groups of 131,072 rows. Into a file, a progress bar shows
+the bytes written on a terminal; a failed run removes the file.
 
 ` + gatewayHelp,
 		Example: `  featuregate get-historical-features --entities spine.csv --service churn_v1 --output training.csv
