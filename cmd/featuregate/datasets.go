@@ -158,7 +158,7 @@ A failed export removes the file.
 ` + gatewayHelp,
 		Example: `  featuregate saved-datasets export churn_training_2024_01 --output training.csv
   featuregate saved-datasets export churn_training_2024_01 --output training.parquet`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ex, err := exporterFor(output, format)
 			if err != nil {
