@@ -49,9 +49,9 @@ func TestTwosComplement(t *testing.T) {
 	// The width holds the largest number of each precision, and its negation.
 	for _, prec := range []int{19, 30, 38} {
 		w := decimalWidth(prec)
-		max := new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(prec)), nil), big.NewInt(1))
-		if max.BitLen()+1 > 8*w {
-			t.Errorf("decimalWidth(%d) = %d bytes, too narrow for %s", prec, w, max)
+		largest := new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(prec)), nil), big.NewInt(1))
+		if largest.BitLen()+1 > 8*w {
+			t.Errorf("decimalWidth(%d) = %d bytes, too narrow for %s", prec, w, largest)
 		}
 	}
 }
