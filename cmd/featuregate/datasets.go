@@ -140,16 +140,25 @@ func newExportDatasetCmd(g *globalFlags) *cobra.Command {
 	f := &gatewayFlags{}
 	var output, format string
 	cmd := &cobra.Command{
-		Use:   "export NAME --output FILE.csv",
-		Short: "Write a saved dataset to a file, streamed through the gateway",
-		Long: `Write the rows of a saved dataset to a file: COPY … TO STDOUT through the gateway,
-streamed into the file (memory stays flat whatever the size), with a progress bar on
-a terminal. The format follows the file's extension (.csv: CSV with a header, NULL
-as an empty field), or --format. A failed export removes the file.
+		Use:   "export NAME --output FILE.csv|FILE.parquet",
+		Short: "Write a saved dataset to a CSV or parquet file, streamed through the gateway",
+		Long: `Write the rows of a saved dataset to a file, streamed from the gateway into the
+file (memory stays flat whatever the size), with a progress bar on a terminal. The
+format follows the file's extension, or --format:
+
+  .csv      CSV with a header, NULL as an empty field: COPY … TO STDOUT through
+            the gateway, PostgreSQL's own CSV.
+  .parquet  parquet: one optional column per dataset column, its type mapped
+            from PostgreSQL's (a type without one fails the export; docs/sql.md,
+            "Exports to CSV and parquet", has the mapping), snappy-compressed
+            row groups of 131,072 rows.
+
+A failed export removes the file.
 
 ` + gatewayHelp,
-		Example: `  featuregate saved-datasets export churn_training_2024_01 --output training.csv`,
-		Args:    cobra.ExactArgs(1),
+		Example: `  featuregate saved-datasets export churn_training_2024_01 --output training.csv
+  featuregate saved-datasets export churn_training_2024_01 --output training.parquet`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ex, err := exporterFor(output, format)
 			if err != nil {
@@ -162,7 +171,7 @@ as an empty field), or --format. A failed export removes the file.
 		},
 	}
 	cmd.Flags().StringVar(&output, "output", "", "the file to write (required)")
-	cmd.Flags().StringVar(&format, "format", "", "the file's format: csv (default: from the extension)")
+	cmd.Flags().StringVar(&format, "format", "", "the file's format: csv or parquet (default: from the extension)")
 	_ = cmd.MarkFlagRequired("output")
 	f.add(cmd)
 	return cmd

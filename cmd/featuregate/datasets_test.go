@@ -67,8 +67,12 @@ func TestSavedDatasets(t *testing.T) {
 	if code != 0 || !strings.Contains(errOut, "export train.csv") || !strings.Contains(errOut, "4 rows written to") {
 		t.Errorf("export on a terminal: exit %d, stderr:\n%s", code, errOut)
 	}
+	pq := filepath.Join(filepath.Dir(file), "train.parquet")
+	_, errOut, code = fgRun("", "saved-datasets", "export", "train", "--output", pq, "--config", cfg, "--listen", addr)
+	if code != 0 || !strings.Contains(errOut, "export train.parquet") || !strings.Contains(errOut, "4 rows written to") {
+		t.Errorf("parquet export on a terminal: exit %d, stderr:\n%s", code, errOut)
+	}
 	isTerminal = func(any) bool { return false }
-	wantFail(t, 2, []string{"parquet export is not available yet"}, "saved-datasets", "export", "train", "--output", "x.parquet", "--config", cfg)
 	wantFail(t, 1, []string{"does not exist"}, "saved-datasets", "export", "nope", "--output", file+".2.csv", "--config", cfg, "--listen", addr)
 
 	ok := mustRun(t, "saved-datasets", "validate", "train", "--against", "train", "--fail", "--config", cfg, "--listen", addr)

@@ -24,20 +24,21 @@ type exporter interface {
 }
 
 // exporters are the export formats, by name (the file extension).
-var exporters = map[string]exporter{"csv": csvExporter{}}
+var exporters = map[string]exporter{"csv": csvExporter{}, "parquet": parquetExporter{}}
 
 // exporterFor chooses the exporter of format, or else of file's extension.
 func exporterFor(file, format string) (exporter, error) {
-	if format == "" {
+	given := format != ""
+	if !given {
 		format = strings.TrimPrefix(strings.ToLower(filepath.Ext(file)), ".")
 	}
 	if ex, ok := exporters[format]; ok {
 		return ex, nil
 	}
-	if format == "parquet" {
-		return nil, usageError{fmt.Errorf("parquet export is not available yet: write %s with the extension .csv", strings.TrimSuffix(file, filepath.Ext(file)))}
+	if given {
+		return nil, usagef("unknown format %q: use --format csv or parquet", format)
 	}
-	return nil, usageError{fmt.Errorf("cannot tell the format of %q: name a .csv file, or pass --format csv", file)}
+	return nil, usageError{fmt.Errorf("cannot tell the format of %q: name a .csv or .parquet file, or pass --format csv or parquet", file)}
 }
 
 // csvExporter writes CSV with a header, NULL as an empty field and an

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -56,15 +57,19 @@ is loaded into a temporary table of the session (COPY FROM STDIN), its keys cast
 to the entity key types and its timestamp to timestamptz (UTC without an offset).
 
 Rows stream to the output as they come: CSV by default (to --output FILE or
-stdout), or -o table / json.
+stdout), or -o table / json. An --output file named .parquet (or -o parquet)
+is written as parquet: one optional column per result column, its type mapped
+from PostgreSQL's (docs/sql.md, "Exports to CSV and parquet", has the mapping),
+snappy-compressed row groups of 131,072 rows. Into a file, a progress bar shows
+the bytes written on a terminal; a failed run removes the file.
 
 ` + gatewayHelp,
 		Example: `  featuregate get-historical-features --entities spine.csv --service churn_v1 --output training.csv
   featuregate get-historical-features --entity-sql "SELECT user_id, as_of AS event_timestamp FROM subscriptions_profile_snapshots" \
       -f subs_profile_fv:months_active,payments_agg_90d_fv:failed_payments_90d -o table`,
 		Args: cobra.NoArgs,
-		PreRunE: func(*cobra.Command, []string) error {
-			return checkFormat(h.format, "csv", "table", "json")
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return h.checkFormat(cmd.Flags().Changed("output-format"))
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			refs, err := h.refs()
@@ -100,8 +105,23 @@ func (h *historicalFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&h.entitySQL, "entity-sql", "", "the spine as a query of the offline store")
 	cmd.Flags().StringVarP(&h.dataframe, "dataframe", "d", "", `the spine as Feast's JSON list of rows: [{"user_id": "u1", "event_timestamp": "2024-01-31"}]`)
 	cmd.Flags().StringVar(&h.tsColumn, "timestamp-column", "event_timestamp", "the spine's timestamp column")
-	cmd.Flags().StringVarP(&h.format, "output-format", "o", "csv", "output format: csv, table or json")
+	cmd.Flags().StringVarP(&h.format, "output-format", "o", "csv", "output format: csv, table, json or parquet (the default for an --output file named .parquet)")
 	cmd.Flags().StringVar(&h.output, "output", "", "write to this file instead of stdout")
+}
+
+// checkFormat checks -o, which is parquet for an --output file named
+// .parquet unless given; parquet needs an --output file.
+func (h *historicalFlags) checkFormat(given bool) error {
+	if !given && strings.EqualFold(filepath.Ext(h.output), ".parquet") {
+		h.format = "parquet"
+	}
+	if err := checkFormat(h.format, "csv", "table", "json", "parquet"); err != nil {
+		return err
+	}
+	if h.format == "parquet" && (h.output == "" || h.output == "-") {
+		return usagef("-o parquet writes a file: give it with --output FILE.parquet")
+	}
+	return nil
 }
 
 // writer opens the output; close removes a file left incomplete by an
@@ -376,16 +396,17 @@ func keyNames(keys []entityKey) []string {
 	return out
 }
 
-// stream writes the training set's rows: into the --output file, as CSV,
-// with COPY … TO STDOUT relayed by the gateway (a progress bar on a
-// terminal); otherwise as streamResult does.
+// stream writes the training set's rows: into the --output file, as CSV
+// with COPY … TO STDOUT relayed by the gateway, or as parquet (a progress
+// bar on a terminal); otherwise as streamResult does.
 func (h *historicalFlags) stream(ctx context.Context, conn *pgx.Conn, sql string, out io.Writer) error {
-	if h.format != "csv" || h.output == "" || h.output == "-" {
+	ex, ok := exporters[h.format]
+	if !ok || h.output == "" || h.output == "-" {
 		return streamResult(ctx, conn, sql, h.format, out)
 	}
 	w, finish := withProgress(out, h.stderr, h.output)
 	defer finish()
-	_, err := csvExporter{}.export(ctx, conn, sql, w)
+	_, err := ex.export(ctx, conn, sql, w)
 	return err
 }
 

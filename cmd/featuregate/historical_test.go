@@ -108,7 +108,7 @@ func TestGetHistoricalFeaturesErrors(t *testing.T) {
 		{2, []string{"-f", "driver_stats_fv:trips"}, []string{"give the entity spine with one of --entities FILE.csv, --entity-sql QUERY or --dataframe JSON"}},
 		{2, []string{"--entities", "x.csv", "--entity-sql", "SELECT 1", "-f", "driver_stats_fv:trips"}, []string{"give the entity spine with one of"}},
 		{2, []string{"--entity-sql", "SELECT 1"}, []string{"give either --features"}},
-		{2, []string{"--entity-sql", "SELECT 1", "-f", "driver_stats_fv:trips", "-o", "yaml"}, []string{`unknown output format "yaml": use -o csv, table or json`}},
+		{2, []string{"--entity-sql", "SELECT 1", "-f", "driver_stats_fv:trips", "-o", "yaml"}, []string{`unknown output format "yaml": use -o csv, table, json or parquet`}},
 		{2, []string{"--dataframe", "{}", "-f", "driver_stats_fv:trips"}, []string{"--dataframe is not a JSON list of objects"}},
 		{1, []string{"--entities", filepath.Join(dir, "missing.csv"), "-f", "driver_stats_fv:trips"}, []string{"no such file"}},
 		{1, []string{"--entities", filepath.Join(dir, "nots.csv"), "-f", "driver_stats_fv:trips"},

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/featuregate/featuregate/internal/localpg"
+	"github.com/featuregate/featuregate/internal/parquettest"
 )
 
 const (
@@ -28,13 +30,15 @@ const (
 
 // BenchmarkExport saves a dataset of generated rows (bigint, double, text,
 // timestamptz, boolean) through a `featuregate serve` process, then
-// writes it to a CSV file two ways, alternating which goes first: `COPY
-// (SELECT * FROM <dataset table>) TO STDOUT (FORMAT csv, HEADER)` run by
-// pgx directly on PostgreSQL into a file, and the CLI, `featuregate
-// saved-datasets export NAME --output FILE.csv`, a process of its own
-// talking to the gateway process. Both files must be byte for byte
-// equal. Reports the seconds of each, the throughput ratio CLI/COPY
-// (target at least 0.5), and the peak RSS of the CLI and the gateway.
+// exports it three ways, rotating which goes first: `COPY (SELECT * FROM
+// <dataset table>) TO STDOUT (FORMAT csv, HEADER)` run by pgx directly on
+// PostgreSQL into a file, and the CLI, `featuregate saved-datasets export
+// NAME --output FILE.csv` and `… --output FILE.parquet`, each a process of
+// its own talking to the gateway process. The CSV files must be byte for
+// byte equal; DuckDB must read the parquet file's rows (its count, and a
+// sample compared with PostgreSQL's). Reports the seconds of each, the
+// throughput ratios CLI/COPY of CSV and of parquet (target at least 0.5
+// each), and the peak RSS of each CLI and of the gateway.
 func BenchmarkExport(b *testing.B) {
 	ctx := context.Background()
 	n := positiveEnv(b, exportRowsEnv, 10_000_000)
@@ -63,9 +67,9 @@ func BenchmarkExport(b *testing.B) {
 	b.Logf("CREATE DATASET of %d rows: %.1f s", n, time.Since(start).Seconds())
 	direct := connectLeg(ctx, b, dsn)
 	dir := b.TempDir()
-	directFile, cliFile := filepath.Join(dir, "direct.csv"), filepath.Join(dir, "cli.csv")
-	var tDirect, tCLI time.Duration
-	var cliPeak int64
+	directFile, cliFile, pqFile := filepath.Join(dir, "direct.csv"), filepath.Join(dir, "cli.csv"), filepath.Join(dir, "cli.parquet")
+	var tDirect, tCLI, tPQ time.Duration
+	var cliPeak, pqPeak int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		legs := []func(){
@@ -79,31 +83,78 @@ func BenchmarkExport(b *testing.B) {
 				cliPeak = max(cliPeak, exportCLI(b, bin, gw.addr, dsn, cliFile))
 				tCLI += time.Since(t0)
 			},
+			func() {
+				t0 := time.Now()
+				pqPeak = max(pqPeak, exportCLI(b, bin, gw.addr, dsn, pqFile))
+				tPQ += time.Since(t0)
+			},
 		}
-		if i%2 == 1 {
-			legs[0], legs[1] = legs[1], legs[0]
+		for j := range legs {
+			legs[(i+j)%len(legs)]()
 		}
-		legs[0]()
-		legs[1]()
 	}
 	b.StopTimer()
 	sameFiles(b, directFile, cliFile)
+	checkParquet(ctx, b, direct, pqFile, n)
 	peak, _, err := gw.memory()
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, c := tDirect.Seconds()/float64(b.N), tCLI.Seconds()/float64(b.N)
+	d, c, p := tDirect.Seconds()/float64(b.N), tCLI.Seconds()/float64(b.N), tPQ.Seconds()/float64(b.N)
 	st, _ := os.Stat(cliFile)
+	pst, _ := os.Stat(pqFile)
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(d, "copy_s")
 	b.ReportMetric(c, "cli_s")
+	b.ReportMetric(p, "parquet_s")
 	b.ReportMetric(d/c, "throughput_ratio")
+	b.ReportMetric(d/p, "parquet_ratio")
 	b.ReportMetric(mib(cliPeak), "cli_peak_MB")
+	b.ReportMetric(mib(pqPeak), "parquet_cli_peak_MB")
 	b.ReportMetric(mib(peak), "gateway_peak_MB")
-	b.Logf("%d rows, %.0f MiB of CSV, mean of %d run(s): COPY directly %.2f s (%.2f M rows/s), CLI export %.2f s (%.2f M rows/s), throughput CLI/COPY %.3f (target 0.5); peak RSS: CLI %.1f MiB, gateway %.1f MiB",
-		n, mib(st.Size()), b.N, d, float64(n)/d/1e6, c, float64(n)/c/1e6, d/c, mib(cliPeak), mib(peak))
+	b.Logf("%d rows, %.0f MiB of CSV, %.0f MiB of parquet, mean of %d run(s): COPY directly %.2f s (%.2f M rows/s), CLI CSV export %.2f s (%.2f M rows/s), CLI parquet export %.2f s (%.2f M rows/s); throughput CLI/COPY: CSV %.3f, parquet %.3f (target 0.5); peak RSS: CLI CSV %.1f MiB, CLI parquet %.1f MiB, gateway %.1f MiB",
+		n, mib(st.Size()), mib(pst.Size()), b.N, d, float64(n)/d/1e6, c, float64(n)/c/1e6, p, float64(n)/p/1e6, d/c, d/p, mib(cliPeak), mib(pqPeak), mib(peak))
 	if d/c < 0.5 {
-		b.Errorf("export throughput %.3f of COPY, want at least 0.5", d/c)
+		b.Errorf("CSV export throughput %.3f of COPY, want at least 0.5", d/c)
+	}
+	if d/p < 0.5 {
+		b.Errorf("parquet export throughput %.3f of COPY, want at least 0.5", d/p)
+	}
+}
+
+// checkParquet reads the parquet file with DuckDB: it must hold n rows,
+// and a sample of them (first, middle, last) as PostgreSQL holds them
+// (x, which is i/2, as 2x).
+func checkParquet(ctx context.Context, b *testing.B, conn *pgx.Conn, path string, n int64) {
+	src := "read_parquet('" + path + "')"
+	count := parquettest.Run(b, "SELECT count(*) AS n FROM "+src)
+	if got := fmt.Sprint(count[0]["n"]); got != fmt.Sprint(n) {
+		b.Fatalf("DuckDB reads %s rows from %s, want %d", got, path, n)
+	}
+	sample := fmt.Sprintf("(1, %d, %d)", (n+1)/2, n)
+	rows := parquettest.Run(b, "SELECT i::varchar AS si, (x * 2)::bigint::varchar AS sx, label, epoch_us(ts)::varchar AS sts, flag::varchar AS sflag FROM "+src+
+		" WHERE i IN "+sample+" ORDER BY i")
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprint(r["si"], " ", r["sx"], " ", r["label"], " ", r["sts"], " ", r["sflag"]))
+	}
+	var want []string
+	pg, err := conn.Query(ctx, "SELECT i::text || ' ' || (x * 2)::bigint || ' ' || label || ' ' || (extract(epoch FROM ts) * 1000000)::bigint || ' ' || flag::text FROM fg_datasets_export.big WHERE i IN "+sample+" ORDER BY i")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for pg.Next() {
+		var s string
+		if err := pg.Scan(&s); err != nil {
+			b.Fatal(err)
+		}
+		want = append(want, s)
+	}
+	if err := pg.Err(); err != nil {
+		b.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		b.Fatalf("DuckDB reads from %s\n%q\nPostgreSQL has\n%q", path, got, want)
 	}
 }
 
