@@ -27,6 +27,8 @@ type freshResult struct {
 	missed  int             // samples not served within freshTimeout
 	lost    int             // committed rows not served after the run
 	runs    int             // MATERIALIZE runs of leg materialize
+	cpu     onlineCPU       // CPU time of the gateway and PostgreSQL (the writer's inserts too) over the leg
+	wall    time.Duration   // the leg's time, the prober's wait for the last samples included
 }
 
 // freshRun writes leg's table at sz's rate for sz.seconds while a prober
@@ -286,7 +288,11 @@ func (r freshResult) report(b *testing.B, leg string, sz freshSizes) string {
 		b.ReportMetric(float64(r.runs)/r.elapsed.Seconds(), "materialize_runs/s")
 		line += fmt.Sprintf("; %d MATERIALIZE runs", r.runs)
 	}
-	return line
+	gw, pg := r.cpu.gw.Seconds()/r.wall.Seconds(), r.cpu.pg.Seconds()/r.wall.Seconds()
+	b.ReportMetric(gw, leg+"_gateway_cores")
+	b.ReportMetric(pg, leg+"_postgres_cores")
+	return line + fmt.Sprintf("; CPU over the leg's %.1f s (lookups and inserts included): gateway %.2f cores, PostgreSQL %.2f cores",
+		r.wall.Seconds(), gw, pg)
 }
 
 // ms is d in milliseconds.

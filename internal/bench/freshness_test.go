@@ -58,14 +58,25 @@ func BenchmarkFreshness(b *testing.B) {
 	conn := connectLeg(ctx, b, gw.DSN("bench", freshDB))
 	freshSetUp(ctx, b, dsn, conn)
 	freshWaitStreaming(ctx, b, conn)
+	sample := onlineSampler(srv, gw.cmd.Process.Pid, 0, 0)
 	b.ResetTimer()
 	for range b.N {
 		var lines []string
 		for _, leg := range freshLegs {
+			t0, err := sample()
+			if err != nil {
+				b.Fatal(err)
+			}
+			started := time.Now()
 			res, err := freshRun(ctx, dsn, gw.DSN("bench", freshDB), leg, sz)
 			if err != nil {
 				b.Fatalf("leg %s: %v\n%s", leg, err, gw.logTail())
 			}
+			t1, err := sample()
+			if err != nil {
+				b.Fatal(err)
+			}
+			res.cpu, res.wall = t1.since(t0), time.Since(started)
 			if res.lost, err = freshLost(ctx, conn, leg, res.rows, sz.per); err != nil {
 				b.Fatalf("leg %s: %v", leg, err)
 			}
