@@ -34,8 +34,9 @@ type freshResult struct {
 // freshRun writes leg's table at sz's rate for sz.seconds while a prober
 // looks the samples up through the gateway at gwDSN; for leg materialize
 // a loop runs MATERIALIZE INCREMENTAL meanwhile, until every sample was
-// served or missed.
-func freshRun(ctx context.Context, offDSN, gwDSN, leg string, sz freshSizes) (freshResult, error) {
+// served or missed. sample reads the CPU times at the leg's start and
+// end, while the writer's backend still runs.
+func freshRun(ctx context.Context, offDSN, gwDSN, leg string, sz freshSizes, sample onlineCPUSampler) (freshResult, error) {
 	writer, err := pgx.Connect(ctx, offDSN)
 	if err != nil {
 		return freshResult{}, err
@@ -47,6 +48,11 @@ func freshRun(ctx context.Context, offDSN, gwDSN, leg string, sz freshSizes) (fr
 	if _, err := writer.Exec(ctx, "SET synchronous_commit = on"); err != nil {
 		return freshResult{}, err
 	}
+	t0, err := sample()
+	if err != nil {
+		return freshResult{}, err
+	}
+	started := time.Now()
 	stop := make(chan struct{})
 	matDone := make(chan freshLoopEnd, 1)
 	if leg == "materialize" {
@@ -63,7 +69,9 @@ func freshRun(ctx context.Context, offDSN, gwDSN, leg string, sz freshSizes) (fr
 	close(stop)
 	m := <-matDone
 	res.lags, res.missed, res.runs = p.lags, p.missed, m.runs
-	return res, errors.Join(werr, p.err, m.err)
+	t1, err := sample()
+	res.cpu, res.wall = t1.since(t0), time.Since(started)
+	return res, errors.Join(werr, p.err, m.err, err)
 }
 
 // freshInsertSQL inserts per rows into leg's table: keys $1 … $1+per-1
@@ -285,13 +293,13 @@ func (r freshResult) report(b *testing.B, leg string, sz freshSizes) string {
 	}
 	line += fmt.Sprintf("; %d samples not served within %v; %d committed rows not online after the run", r.missed, freshTimeout, r.lost)
 	if leg == "materialize" {
-		b.ReportMetric(float64(r.runs)/r.elapsed.Seconds(), "materialize_runs/s")
+		b.ReportMetric(float64(r.runs)/r.wall.Seconds(), "materialize_runs/s")
 		line += fmt.Sprintf("; %d MATERIALIZE runs", r.runs)
 	}
 	gw, pg := r.cpu.gw.Seconds()/r.wall.Seconds(), r.cpu.pg.Seconds()/r.wall.Seconds()
 	b.ReportMetric(gw, leg+"_gateway_cores")
 	b.ReportMetric(pg, leg+"_postgres_cores")
-	return line + fmt.Sprintf("; CPU over the leg's %.1f s (lookups and inserts included): gateway %.2f cores, PostgreSQL %.2f cores",
+	return line + fmt.Sprintf("; CPU over the leg's %.1f s (the prober's lookups and the writer's inserts included): gateway %.2f cores, PostgreSQL %.2f cores",
 		r.wall.Seconds(), gw, pg)
 }
 

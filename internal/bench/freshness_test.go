@@ -63,20 +63,10 @@ func BenchmarkFreshness(b *testing.B) {
 	for range b.N {
 		var lines []string
 		for _, leg := range freshLegs {
-			t0, err := sample()
-			if err != nil {
-				b.Fatal(err)
-			}
-			started := time.Now()
-			res, err := freshRun(ctx, dsn, gw.DSN("bench", freshDB), leg, sz)
+			res, err := freshRun(ctx, dsn, gw.DSN("bench", freshDB), leg, sz, sample)
 			if err != nil {
 				b.Fatalf("leg %s: %v\n%s", leg, err, gw.logTail())
 			}
-			t1, err := sample()
-			if err != nil {
-				b.Fatal(err)
-			}
-			res.cpu, res.wall = t1.since(t0), time.Since(started)
 			if res.lost, err = freshLost(ctx, conn, leg, res.rows, sz.per); err != nil {
 				b.Fatalf("leg %s: %v", leg, err)
 			}
