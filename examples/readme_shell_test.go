@@ -44,8 +44,9 @@ type shellWalk struct {
 // TestReadmeShellBlocks walks the shell blocks of the README (its shell
 // workflow: init, plan, apply, serve, materialize, lookups, curl) and of
 // each example's README (the demo, or load the data, apply, serve; then the example's
-// own steps: training, materialization, predictions, the HTTP calls and the
-// FastAPI services), each against a fresh database.
+// own steps: training, materialization, predictions, the HTTP calls, the
+// FastAPI services, and the quickstart's streaming source, a row inserted
+// offline served by an online lookup), each against a fresh database.
 func TestReadmeShellBlocks(t *testing.T) {
 	// The streamflow README's generator reads the Telco dataset, which the
 	// repository does not hold; its first rows stand in for it.
@@ -57,7 +58,8 @@ func TestReadmeShellBlocks(t *testing.T) {
 		{name: "README", readme: "../README.md", skip: []string{"featuregate demo", "scripts/test.sh"},
 			want: []string{"rows_written", "1001       0.99", `"feature_names":["driver_id","conv_rate"]`, `"values":[0.99]`}},
 		{name: "quickstart", readme: "quickstart/README.md",
-			want: []string{"(3 rows)", `"feature_names"`, "driver_id"}},
+			want: []string{"(3 rows)", `"feature_names"`, "driver_id",
+				"|      0.42 |     0.97 |             424", " driver_stats_source | driver_stats | fg_pub_"}}, // the Streaming section
 		{name: "biometrics", readme: "biometrics/README.md",
 			want: []string{"user_1", `"predictions"`}},
 		{name: "streamflow-demo", readme: "streamflow/README.md", skip: []string{"export DSN"},

@@ -35,7 +35,8 @@ func newDemoCmd(g *globalFlags) *cobra.Command {
 or $PG_BINDIR), fill it with the example projects — quickstart (Feast's driver
 stats), streamflow (the churn project of the course lab) and biometrics — apply
 their feature repos, and serve them: the database name a client connects to is
-the project. Everything is removed on exit (Ctrl-C).`,
+the project. The server runs with wal_level=logical, so that a source can stream
+(ALTER SOURCE … SET (streaming = on)). Everything is removed on exit (Ctrl-C).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return demo(cmd.Context(), g, listen, httpListen, cmd.OutOrStdout())
@@ -48,7 +49,8 @@ the project. Everything is removed on exit (Ctrl-C).`,
 
 func demo(ctx context.Context, g *globalFlags, listen, httpListen string, out io.Writer) error {
 	stopWithParent() // `go run … demo` killed: end too, and remove the data
-	pg, err := localpg.Start()
+	// wal_level=logical: the demo's sources can stream (issue 15).
+	pg, err := localpg.StartWith(localpg.Options{WALLevel: "logical"})
 	if err != nil {
 		return err
 	}

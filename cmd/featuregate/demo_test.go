@@ -25,7 +25,8 @@ func TestDemo(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
-	query := "SHOW FEATURE VIEWS; SELECT count(*) FROM labels; SELECT months_active FROM subscriptions_profile_snapshots WHERE user_id = '7590-VHVEG' ORDER BY as_of"
+	query := "SHOW FEATURE VIEWS; SELECT count(*) FROM labels; SELECT months_active FROM subscriptions_profile_snapshots WHERE user_id = '7590-VHVEG' ORDER BY as_of;" +
+		" SELECT 'wal_level=' || current_setting('wal_level')"
 	got, err := psqlWhenUp("postgres://demo@"+addr+"/streamflow", "", query, 60*time.Second)
 	if err != nil {
 		t.Fatalf("psql: %v\n%s\ndemo output:\n%s", err, got, out.String())
@@ -33,6 +34,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"subs_profile_fv|user|subs_profile_source|6", "payments_agg_90d_fv|user|payments_agg_90d_source|1",
 		"\n1000\n1\n2\n",
+		"\nwal_level=logical\n", // sources can stream
 	} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("psql output lacks %q:\n%s", want, got)
