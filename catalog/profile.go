@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -110,6 +111,8 @@ func ProfileRelation(ctx context.Context, q Querier, query string, cols []Column
 		return nil, dbError(err, "profile the rows")
 	}
 	for i := range p.Columns {
+		finiteOnly(&p.Columns[i].Mean)
+		finiteOnly(&p.Columns[i].StdDev)
 		if p.Rows > 0 {
 			p.Columns[i].NullFraction = float64(p.Rows-counts[i]) / float64(p.Rows)
 		}
@@ -120,6 +123,16 @@ func ProfileRelation(ctx context.Context, q Querier, query string, cols []Column
 		}
 	}
 	return p, nil
+}
+
+// finiteOnly drops a statistic that is not a finite number: the mean of
+// a column holding Infinity or NaN (PostgreSQL's avg gives them) says
+// nothing a drift check could compare, and JSON cannot hold it. Min and
+// Max keep PostgreSQL's text, Infinity included.
+func finiteOnly(x **float64) {
+	if *x != nil && (math.IsInf(**x, 0) || math.IsNaN(**x)) {
+		*x = nil
+	}
 }
 
 // decodeTop reads the [[value, count], …] JSON of a column's top values.

@@ -125,3 +125,16 @@ func checkCategory(t *testing.T, p *catalog.ColumnProfile, values []string) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+// TestProfileInfinity: a dataset whose float column holds Infinity and
+// NaN is saved; its mean and standard deviation are left out, its range
+// keeps PostgreSQL's text.
+func TestProfileInfinity(t *testing.T) {
+	gw, direct := project(t, "ds_inf")
+	admin := connect(t, gw, "admin", "ds_inf")
+	exec(t, admin, `CREATE DATASET odd AS SELECT * FROM (VALUES (1, 'Infinity'::float8), (2, 1.5), (3, 'NaN'::float8), (4, '-Infinity'::float8)) AS t(id, x)`)
+	c := storedDataset(t, direct, "ds_inf", "odd").Profile.Column("x")
+	if c == nil || c.Mean != nil || c.StdDev != nil || c.Min == nil || *c.Min != "-Infinity" || c.Max == nil || *c.Max != "NaN" {
+		t.Fatalf("profile of x: %+v", c)
+	}
+}
