@@ -122,8 +122,10 @@ func describeDataset(ctx context.Context, tx pgx.Tx, table string, ds *Dataset) 
 	if ds.TimeColumn == "" {
 		return nil
 	}
+	// The range is of the finite times: ±infinity has no Go time, and the
+	// profile's min and max keep PostgreSQL's text of them.
 	col := pgx.Identifier{ds.TimeColumn}.Sanitize()
-	err = tx.QueryRow(ctx, fmt.Sprintf("SELECT min(%s)::timestamptz, max(%s)::timestamptz FROM %s", col, col, table)).
+	err = tx.QueryRow(ctx, fmt.Sprintf("SELECT min(%[1]s::timestamptz) FILTER (WHERE isfinite(%[1]s)), max(%[1]s::timestamptz) FILTER (WHERE isfinite(%[1]s)) FROM %[2]s", col, table)).
 		Scan(&ds.MinTime, &ds.MaxTime)
 	return dbError(err, "registry: read the time range of dataset %q", ds.Name)
 }

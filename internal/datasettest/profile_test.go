@@ -138,3 +138,16 @@ func TestProfileInfinity(t *testing.T) {
 		t.Fatalf("profile of x: %+v", c)
 	}
 }
+
+// TestProfileInfiniteTime: a dataset whose time column holds ±infinity is
+// saved; its time range is that of the finite times.
+func TestProfileInfiniteTime(t *testing.T) {
+	gw, direct := project(t, "ds_inftime")
+	admin := connect(t, gw, "admin", "ds_inftime")
+	exec(t, admin, `CREATE DATASET odd AS SELECT * FROM (VALUES (1, 'infinity'::timestamptz), (2, '2024-01-02T00:00:00Z'),
+		(3, '-infinity'), (4, '2024-01-05T00:00:00Z')) AS t(id, event_timestamp)`)
+	d := storedDataset(t, direct, "ds_inftime", "odd")
+	if d.MinTime == nil || d.MaxTime == nil || d.MinTime.UTC().Format("2006-01-02") != "2024-01-02" || d.MaxTime.UTC().Format("2006-01-02") != "2024-01-05" {
+		t.Fatalf("time range %v .. %v (column %q)", d.MinTime, d.MaxTime, d.TimeColumn)
+	}
+}
