@@ -31,7 +31,9 @@ const (
 // `featuregate serve` process: MATERIALIZE of a view over a table holding
 // N rows (one per entity), COPY <view> FROM STDIN (FORMAT csv) of the
 // same N rows into a second view, and POST /push of them, in bodies of
-// 10,000 rows, into a third view's source. Each round (FEATUREGATE_PUSH_ROUNDS,
+// 10,000 rows, into a third view's source. Each leg starts once the
+// gateway is idle (the store's flushes and compactions of the leg before
+// ended). Each round (FEATUREGATE_PUSH_ROUNDS,
 // default 3) has views and tables of its own, so that every leg writes N
 // new rows; the legs' order turns with the round. It checks that the three
 // views serve the same values for a sample of keys, then reports the
@@ -111,8 +113,11 @@ type pushLeg struct {
 	pgCPU float64 // µs per row
 }
 
-// pushMeasure times fn and the CPU it costs the gateway and PostgreSQL.
+// pushMeasure times fn and the CPU it costs the gateway and PostgreSQL,
+// once the gateway is idle: the flushes and compactions of the store that
+// the leg before started have ended.
 func pushMeasure(b *testing.B, srv *localpg.Server, gw *gatewayProc, n int, fn func() error) pushLeg {
+	waitIdle(b, gw)
 	gw0, pg0 := pushCPU(b, srv, gw)
 	start := time.Now()
 	if err := fn(); err != nil {
@@ -122,6 +127,31 @@ func pushMeasure(b *testing.B, srv *localpg.Server, gw *gatewayProc, n int, fn f
 	gw1, pg1 := pushCPU(b, srv, gw)
 	perRow := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
 	return pushLeg{wall: wall, gwCPU: perRow(gw1 - gw0), pgCPU: perRow(pg1 - pg0)}
+}
+
+// waitIdle waits, for at most 30 seconds, until the gateway used at most
+// one clock tick of CPU in each of two windows of 200ms.
+func waitIdle(b *testing.B, gw *gatewayProc) {
+	deadline, quiet := time.Now().Add(30*time.Second), 0
+	last, err := gw.cpuTime()
+	for err == nil && quiet < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		var now time.Duration
+		if now, err = gw.cpuTime(); err == nil {
+			if now-last <= 10*time.Millisecond {
+				quiet++
+			} else {
+				quiet = 0
+			}
+			last = now
+		}
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if quiet < 2 {
+		b.Logf("the gateway was still busy after 30s; measuring anyway")
+	}
 }
 
 // pushCPU is the CPU time the gateway and PostgreSQL's processes used so far.

@@ -9,30 +9,38 @@
 // # Key layout
 //
 // Every key starts with one byte that tells what it holds: 'd' for an
-// entity's values, 'w' for a view's watermark. Then come the project and
+// entity's values, 'w' for a view's watermark, 'b' for a view's bound (the
+// newest stamp of its values), and the one-byte key 'f' that says the
+// store keeps bounds. Then come the project and
 // view names, each an escaped component (online.AppendEscaped: byte 0x00 is
 // written 0x00 0xFF and the component ends with 0x00 0x01), and, for 'd'
 // keys, the entity key tuple as online.EncodeKey encodes it. So no two
 // different (project, view, key) share a key, and keys sort as their
 // components do. All keys of a view share the prefix 'd' project view, and
 // all of a project the prefix 'd' project, which is what DropView and
-// DropProject range-delete (with the same 'w' prefixes).
+// DropProject range-delete (with the same 'w' and 'b' prefixes).
 //
 // A 'd' key's value is online.EncodeValue of the row. A 'w' key's value is
 // a version byte (1), then the watermark as the value encoding writes
-// times: a zigzag varint of Unix seconds and a uvarint of nanoseconds.
+// times: a zigzag varint of Unix seconds and a uvarint of nanoseconds. A
+// 'b' key's value is a version byte (1), then the bound's TS and Created,
+// each written so; the 'f' key's value is the byte 1.
 //
 // testdata/v1 is a Pebble directory written before this package was split
 // from online, and testdata/format.golden every key and value it holds: the
 // tests check that the store opens it, reads it back, and writes the same
-// bytes.
+// bytes. testdata/bounds.golden holds the 'b' and 'f' keys the same rows
+// make, which opening testdata/v1 (written before bounds) must compute.
 //
 // # Newer wins
 //
-// Write reads each row's stored value (through an indexed batch, so rows
-// of one call see each other) and sets it only when the row's (TS,
-// Created) is strictly greater. Writes hold one store-wide writer token
-// from their first read to the end of their commit, so concurrent writers
+// Write sets a row only when its (TS, Created) is strictly greater than
+// its key's stored value's and than the rows of the same call set before
+// it for that key. It reads the stored value's stamp only for a row that
+// is not newer than its view's bound (bound.go): rows newer than all a
+// view holds, the common case for pushes, streams and materialization of
+// new data, cost no read. Writes hold one store-wide writer token from
+// their first read to the end of their commit, so concurrent writers
 // never interleave a read-compare-write; SetWatermark, DropView and
 // DropProject take the same token. Reads take no lock.
 //

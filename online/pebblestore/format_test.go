@@ -17,8 +17,12 @@ import (
 
 // The on-disk format must never change by accident: testdata/v1 is a
 // Pebble directory written by this store, and testdata/format.golden lists
-// every key and value it holds, in hex. Both were made once, by the store
-// as it was when they were added, and are never regenerated.
+// every value and watermark key ('d' and 'w') and its value, in hex. Both
+// were made once, by the store as it was when they were added, and are
+// never regenerated. testdata/bounds.golden lists the bound and format
+// keys ('b' and 'f') the same fixture writes since the store keeps bounds,
+// made once when bounds were added; testdata/v1, written before, has none,
+// and opening it must compute the same ones.
 
 // fixtureRows are the rows written into testdata/v1, in this order (the
 // second write of ("p", "v", "u1") is newer and replaces the first, the
@@ -72,9 +76,9 @@ func writeFixture(t testing.TB, s *Store) {
 	}
 }
 
-// dump lists every key and value of s, in key order, one "key value" line
-// each in hex.
-func dump(t *testing.T, s *Store) string {
+// dump lists every key of s whose first byte is in kinds, and its value,
+// in key order, one "key value" line each in hex.
+func dump(t *testing.T, s *Store, kinds string) string {
 	it, err := s.db.NewIter(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +86,9 @@ func dump(t *testing.T, s *Store) string {
 	defer it.Close()
 	var b strings.Builder
 	for it.First(); it.Valid(); it.Next() {
+		if !strings.ContainsRune(kinds, rune(it.Key()[0])) {
+			continue
+		}
 		fmt.Fprintf(&b, "%s %s\n", hex.EncodeToString(it.Key()), hex.EncodeToString(it.Value()))
 	}
 	if err := it.Error(); err != nil {
@@ -90,8 +97,8 @@ func dump(t *testing.T, s *Store) string {
 	return b.String()
 }
 
-func readGolden(t *testing.T) string {
-	b, err := os.ReadFile(filepath.Join("testdata", "format.golden"))
+func readGolden(t *testing.T, name string) string {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,17 +106,21 @@ func readGolden(t *testing.T) string {
 }
 
 // TestFormatIsByteIdentical writes the fixture into a fresh store and
-// compares every stored byte with the golden file.
+// compares every stored byte with the golden files.
 func TestFormatIsByteIdentical(t *testing.T) {
 	s := newStore(t)
 	writeFixture(t, s)
-	if got, want := dump(t, s), readGolden(t); got != want {
+	if got, want := dump(t, s, "dw"), readGolden(t, "format.golden"); got != want {
 		t.Errorf("stored bytes differ from testdata/format.golden:\ngot:\n%swant:\n%s", got, want)
+	}
+	if got, want := dump(t, s, "bf"), readGolden(t, "bounds.golden"); got != want {
+		t.Errorf("stored bounds differ from testdata/bounds.golden:\ngot:\n%swant:\n%s", got, want)
 	}
 }
 
 // TestFixtureDirectoryOpens opens a copy of testdata/v1 and reads back
-// every row and watermark of the fixture, and its bytes.
+// every row and watermark of the fixture, and its bytes; opening it
+// computes the bounds a fresh store writes.
 func TestFixtureDirectoryOpens(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "v1"))); err != nil {
@@ -117,8 +128,11 @@ func TestFixtureDirectoryOpens(t *testing.T) {
 	}
 	s := openStore(t, dir)
 	defer s.Close()
-	if got, want := dump(t, s), readGolden(t); got != want {
+	if got, want := dump(t, s, "dw"), readGolden(t, "format.golden"); got != want {
 		t.Errorf("testdata/v1 holds other bytes than testdata/format.golden:\ngot:\n%swant:\n%s", got, want)
+	}
+	if got, want := dump(t, s, "bf"), readGolden(t, "bounds.golden"); got != want {
+		t.Errorf("the bounds computed from testdata/v1 differ from testdata/bounds.golden:\ngot:\n%swant:\n%s", got, want)
 	}
 	want := newStore(t) // the fixture written now, to compare results with
 	writeFixture(t, want)

@@ -6,6 +6,8 @@ import "github.com/featuregate/featuregate/online"
 const (
 	prefixData      byte = 'd' // latest feature values of one entity
 	prefixWatermark byte = 'w' // a view's materialization watermark
+	prefixBound     byte = 'b' // the newest stamp of a view's values (bound.go)
+	prefixFormat    byte = 'f' // the format key: the store keeps bounds
 )
 
 // appendViewPrefix appends the prefix shared by every key of one view.

@@ -53,20 +53,26 @@ func (s *Store) Watermark(ctx context.Context, project, view string) (t time.Tim
 	return t, true, nil
 }
 
-// DropView deletes every value of view and its watermark, durably.
+// DropView deletes every value of view, its watermark and its bound,
+// durably.
 func (s *Store) DropView(ctx context.Context, project, view string) error {
 	return s.dropPrefixes(ctx,
 		appendViewPrefix(nil, prefixData, project, view),
-		appendViewPrefix(nil, prefixWatermark, project, view))
+		appendViewPrefix(nil, prefixWatermark, project, view),
+		appendViewPrefix(nil, prefixBound, project, view))
 }
 
-// DropProject deletes every value and watermark of project, durably.
+// DropProject deletes every value, watermark and bound of project,
+// durably.
 func (s *Store) DropProject(ctx context.Context, project string) error {
-	return s.dropPrefixes(ctx, projectPrefix(prefixData, project), projectPrefix(prefixWatermark, project))
+	return s.dropPrefixes(ctx, projectPrefix(prefixData, project), projectPrefix(prefixWatermark, project),
+		projectPrefix(prefixBound, project))
 }
 
 // dropPrefixes range-deletes every key under the prefixes in one synced
-// batch. It holds the writer token so that no Write interleaves.
+// batch. It holds the writer token so that no Write interleaves; the
+// bounds in memory are forgotten once the batch committed or failed (the
+// next Write reads them from the store).
 func (s *Store) dropPrefixes(ctx context.Context, prefixes ...[]byte) error {
 	if err := s.check(ctx); err != nil {
 		return err
@@ -82,7 +88,8 @@ func (s *Store) dropPrefixes(ctx context.Context, prefixes ...[]byte) error {
 			return fmt.Errorf("pebblestore: drop: %w", err)
 		}
 	}
-	if err := s.commit(ctx, b, smallWrite, s.rows.clear); err != nil {
+	after := func() { s.rows.clear(); clear(s.bounds) }
+	if err := s.commit(ctx, b, smallWrite, after); err != nil {
 		return fmt.Errorf("pebblestore: drop: %w", err)
 	}
 	return nil

@@ -31,6 +31,12 @@ type Store struct {
 	broken atomic.Pointer[error]
 	// rows caches the stored bytes of keys read recently (rowcache.go).
 	rows *rowCache
+	// bounds are the views' bounds read or raised so far, by data key
+	// prefix (bound.go); formatPending is true until a Write sets the
+	// format key in a store that had none. Only the holder of the writer
+	// token uses them.
+	bounds        map[string]stamp
+	formatPending bool
 }
 
 var _ online.Store = (*Store)(nil)
@@ -108,7 +114,13 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
 	}
-	return &Store{db: db, writer: make(chan struct{}, 1), disk: disk, rows: newRowCache(o.rowCache)}, nil
+	pending, err := keepBounds(db, o.log)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("pebblestore: open %s: %w", dir, err)
+	}
+	return &Store{db: db, writer: make(chan struct{}, 1), disk: disk, rows: newRowCache(o.rowCache),
+		bounds: map[string]stamp{}, formatPending: pending}, nil
 }
 
 // Close flushes nothing (every write is already durable) and releases the

@@ -1,10 +1,12 @@
 package pebblestore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -36,7 +38,7 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 		return 0, err
 	}
 	b := s.db.NewBatch()
-	keys, err := fill(ctx, s.db, b, enc)
+	keys, err := s.fill(ctx, b, enc)
 	if err != nil || len(keys) == 0 {
 		b.Close()
 		s.release()
@@ -67,16 +69,31 @@ type encodedRow struct {
 	key, val   []byte
 	st, stored stamp
 	found      bool
+	prefix     int // the length of the view prefix of key
+	view       int // the index of its view in the write's viewBounds
 }
 
-// fill sets in b the rows that are newer than what db holds and than
-// the rows of the call set before them, and returns the keys it set, one
-// per accepted row. b is a plain batch (appending is all a Set costs);
-// what it holds is tracked in a map instead of being read back from it.
-// The stored stamps are read first, by parallel readers (the caller
-// holds the write lock, so nothing changes them meanwhile).
-func fill(ctx context.Context, db *pebble.DB, b *pebble.Batch, enc []encodedRow) (keys [][]byte, err error) {
-	if err := readStamps(ctx, db, enc); err != nil {
+// viewBound is the bound of one view a write sets rows of: as it was
+// before the write, and raised by the rows set so far.
+type viewBound struct {
+	prefix      []byte
+	old, raised stamp
+}
+
+// fill sets in b the rows that are newer than what the store holds and
+// than the rows of the call set before them, raises their views' bounds
+// in b and in memory, and returns the keys it set, one per accepted row.
+// b is a plain batch (appending is all a Set costs); what it holds is
+// tracked in a map instead of being read back from it. The stored stamps
+// of rows not newer than their view's bound are read first, by parallel
+// readers (the caller holds the writer token, so nothing changes them
+// meanwhile).
+func (s *Store) fill(ctx context.Context, b *pebble.Batch, enc []encodedRow) (keys [][]byte, err error) {
+	views, err := s.viewBounds(enc)
+	if err != nil {
+		return nil, err
+	}
+	if err := readStamps(ctx, s.db, enc, views); err != nil {
 		return nil, err
 	}
 	set := make(map[string]int32, len(enc)) // the row last set for a key
@@ -95,8 +112,61 @@ func fill(ctx context.Context, db *pebble.DB, b *pebble.Batch, enc []encodedRow)
 		// The map's key shares the encoded key's bytes, never written again.
 		set[unsafe.String(&e.key[0], len(e.key))] = int32(i)
 		keys = append(keys, e.key)
+		if v := &views[e.view]; e.st.newer(v.raised) {
+			v.raised = e.st
+		}
 	}
-	return keys, nil
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return keys, s.raiseBounds(b, views)
+}
+
+// viewBounds sets the view of every row and returns the bounds of the
+// views of enc.
+func (s *Store) viewBounds(enc []encodedRow) ([]viewBound, error) {
+	var views []viewBound
+	for i := range enc {
+		e := &enc[i]
+		p := e.key[:e.prefix]
+		if n := len(views); n > 0 && bytes.Equal(views[n-1].prefix, p) { // the rows of a write are mostly of one view
+			e.view = n - 1
+			continue
+		}
+		e.view = slices.IndexFunc(views, func(v viewBound) bool { return bytes.Equal(v.prefix, p) })
+		if e.view >= 0 {
+			continue
+		}
+		st, err := s.bound(p)
+		if err != nil {
+			return nil, err
+		}
+		e.view, views = len(views), append(views, viewBound{prefix: p, old: st, raised: st})
+	}
+	return views, nil
+}
+
+// raiseBounds sets in b the bounds that the rows set raised, and raises
+// them in memory now: were the commit to fail, or to land later, a bound
+// in memory above the stored values is still a bound. The first Write of
+// a store that had no format key sets it too.
+func (s *Store) raiseBounds(b *pebble.Batch, views []viewBound) error {
+	if s.formatPending {
+		if err := b.Set(formatKey, []byte{boundsVersion}, nil); err != nil {
+			return fmt.Errorf("pebblestore: batch set: %w", err)
+		}
+		s.formatPending = false // a lost commit leaves the key absent: Open computes the bounds then
+	}
+	for _, v := range views {
+		if !v.raised.newer(v.old) {
+			continue
+		}
+		if err := b.Set(boundKey(v.prefix), encodeStamp(v.raised), nil); err != nil {
+			return fmt.Errorf("pebblestore: batch set: %w", err)
+		}
+		s.bounds[string(v.prefix)] = v.raised
+	}
+	return nil
 }
 
 // parts splits n items into ranges for GOMAXPROCS workers, none under
@@ -153,7 +223,7 @@ func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 			return fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
 		}
 		offs = append(offs, [3]int{start, mid, len(buf)})
-		enc[i].st = stamp{r.TS, r.Created}
+		enc[i].st, enc[i].prefix = stamp{r.TS, r.Created}, len(prefix)
 	}
 	for j, o := range offs { // buf no longer moves
 		enc[lo+j].key, enc[lo+j].val = buf[o[0]:o[1]:o[1]], buf[o[1]:o[2]:o[2]]
@@ -161,8 +231,9 @@ func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 	return nil
 }
 
-// readStamps reads the stored stamp of every row's key, in parallel parts.
-func readStamps(ctx context.Context, db *pebble.DB, enc []encodedRow) error {
+// readStamps reads the stored stamp of every row's key that is not newer
+// than its view's bound, in parallel parts.
+func readStamps(ctx context.Context, db *pebble.DB, enc []encodedRow, views []viewBound) error {
 	ps := parts(len(enc))
 	errs := make([]error, len(ps))
 	var wg sync.WaitGroup
@@ -173,7 +244,11 @@ func readStamps(ctx context.Context, db *pebble.DB, enc []encodedRow) error {
 					errs[p] = fmt.Errorf("pebblestore: write: %w", ctx.Err())
 					return
 				}
-				if enc[i].stored, enc[i].found, errs[p] = storedStamp(db, enc[i].key); errs[p] != nil {
+				e := &enc[i]
+				if e.st.newer(views[e.view].old) {
+					continue // newer than every stored value of its view
+				}
+				if e.stored, e.found, errs[p] = storedStamp(db, e.key); errs[p] != nil {
 					return
 				}
 			}
