@@ -6,30 +6,29 @@ import (
 	"github.com/featuregate/featuregate"
 )
 
-// csvRecord reads one record of the CSV format, about n values, which may
-// span lines inside quotes, and returns the rest of data. As in
-// PostgreSQL, an unquoted value equal to the NULL string is NULL and a
-// quoted one never is; inside quotes the escape character makes the
-// quote or escape character after it a literal. The values share one
-// string of the record unless they hold quotes.
-func (f copyFormat) csvRecord(data []byte, n int) ([]*string, []byte, error) {
+// csvRecord appends to fields the values of the first record of data, a
+// record of the CSV format which may span lines inside quotes, and
+// returns the rest of data. As in PostgreSQL, an unquoted value equal to
+// the NULL string is NULL and a quoted one never is; inside quotes the
+// escape character makes the quote or escape character after it a
+// literal. Values without quotes are slices of data.
+func (f copyFormat) csvRecord(fields []field, data string) ([]field, string, error) {
 	end, quoted := f.csvEnd(data)
 	if end < 0 {
-		return nil, nil, featuregate.Errorf(featuregate.KindBadCopyFormat, "unterminated CSV quoted field")
+		return nil, "", featuregate.Errorf(featuregate.KindBadCopyFormat, "unterminated CSV quoted field")
 	}
-	rec, rest := string(data[:end]), data[end:]
+	rec, rest := data[:end], data[end:]
 	switch {
 	case len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n':
 		rest = rest[2:]
 	case len(rest) > 0:
 		rest = rest[1:]
 	}
-	fields := make([]field, 0, n)
 	if !quoted {
 		for {
 			i := strings.IndexByte(rec, f.delim)
 			if i < 0 {
-				return pointers(append(fields, field{v: rec, null: rec == f.null})), rest, nil
+				return append(fields, field{v: rec, null: rec == f.null}), rest, nil
 			}
 			fields = append(fields, field{v: rec[:i], null: rec[:i] == f.null})
 			rec = rec[i+1:]
@@ -39,7 +38,7 @@ func (f copyFormat) csvRecord(data []byte, n int) ([]*string, []byte, error) {
 		v, next := f.csvField(rec)
 		fields = append(fields, v)
 		if next < 0 {
-			return pointers(fields), rest, nil
+			return fields, rest, nil
 		}
 		rec = rec[next:]
 	}
@@ -48,7 +47,14 @@ func (f copyFormat) csvRecord(data []byte, n int) ([]*string, []byte, error) {
 // csvEnd is the end of the record data starts with (the index of its
 // line break outside quotes, or len(data)), and whether it holds a quote
 // character; -1 when a quote is left open.
-func (f copyFormat) csvEnd(data []byte) (end int, quoted bool) {
+func (f copyFormat) csvEnd(data string) (end int, quoted bool) {
+	line, _, _ := strings.Cut(data, "\n")
+	if strings.IndexByte(line, f.quote) < 0 { // most lines: found by byte searches
+		if cr := strings.IndexByte(line, '\r'); cr >= 0 {
+			return cr, false
+		}
+		return len(line), false
+	}
 	inQuotes := false
 	for i := 0; i < len(data); i++ {
 		c := data[i]

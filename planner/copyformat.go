@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"bytes"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,31 +20,42 @@ type copyFormat struct {
 	null                 string
 }
 
-// parse reads data into rows of n values each; nil is NULL. Data of
+// parse reads data into n columns of values; nil is NULL. Data of
 // parallelCopy bytes or more whose records cannot span lines (the text
 // format, or CSV without a quote character) is read in parts split at
-// line ends, one per processor.
+// line ends, one per processor. The values are slices of one copy of the
+// data (escaped and quoted values excepted), and point into blocks of
+// strings: the garbage collector sees a few large objects, not several
+// per row.
 func (f copyFormat) parse(data []byte, n int) ([][]*string, error) {
-	parts := f.split(data)
+	parts := f.split(string(data))
 	res := make([]copyPart, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
 		wg.Go(func() { res[i] = f.parsePart(part, n, i == 0) })
 	}
 	wg.Wait()
-	var rows [][]*string
 	line := 0 // records before the part's
-	for _, r := range res {
+	for i, r := range res {
 		if r.err != "" {
 			return nil, copyError(line+r.errLine, r.err)
 		}
-		rows = append(rows, r.rows...)
 		if r.ended {
+			res = res[:i+1]
 			break
 		}
 		line += r.records
 	}
-	return rows, nil
+	if len(res) == 1 {
+		return res[0].cols.cols, nil
+	}
+	cols := make([][]*string, n)
+	for c := range cols {
+		for _, r := range res {
+			cols[c] = append(cols[c], r.cols.cols[c]...)
+		}
+	}
+	return cols, nil
 }
 
 // parallelCopy is the least data read in parallel parts.
@@ -53,15 +63,15 @@ const parallelCopy = 1 << 20
 
 // split cuts data into parts that end at line ends, when it is large and
 // no record can span lines.
-func (f copyFormat) split(data []byte) [][]byte {
+func (f copyFormat) split(data string) []string {
 	k := runtime.GOMAXPROCS(0)
-	if len(data) < parallelCopy || k == 1 || (f.csv && bytes.IndexByte(data, f.quote) >= 0) {
-		return [][]byte{data}
+	if len(data) < parallelCopy || k == 1 || (f.csv && strings.IndexByte(data, f.quote) >= 0) {
+		return []string{data}
 	}
-	var parts [][]byte
+	var parts []string
 	for i := 1; i < k && len(data) > 0; i++ {
 		cut := len(data) / (k - i + 1)
-		end := bytes.IndexByte(data[cut:], '\n')
+		end := strings.IndexByte(data[cut:], '\n')
 		if end < 0 {
 			break
 		}
@@ -70,34 +80,62 @@ func (f copyFormat) split(data []byte) [][]byte {
 	return append(parts, data)
 }
 
-// copyPart is what parsePart read of one part: its rows, how many
+// copyPart is what parsePart read of one part: its values, how many
 // records it read (a header and the end marker included), whether it met
 // the end marker, and the first error with the record it is on.
 type copyPart struct {
-	rows    [][]*string
+	cols    columns
 	records int
 	ended   bool
 	err     string
 	errLine int
 }
 
+// columns collects the values of records column by column; the values
+// live in blocks of valueBlock strings.
+type columns struct {
+	cols  [][]*string
+	block []string // the current block, filled up to its length
+}
+
+const valueBlock = 4096
+
+// add appends the values of one record of len(c.cols) fields.
+func (c *columns) add(fields []field) {
+	for i, f := range fields {
+		if f.null {
+			c.cols[i] = append(c.cols[i], nil)
+			continue
+		}
+		if len(c.block) == cap(c.block) {
+			c.block = make([]string, 0, valueBlock)
+		}
+		c.block = append(c.block, f.v)
+		c.cols[i] = append(c.cols[i], &c.block[len(c.block)-1])
+	}
+}
+
 // parsePart reads the records of one part of the data; the header, when
 // there is one, is the first record of the first part.
-func (f copyFormat) parsePart(data []byte, n int, first bool) copyPart {
-	var p copyPart
+func (f copyFormat) parsePart(data string, n int, first bool) copyPart {
+	p := copyPart{cols: columns{cols: make([][]*string, n)}}
+	rows := strings.Count(data, "\n") + 1 // records, unless values span lines
+	for c := range p.cols.cols {
+		p.cols.cols[c] = make([]*string, 0, rows)
+	}
+	fields := make([]field, 0, n)
 	for len(data) > 0 {
-		var fields []*string
 		var err error
 		if f.csv {
-			fields, data, err = f.csvRecord(data, n)
+			fields, data, err = f.csvRecord(fields[:0], data)
 		} else {
-			var raw []byte
+			var raw string
 			raw, data = cutLine(data)
-			if string(raw) == `\.` {
+			if raw == `\.` {
 				p.ended = true
 				return p
 			}
-			fields = f.textRecord(raw, n)
+			fields = f.textRecord(fields[:0], raw)
 		}
 		p.records++
 		if err != nil {
@@ -107,7 +145,7 @@ func (f copyFormat) parsePart(data []byte, n int, first bool) copyPart {
 		if first && p.records == 1 && f.header {
 			continue
 		}
-		if f.csv && len(fields) == 1 && fields[0] != nil && *fields[0] == `\.` {
+		if f.csv && len(fields) == 1 && !fields[0].null && fields[0].v == `\.` {
 			p.ended = true
 			return p
 		}
@@ -119,7 +157,7 @@ func (f copyFormat) parsePart(data []byte, n int, first bool) copyPart {
 			p.err, p.errLine = "extra data after last expected column", p.records
 			return p
 		}
-		p.rows = append(p.rows, fields)
+		p.cols.add(fields)
 	}
 	return p
 }
@@ -130,21 +168,14 @@ func copyError(line int, msg string) error {
 }
 
 // cutLine cuts the first line off data, without its \n or \r\n.
-func cutLine(data []byte) (line, rest []byte) {
-	i := bytes.IndexByte(data, '\n')
-	if i < 0 {
-		line, rest = data, nil
-	} else {
-		line, rest = data[:i], data[i+1:]
-	}
-	return bytes.TrimSuffix(line, []byte{'\r'}), rest
+func cutLine(data string) (line, rest string) {
+	line, rest, _ = strings.Cut(data, "\n")
+	return strings.TrimSuffix(line, "\r"), rest
 }
 
-// textRecord splits a line of the text format into its values, about n
-// of them. The values without escapes share one string of the line.
-func (f copyFormat) textRecord(raw []byte, n int) []*string {
-	line := string(raw)
-	fields := make([]field, 0, n)
+// textRecord appends to fields the values of a line of the text format.
+// Values without escapes are slices of line.
+func (f copyFormat) textRecord(fields []field, line string) []field {
 	for {
 		i := unescapedIndex(line, f.delim)
 		v := line
@@ -153,7 +184,7 @@ func (f copyFormat) textRecord(raw []byte, n int) []*string {
 		}
 		fields = append(fields, field{null: v == f.null, v: unescapeText(v)})
 		if i < 0 {
-			return pointers(fields)
+			return fields
 		}
 		line = line[i+1:]
 	}
@@ -163,20 +194,6 @@ func (f copyFormat) textRecord(raw []byte, n int) []*string {
 type field struct {
 	v    string
 	null bool
-}
-
-// pointers are the values of fields as a push takes them, nil for NULL,
-// pointing into one array.
-func pointers(fields []field) []*string {
-	vals := make([]string, len(fields))
-	out := make([]*string, len(fields))
-	for i, f := range fields {
-		if !f.null {
-			vals[i] = f.v
-			out[i] = &vals[i]
-		}
-	}
-	return out
 }
 
 // unescapedIndex is the index of the first c in b not escaped by a

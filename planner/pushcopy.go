@@ -194,16 +194,13 @@ func (l *copyLocal) Run(context.Context, []any, plan.RowWriter) (string, error) 
 
 // CopyFrom pushes the rows of data, or stages them.
 func (l *copyLocal) CopyFrom(ctx context.Context, data []byte, w plan.RowWriter, stage bool) (string, func(context.Context) error, error) {
-	rows, err := l.format.parse(data, len(l.slots))
+	cols, err := l.format.parse(data, len(l.slots))
 	if err != nil {
 		return "", nil, err
 	}
 	values := make([][]*string, len(l.target.Columns))
 	for i, s := range l.slots {
-		values[s] = make([]*string, len(rows))
-		for r, row := range rows {
-			values[s][r] = row[i]
-		}
+		values[s] = cols[i]
 	}
 	c, err := l.env.CheckPush(ctx, l.project, l.target, values)
 	if err != nil {
