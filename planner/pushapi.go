@@ -25,7 +25,7 @@ func (p *Planner) Push(ctx context.Context, req plan.PushRequest) (*plan.PushRes
 	if err := p.openForPush(ctx, req); err != nil {
 		return nil, err
 	}
-	snap, err := p.env.Registry.Snapshot(ctx, req.Project)
+	snap, err := p.pushSnapshot(ctx, req.Project)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +71,21 @@ func (p *Planner) Push(ctx context.Context, req plan.PushRequest) (*plan.PushRes
 		res.Views = append(res.Views, st.Pushed(names[i]))
 	}
 	return res, nil
+}
+
+// pushSnapshot is project's catalog as SQL statements see it: the
+// gateway's cache, checked against the registry at most once a second
+// (Feast's allow_registry_cache), changes made through this gateway
+// included at once.
+func (p *Planner) pushSnapshot(ctx context.Context, project string) (*catalog.Snapshot, error) {
+	cv, err := p.catalogs.View(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	if cv == nil {
+		return nil, featuregate.Errorf(featuregate.KindUnavailable, "this gateway has no registry")
+	}
+	return cv.Snapshot(), nil
 }
 
 // openForPush checks that the user may open the request's project.
