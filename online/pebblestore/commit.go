@@ -33,15 +33,17 @@ func (s *Store) acquire(ctx context.Context) error {
 func (s *Store) release() { <-s.writer }
 
 // commit commits b durably and releases the writer token, once there are
-// need bytes free on the disk; after (which may be nil) runs once the
-// commit ended, whether it succeeded or not, before commit returns its
-// outcome (the row cache drops what b wrote there). The commit runs on its own goroutine: when
+// need bytes free on the disk. When the commit goes ahead, cw (which may
+// be nil) opens the row cache's write window just before it and closes
+// it once the commit ended, whether it succeeded or not, before commit
+// returns its outcome (the row cache drops what b wrote there). The
+// commit runs on its own goroutine: when
 // ctx ends or a background job fails to write while it waits (the disk is
 // full, so the memtable cannot be flushed to make room), commit returns
 // at once with an error, and the commit goes on in the background,
 // holding the token, until the disk has room again; its rows may then
 // still be written, which newer-wins makes harmless.
-func (s *Store) commit(ctx context.Context, b *pebble.Batch, need uint64, after func()) error {
+func (s *Store) commit(ctx context.Context, b *pebble.Batch, need uint64, cw cacheWrite) error {
 	if err := s.disk.room(need + uint64(b.Len())); err != nil {
 		b.Close()
 		s.release()
@@ -51,9 +53,12 @@ func (s *Store) commit(ctx context.Context, b *pebble.Batch, need uint64, after 
 	go func() {
 		defer s.release()
 		defer b.Close()
+		if cw != nil {
+			cw.begin()
+		}
 		err := s.syncCommit(b)
-		if after != nil {
-			after()
+		if cw != nil {
+			cw.end()
 		}
 		done <- err
 	}()

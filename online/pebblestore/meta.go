@@ -88,8 +88,7 @@ func (s *Store) dropPrefixes(ctx context.Context, prefixes ...[]byte) error {
 			return fmt.Errorf("pebblestore: drop: %w", err)
 		}
 	}
-	after := func() { s.rows.clear(); clear(s.bounds) }
-	if err := s.commit(ctx, b, smallWrite, after); err != nil {
+	if err := s.commit(ctx, b, smallWrite, dropWrite{s}); err != nil {
 		return fmt.Errorf("pebblestore: drop: %w", err)
 	}
 	return nil

@@ -15,12 +15,17 @@ import (
 // read from the cached event time, and decoding makes fresh values for
 // every caller.
 //
-// It never serves a value older than a committed write: a write drops
-// its keys from the cache once its batch is committed, before Write
-// returns, and bumps its shard's epoch under the shard's lock; a reader
-// notes the epoch before its Pebble read and caches what it read only if
-// the epoch has not moved, so a value read before a commit cannot be
-// cached after the commit's invalidation. Drops clear everything. Being
+// It never serves a value older than one a read returned, nor older than
+// a committed write. A write opens a window on the shards of its keys
+// just before its batch commits, and drops its keys from them; it closes
+// the window once the commit ended, before Write returns, moving the
+// shards' epochs. Nothing is cached in a shard while its window is open.
+// A reader notes the epoch before its Pebble read and caches what it read
+// only if the epoch has not moved and no window is open, so a value read
+// before a commit cannot be cached after it; and a reader that met the
+// committed value in Pebble cannot meet the older one in the cache
+// afterwards, since the older one was dropped before the commit. Drops
+// open the window on every shard and clear everything. Being
 // memory only, it starts empty after a restart, so a crash loses nothing
 // Pebble kept. A shard admits every key read while it has room; once
 // full, it admits one missed key in admitFull, evicting entries at random
@@ -35,11 +40,12 @@ type rowCache struct {
 
 // cacheShard is one lock's worth of the cache.
 type cacheShard struct {
-	mu     sync.Mutex
-	epoch  uint64
-	size   int
-	misses uint64 // keys not admitted for want of room, for admitFull
-	rows   map[string][]byte
+	mu      sync.Mutex
+	epoch   uint64
+	writing int // writes whose window is open
+	size    int
+	misses  uint64 // keys not admitted for want of room, for admitFull
+	rows    map[string][]byte
 }
 
 // admitFull is how many missed keys a full shard sees for one it admits.
@@ -95,7 +101,7 @@ func (c *rowCache) put(key, val []byte, epoch uint64) {
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.epoch != epoch {
+	if s.epoch != epoch || s.writing > 0 {
 		return
 	}
 	old, cached := s.rows[string(key)]
@@ -138,16 +144,42 @@ func olderThan(a, b []byte) bool {
 	return stamp{bts, bcreated}.newer(stamp{ats, acreated})
 }
 
-// invalidate drops keys and moves their shards' epochs, after the write
-// of keys committed.
-func (c *rowCache) invalidate(keys [][]byte) {
+// cacheWrite is a commit's window on the row cache: begin runs just
+// before the commit, end once it ended.
+type cacheWrite interface {
+	begin()
+	end()
+}
+
+// keysWrite is the window of a write of keys.
+func (c *rowCache) keysWrite(keys [][]byte) cacheWrite {
 	if c.budget == 0 {
-		return
+		return nil
 	}
-	for _, k := range keys {
-		s := c.shard(k)
+	w := &keysWrite{c: c, keys: keys, shards: make([]uint8, len(keys))}
+	for i, k := range keys {
+		w.shards[i] = uint8(maphash.Bytes(c.seed, k) & (cacheShards - 1))
+		w.touched |= 1 << w.shards[i]
+	}
+	return w
+}
+
+// keysWrite is a write's window on the shards of its keys.
+type keysWrite struct {
+	c       *rowCache
+	keys    [][]byte
+	shards  []uint8 // of each key
+	touched uint64  // bit i: shard i holds a key
+}
+
+// begin opens the window, then drops the keys: no reader can meet an
+// older value of them in the cache once one may have met the commit's in
+// Pebble.
+func (w *keysWrite) begin() {
+	w.c.forShards(w.touched, func(s *cacheShard) { s.writing++ })
+	for i, k := range w.keys {
+		s := &w.c.shards[w.shards[i]]
 		s.mu.Lock()
-		s.epoch++
 		if old, ok := s.rows[string(k)]; ok {
 			s.size -= len(k) + len(old) + entryOverhead
 			delete(s.rows, string(k))
@@ -156,14 +188,40 @@ func (c *rowCache) invalidate(keys [][]byte) {
 	}
 }
 
-// clear drops everything and moves every epoch, after a drop committed.
-func (c *rowCache) clear() {
+// end moves the epochs, so that what was read before it is not cached,
+// and closes the window.
+func (w *keysWrite) end() {
+	w.c.forShards(w.touched, func(s *cacheShard) { s.epoch++; s.writing-- })
+}
+
+// forShards runs f on each shard whose bit is set in set, under its lock.
+func (c *rowCache) forShards(set uint64, f func(*cacheShard)) {
 	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		s.epoch++
-		clear(s.rows)
-		s.size = 0
-		s.mu.Unlock()
+		if set&(1<<i) != 0 {
+			s := &c.shards[i]
+			s.mu.Lock()
+			f(s)
+			s.mu.Unlock()
+		}
 	}
 }
+
+// dropWrite is the window of a drop: every shard, cleared at the end,
+// and the store's view bounds forgotten.
+type dropWrite struct{ s *Store }
+
+func (d dropWrite) begin() {
+	d.s.rows.forShards(allShards, func(s *cacheShard) {
+		s.writing++
+		clear(s.rows)
+		s.size = 0
+	})
+}
+
+func (d dropWrite) end() {
+	d.s.rows.forShards(allShards, func(s *cacheShard) { s.epoch++; s.writing-- })
+	clear(d.s.bounds)
+}
+
+// allShards has the bit of every shard set.
+const allShards = 1<<cacheShards - 1

@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
@@ -37,7 +38,7 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 	if err := s.acquire(ctx); err != nil {
 		return 0, err
 	}
-	b := s.db.NewBatch()
+	b := s.db.NewBatchWithSize(batchSize(enc))
 	keys, err := s.fill(ctx, b, enc)
 	if err != nil || len(keys) == 0 {
 		b.Close()
@@ -45,12 +46,25 @@ func (s *Store) Write(ctx context.Context, rows []online.Row) (written int, err 
 		return 0, err
 	}
 	written = len(keys)
-	after := func() { s.rows.invalidate(keys) }
-	if err := s.commit(ctx, b, s.disk.reserve+uint64(b.Len()), after); err != nil {
+	if err := s.commit(ctx, b, s.disk.reserve+uint64(b.Len()), s.rows.keysWrite(keys)); err != nil {
 		return 0, err
 	}
 	return written, nil
 }
+
+// batchSize is the size of a batch setting every row of enc: room made
+// once, not grown by doubling (each step copies, and touches fresh pages).
+func batchSize(enc []encodedRow) int {
+	n := batchHeader
+	for i := range enc {
+		n += 1 + 2*binary.MaxVarintLen32 + len(enc[i].key) + len(enc[i].val)
+	}
+	return n
+}
+
+// batchHeader is the size of a Pebble batch's header (sequence number
+// and count).
+const batchHeader = 12
 
 // stamp is the (TS, Created) of a value: the newer one wins.
 type stamp struct{ ts, created time.Time }
@@ -97,6 +111,7 @@ func (s *Store) fill(ctx context.Context, b *pebble.Batch, enc []encodedRow) (ke
 		return nil, err
 	}
 	set := make(map[string]int32, len(enc)) // the row last set for a key
+	keys = make([][]byte, 0, len(enc))
 	for i := range enc {
 		e := &enc[i]
 		if j, ok := set[string(e.key)]; ok {
@@ -224,6 +239,9 @@ func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 		}
 		offs = append(offs, [3]int{start, mid, len(buf)})
 		enc[i].st, enc[i].prefix = stamp{r.TS, r.Created}, len(prefix)
+		if i == lo { // room for the part's rows if they are about the first's size
+			buf = slices.Grow(buf, (hi-lo-1)*len(buf)*9/8)
+		}
 	}
 	for j, o := range offs { // buf no longer moves
 		enc[lo+j].key, enc[lo+j].val = buf[o[0]:o[1]:o[1]], buf[o[1]:o[2]:o[2]]
