@@ -209,5 +209,5 @@ type Stager interface {
 // rows and returns the apply to run at COMMIT instead of applying it.
 type CopyIn interface {
 	CopyColumns() int
-	CopyFrom(ctx context.Context, data []byte, w RowWriter, stage bool) (tag string, apply func(context.Context) error, err error)
+	CopyFrom(ctx context.Context, data string, w RowWriter, stage bool) (tag string, apply func(context.Context) error, err error)
 }

@@ -23,12 +23,12 @@ type copyFormat struct {
 // parse reads data into n columns of values; nil is NULL. Data of
 // parallelCopy bytes or more whose records cannot span lines (the text
 // format, or CSV without a quote character) is read in parts split at
-// line ends, one per processor. The values are slices of one copy of the
-// data (escaped and quoted values excepted), and point into blocks of
+// line ends, one per processor. The values are slices of data (escaped
+// and quoted values excepted), and point into blocks of
 // strings: the garbage collector sees a few large objects, not several
 // per row.
-func (f copyFormat) parse(data []byte, n int) ([][]*string, error) {
-	parts := f.split(string(data))
+func (f copyFormat) parse(data string, n int) ([][]*string, error) {
+	parts := f.split(data)
 	res := make([]copyPart, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {

@@ -193,7 +193,7 @@ func (l *copyLocal) Run(context.Context, []any, plan.RowWriter) (string, error) 
 }
 
 // CopyFrom pushes the rows of data, or stages them.
-func (l *copyLocal) CopyFrom(ctx context.Context, data []byte, w plan.RowWriter, stage bool) (string, func(context.Context) error, error) {
+func (l *copyLocal) CopyFrom(ctx context.Context, data string, w plan.RowWriter, stage bool) (string, func(context.Context) error, error) {
 	cols, err := l.format.parse(data, len(l.slots))
 	if err != nil {
 		return "", nil, err
