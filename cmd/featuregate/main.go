@@ -32,10 +32,21 @@ const (
 )
 
 func main() {
+	if runsGateway(os.Args[1:]) {
+		if err := lazyFree(); err != nil {
+			fmt.Fprintln(os.Stderr, "featuregate: could not restart with lazily freed memory (GODEBUG=madvdontneed=0), going on without:", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// runsGateway reports whether args run a gateway: serve, or demo.
+func runsGateway(args []string) bool {
+	cmd, _, err := newRootCmd().Find(args)
+	return err == nil && (cmd.Name() == "serve" || cmd.Name() == "demo")
 }
 
 // run executes the command line args with the given streams and returns
