@@ -216,8 +216,11 @@ func dfColumn(name string, v *fastjson.Value) ([]*string, error) {
 // appendJSONText appends the text of a JSON value (jsonText); null
 // appends nothing.
 func appendJSONText(dst []byte, v *fastjson.Value) ([]byte, bool) {
-	if v.Type() == fastjson.TypeString {
+	switch v.Type() {
+	case fastjson.TypeString:
 		return append(dst, v.GetStringBytes()...), false
+	case fastjson.TypeNumber, fastjson.TypeTrue, fastjson.TypeFalse: // as written
+		return v.MarshalTo(dst), false
 	}
 	t, null := jsonText(v)
 	return append(dst, t...), null
