@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/valyala/fastjson"
 
@@ -148,33 +149,71 @@ func stringField(key string, v *fastjson.Value) (string, error) {
 	return "", badRequest(examplePush, "field %q must be a string", key)
 }
 
-// dfColumns reads "df", sorted by column name, as text arrays.
+// dfColumns reads "df", sorted by column name, as text arrays. Large
+// bodies have their columns read in parallel: each column's values are
+// its own part of the parsed tree.
 func dfColumns(df *fastjson.Object) ([]string, [][]*string, error) {
-	cols := map[string][]*string{}
+	var names []string
+	var vals []*fastjson.Value
+	seen := map[string]bool{}
 	var err error
+	cells := 0
 	df.Visit(func(k []byte, v *fastjson.Value) {
 		name := string(k)
 		switch {
 		case err != nil:
-		case cols[name] != nil:
+		case seen[name]:
 			err = badRequest(examplePush, "df column %q is given twice", name)
 		default:
-			cols[name], err = dfColumn(name, v)
+			seen[name] = true
+			names, vals = append(names, name), append(vals, v)
+			if a, e := v.Array(); e == nil {
+				cells += len(a)
+			}
 		}
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	names := make([]string, 0, len(cols))
-	for name := range cols {
-		names = append(names, name)
+	cols, errs := make([][]*string, len(names)), make([]error, len(names))
+	read := func(i int) { cols[i], errs[i] = dfColumn(names[i], vals[i]) }
+	if cells < parallelCells {
+		for i := range names {
+			read(i)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for i := range names {
+			wg.Go(func() { read(i) })
+		}
+		wg.Wait()
 	}
-	slices.Sort(names)
-	values := make([][]*string, len(names))
-	for i, name := range names {
-		values[i] = cols[name]
+	if err := firstError(errs); err != nil {
+		return nil, nil, err
 	}
-	return names, values, nil
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	sorted, values := make([]string, len(names)), make([][]*string, len(names))
+	for i, j := range order {
+		sorted[i], values[i] = names[j], cols[j]
+	}
+	return sorted, values, nil
+}
+
+// parallelCells is the least number of df values read in parallel.
+const parallelCells = 1 << 14
+
+// firstError is the first error of errs that is not nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dfColumn reads the values of one df column. Their texts are slices of
