@@ -29,13 +29,7 @@ const (
 
 // encodeValue encodes a row's timestamps and feature values.
 func encodeValue(dst []byte, ts, created time.Time, values []any) ([]byte, error) {
-	dst = appendTime(append(dst, valueVersion), ts)
-	if created.IsZero() {
-		dst = append(dst, 0)
-	} else {
-		dst = appendTime(append(dst, 1), created)
-	}
-	dst = binary.AppendUvarint(dst, uint64(len(values)))
+	dst = AppendValueHeader(dst, ts, created, len(values))
 	for i, v := range values {
 		var ok bool
 		if dst, ok = appendValue(dst, v); !ok {

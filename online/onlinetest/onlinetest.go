@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) online.Store) {
 		{"value types round trip", testValueTypes},
 		{"composite keys", testCompositeKeys},
 		{"key component boundaries", testKeyBoundaries},
+		{"rows encoded by the caller", testEncodedRows},
 		{"newer wins", testNewerWins},
 		{"in-call ordering", testInCallOrdering},
 		{"write counts", testWriteCounts},

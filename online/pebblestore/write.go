@@ -230,11 +230,11 @@ func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 		}
 		start := len(buf)
 		var err error
-		if buf, err = online.AppendKey(append(buf, prefix...), r.Key); err != nil {
+		if buf, err = r.AppendKey(append(buf, prefix...)); err != nil {
 			return fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
 		}
 		mid := len(buf)
-		if buf, err = online.AppendValue(buf, r.TS, r.Created, r.Values); err != nil {
+		if buf, err = r.AppendValue(buf); err != nil {
 			return fmt.Errorf("pebblestore: write row %d: %w", i+1, err)
 		}
 		offs = append(offs, [3]int{start, mid, len(buf)})

@@ -136,11 +136,11 @@ func encode(r *online.Row) (*encoded, error) {
 	if r.Project == "" || r.View == "" {
 		return nil, featuregate.Errorf(featuregate.KindInvalid, "pgstore: row without project or view")
 	}
-	key, err := online.EncodeKey(r.Key)
+	key, err := r.AppendKey(nil)
 	if err != nil {
 		return nil, err
 	}
-	value, err := online.EncodeValue(r.TS, r.Created, r.Values)
+	value, err := r.AppendValue(nil)
 	if err != nil {
 		return nil, err
 	}
