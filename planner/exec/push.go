@@ -176,14 +176,14 @@ func (env *Env) CheckPush(ctx context.Context, project string, t *PushTarget, va
 	stats := make([]PushStats, len(chunks))
 	errs := make([]error, len(chunks))
 	sem := make(chan struct{}, pushParallel)
-	readers := t.nativeReaders()
+	types := t.nativeTypes()
 	var wg sync.WaitGroup
 	for i := range chunks {
 		lo, hi := i*n/len(chunks), (i+1)*n/len(chunks)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if rows, ok := t.readNative(project, readers, values, lo, hi); ok {
+			if rows, ok := t.readNative(project, types, values, lo, hi); ok {
 				chunks[i], stats[i].Read = rows, int64(hi-lo)
 				return
 			}

@@ -22,105 +22,155 @@ import (
 // reads a value differently. TestNativeAgreesWithPostgreSQL holds it to
 // that.
 
-// nativeReader reads the text of one value as a column's type; false
-// when the text is not in the strict form.
-type nativeReader func(s string) (any, bool)
-
-// nativeTypes are the column types read in the gateway, with their
-// readers; the values are the Go types pgx decodes the same columns to.
-var nativeTypes = map[string]nativeReader{
-	"smallint":                    readInt(16),
-	"integer":                     readInt(32),
-	"bigint":                      readInt(64),
-	"real":                        readFloat(32),
-	"double precision":            readFloat(64),
-	"boolean":                     readBool,
-	"text":                        readText,
-	"date":                        readDate,
-	"timestamp with time zone":    readInstant,
-	"timestamp without time zone": readLocalTime,
+// nativeType is a column type read in the gateway: read gives a text's
+// value as pgx decodes the column (what TestNativeAgreesWithPostgreSQL
+// compares with PostgreSQL's), value appends its encoding as a feature
+// and key as an entity key part (nil: not read natively as a key); each
+// reports false when the text is not in the strict form.
+type nativeType struct {
+	read  func(s string) (any, bool)
+	value func(dst []byte, s string) ([]byte, bool)
+	key   func(dst []byte, s string) ([]byte, bool)
 }
 
-// nativeReaders are the readers of t's columns, or nil when a push into t
+// newNativeType makes a nativeType of values of T from its strict parser
+// and its encodings (key may be nil).
+func newNativeType[T any](parse func(string) (T, bool), value, key func([]byte, T) []byte) nativeType {
+	nt := nativeType{
+		read: func(s string) (any, bool) {
+			if v, ok := parse(s); ok {
+				return v, true
+			}
+			return nil, false
+		},
+		value: func(dst []byte, s string) ([]byte, bool) {
+			if v, ok := parse(s); ok {
+				return value(dst, v), true
+			}
+			return dst, false
+		},
+	}
+	if key != nil {
+		nt.key = func(dst []byte, s string) ([]byte, bool) {
+			if v, ok := parse(s); ok {
+				return key(dst, v), true
+			}
+			return dst, false
+		}
+	}
+	return nt
+}
+
+// nativeTypes are the column types read in the gateway; the values are
+// the Go types pgx decodes the same columns to.
+var nativeTypes = map[string]nativeType{
+	"smallint": newNativeType(func(s string) (int16, bool) { n, ok := parseInt(s, 16); return int16(n), ok },
+		func(d []byte, v int16) []byte { return online.AppendIntValue(d, 16, int64(v)) },
+		func(d []byte, v int16) []byte { return online.AppendIntKeyPart(d, int64(v)) }),
+	"integer": newNativeType(func(s string) (int32, bool) { n, ok := parseInt(s, 32); return int32(n), ok },
+		func(d []byte, v int32) []byte { return online.AppendIntValue(d, 32, int64(v)) },
+		func(d []byte, v int32) []byte { return online.AppendIntKeyPart(d, int64(v)) }),
+	"bigint": newNativeType(func(s string) (int64, bool) { return parseInt(s, 64) },
+		func(d []byte, v int64) []byte { return online.AppendIntValue(d, 64, v) }, online.AppendIntKeyPart),
+	"real": newNativeType(func(s string) (float32, bool) { f, ok := parseFloat(s, 32); return float32(f), ok },
+		online.AppendFloat32Value, nil),
+	"double precision":            newNativeType(func(s string) (float64, bool) { return parseFloat(s, 64) }, online.AppendFloat64Value, nil),
+	"boolean":                     newNativeType(parseBool, online.AppendBoolValue, online.AppendBoolKeyPart),
+	"text":                        newNativeType(parseText, online.AppendTextValue, online.AppendTextKeyPart),
+	"date":                        newNativeType(parseDay, online.AppendTimeValue, online.AppendTimeKeyPart),
+	"timestamp with time zone":    newNativeType(parseInstant, online.AppendTimeValue, online.AppendTimeKeyPart),
+	"timestamp without time zone": newNativeType(parseLocalTime, online.AppendTimeValue, online.AppendTimeKeyPart),
+}
+
+// nativeTypes are the types of t's columns, or nil when a push into t
 // must be read by PostgreSQL: the view has CHECK rules, or a column's
-// type has no native reader.
-func (t *PushTarget) nativeReaders() []nativeReader {
+// type (a key's type, for a key) is not read natively.
+func (t *PushTarget) nativeTypes() []nativeType {
 	if len(t.pv.Checks) > 0 {
 		return nil
 	}
-	readers := make([]nativeReader, len(t.Types))
+	types := make([]nativeType, len(t.Types))
 	for i, typ := range t.Types {
-		r, ok := nativeTypes[typ]
-		if !ok {
+		nt, ok := nativeTypes[typ]
+		if !ok || (i < len(t.keys) && nt.key == nil) {
 			return nil
 		}
-		readers[i] = r
+		types[i] = nt
 	}
-	return readers
+	return types
 }
 
-// readNative reads rows [lo, hi) of values with readers into online
-// rows, as pushRead does through PostgreSQL; false when readers is nil or
-// a value is not in its strict form.
-func (t *PushTarget) readNative(project string, readers []nativeReader, values [][]*string, lo, hi int) ([]online.Row, bool) {
-	if readers == nil {
+// readNative reads rows [lo, hi) of values into online rows, as pushRead
+// does through PostgreSQL, with their keys and values encoded as they are
+// read (no value is boxed into an any); false when types is nil or a
+// value is not in its strict form. A key or event time is never NULL
+// here (checkValues).
+func (t *PushTarget) readNative(project string, types []nativeType, values [][]*string, lo, hi int) ([]online.Row, bool) {
+	if types == nil {
 		return nil, false
 	}
-	nk := len(t.keys)
+	nk, nf := len(t.keys), len(values)-len(t.keys)-2
 	rows := make([]online.Row, hi-lo)
-	// One backing array for every row's keys and values: two allocations
-	// per chunk instead of two per row.
-	keys := make([]any, (hi-lo)*nk)
-	feats := make([]any, (hi-lo)*(len(values)-nk-2))
+	var mem arena
+	var row []byte // the key, then the value, of one row
+	var ok bool
 	for r := range rows {
-		row := &rows[r]
-		row.Project, row.View = project, t.Online
-		row.Key, keys = keys[:nk:nk], keys[nk:]
-		nf := len(values) - nk - 2
-		row.Values, feats = feats[:nf:nf], feats[nf:]
-		for c, col := range values {
-			p := col[lo+r]
-			if p == nil {
-				continue // NULL: a key or event time is never NULL here (checkValues)
-			}
-			v, ok := readers[c](*p)
-			if !ok {
+		out := &rows[r]
+		out.Project, out.View = project, t.Online
+		row = row[:0]
+		for c := range nk {
+			if row, ok = types[c].key(row, *values[c][lo+r]); !ok {
 				return nil, false
 			}
-			switch {
-			case c < nk:
-				row.Key[c] = v
-			case c == nk:
-				row.TS = v.(time.Time)
-			case c == nk+1:
-				row.Created = v.(time.Time)
-			default:
-				row.Values[c-nk-2] = v
+		}
+		nkey := len(row)
+		if out.TS, ok = parseInstant(*values[nk][lo+r]); !ok {
+			return nil, false
+		}
+		if p := values[nk+1][lo+r]; p != nil {
+			if out.Created, ok = parseInstant(*p); !ok {
+				return nil, false
 			}
 		}
+		row = online.AppendValueHeader(row, out.TS, out.Created, nf)
+		for c := nk + 2; c < len(values); c++ {
+			p := values[c][lo+r]
+			if p == nil {
+				row = online.AppendNullValue(row)
+			} else if row, ok = types[c].value(row, *p); !ok {
+				return nil, false
+			}
+		}
+		kept := mem.keep(row)
+		out.EncodedKey, out.EncodedValue = kept[:nkey:nkey], kept[nkey:]
 	}
 	return rows, true
 }
 
-// readInt reads a decimal integer of bits bits: an optional sign and
-// digits, nothing else.
-func readInt(bits int) nativeReader {
-	return func(s string) (any, bool) {
-		if !isDecimal(s) {
-			return nil, false
-		}
-		n, err := strconv.ParseInt(s, 10, bits)
-		if err != nil {
-			return nil, false
-		}
-		switch bits {
-		case 16:
-			return int16(n), true
-		case 32:
-			return int32(n), true
-		}
-		return n, true
+// arena keeps byte strings in blocks of arenaBlock bytes: a few
+// allocations per push instead of two per row.
+type arena struct{ block []byte }
+
+const arenaBlock = 64 << 10
+
+// keep returns a copy of b in the arena.
+func (a *arena) keep(b []byte) []byte {
+	if cap(a.block)-len(a.block) < len(b) {
+		a.block = make([]byte, 0, max(arenaBlock, len(b)))
 	}
+	start := len(a.block)
+	a.block = append(a.block, b...)
+	return a.block[start:len(a.block):len(a.block)]
+}
+
+// parseInt reads a decimal integer of bits bits: an optional sign and
+// digits, nothing else.
+func parseInt(s string, bits int) (int64, bool) {
+	if !isDecimal(s) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, bits)
+	return n, err == nil
 }
 
 // isDecimal reports whether s is an optional sign and at least one digit.
@@ -140,29 +190,24 @@ func digitRun(s string) int {
 	return i
 }
 
-// readFloat reads a plain decimal float (digits with an optional point
+// parseFloat reads a plain decimal float (digits with an optional point
 // and exponent; no NaN, Infinity, hex or spaces) of bits bits. Values
 // that overflow, or that PostgreSQL would refuse as an underflow, are not
 // in the strict form: non-zero digits rounding to zero, or a result
 // below the smallest normal number.
-func readFloat(bits int) nativeReader {
+func parseFloat(s string, bits int) (float64, bool) {
 	smallest := 0x1p-1022 // the smallest normal float64
 	if bits == 32 {
 		smallest = 0x1p-126 // the smallest normal float32
 	}
-	return func(s string) (any, bool) {
-		if !isPlainFloat(s) {
-			return nil, false
-		}
-		f, err := strconv.ParseFloat(s, bits)
-		if err != nil || (f != 0 && math.Abs(f) < smallest) || (f == 0 && hasNonZeroMantissa(s)) {
-			return nil, false
-		}
-		if bits == 32 {
-			return float32(f), true
-		}
-		return f, true
+	if !isPlainFloat(s) {
+		return 0, false
 	}
+	f, err := strconv.ParseFloat(s, bits)
+	if err != nil || (f != 0 && math.Abs(f) < smallest) || (f == 0 && hasNonZeroMantissa(s)) {
+		return 0, false
+	}
+	return f, true
 }
 
 // isPlainFloat reports whether s is [sign] digits [. digits] [e [sign]
@@ -198,47 +243,41 @@ func hasNonZeroMantissa(s string) bool {
 	return false
 }
 
-// readBool reads true, false, t, f, 1 or 0, in any case.
-func readBool(s string) (any, bool) {
+// parseBool reads true, false, t, f, 1 or 0, in any case.
+func parseBool(s string) (bool, bool) {
 	switch {
 	case s == "t" || s == "1" || strings.EqualFold(s, "true") || s == "T":
 		return true, true
 	case s == "f" || s == "0" || strings.EqualFold(s, "false") || s == "F":
 		return false, true
 	}
-	return nil, false
+	return false, false
 }
 
-// readText reads valid UTF-8 without NUL, which PostgreSQL refuses.
-func readText(s string) (any, bool) {
+// parseText reads valid UTF-8 without NUL, which PostgreSQL refuses.
+func parseText(s string) (string, bool) {
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
-		return nil, false
+		return "", false
 	}
 	return s, true
 }
 
-// readDate reads YYYY-MM-DD as midnight UTC, as pgx decodes a date.
-func readDate(s string) (any, bool) {
+// parseDay reads YYYY-MM-DD as midnight UTC, as pgx decodes a date.
+func parseDay(s string) (time.Time, bool) {
 	if len(s) != 10 {
-		return nil, false
+		return time.Time{}, false
 	}
-	d, ok := parseDate(s)
-	return d, ok
+	return parseDate(s)
 }
 
-// readInstant reads an ISO 8601 time with an optional offset, UTC without
-// one (the gateway's connections to the offline store run in UTC).
-func readInstant(s string) (any, bool) {
-	t, ok := parseTime(s, true)
-	return t, ok
-}
+// parseInstant reads an ISO 8601 time with an optional offset, UTC
+// without one (the gateway's connections to the offline store run in
+// UTC).
+func parseInstant(s string) (time.Time, bool) { return parseTime(s, true) }
 
-// readLocalTime reads an ISO 8601 time without an offset (PostgreSQL
+// parseLocalTime reads an ISO 8601 time without an offset (PostgreSQL
 // would drop an offset silently; such text goes to PostgreSQL).
-func readLocalTime(s string) (any, bool) {
-	t, ok := parseTime(s, false)
-	return t, ok
-}
+func parseLocalTime(s string) (time.Time, bool) { return parseTime(s, false) }
 
 // parseDate reads YYYY-MM-DD at the start of s, years 1000 to 9999, with
 // the day checked against the month.

@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/featuregate/featuregate/internal/localpg"
 	"github.com/featuregate/featuregate/internal/pgtest"
+	"github.com/featuregate/featuregate/online"
 )
 
 var pg *localpg.Server
@@ -72,7 +74,7 @@ var nativeCases = map[string]struct{ accept, refuse []string }{
 // others left to PostgreSQL.
 func TestNativeReaders(t *testing.T) {
 	for typ, c := range nativeCases {
-		read := nativeTypes[typ]
+		read := nativeTypes[typ].read
 		for _, s := range c.accept {
 			if _, ok := read(s); !ok {
 				t.Errorf("%s: %q not read natively", typ, s)
@@ -106,7 +108,8 @@ func TestNativeAgreesWithPostgreSQL(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	rng := rand.New(rand.NewPCG(1, 2))
-	for typ, read := range nativeTypes {
+	for typ, nt := range nativeTypes {
+		read := nt.read
 		texts := append(append([]string{}, nativeCases[typ].accept...), randomTexts(rng, typ, 2000)...)
 		var native []string
 		var want []any
@@ -122,6 +125,43 @@ func TestNativeAgreesWithPostgreSQL(t *testing.T) {
 		for i := range native {
 			if !sameValue(got[i], want[i]) {
 				t.Errorf("%s: %q reads natively as %#v, PostgreSQL reads %#v", typ, native[i], want[i], got[i])
+			}
+		}
+	}
+}
+
+// TestNativeEncodings: the encodings a push writes straight from text are
+// those of the values read, as the online store encodes them, and a text
+// the reader refuses the encoders refuse too.
+func TestNativeEncodings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for typ, nt := range nativeTypes {
+		c := nativeCases[typ]
+		texts := append(append(append([]string{}, c.accept...), c.refuse...), randomTexts(rng, typ, 500)...)
+		for _, s := range texts {
+			v, ok := nt.read(s)
+			got, vok := nt.value(nil, s)
+			if vok != ok {
+				t.Errorf("%s %q: value encoder ok %v, reader %v", typ, s, vok, ok)
+				continue
+			}
+			if !ok {
+				continue
+			}
+			want, err := online.AppendValue(nil, time.Time{}, time.Time{}, []any{v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if header := online.AppendValueHeader(nil, time.Time{}, time.Time{}, 1); !bytes.Equal(append(header, got...), want) {
+				t.Errorf("%s %q: encodes as %x, the store as %x", typ, s, got, want[len(header):])
+			}
+			if nt.key == nil {
+				continue
+			}
+			gotKey, kok := nt.key(nil, s)
+			wantKey, err := online.EncodeKey([]any{v})
+			if !kok || err != nil || !bytes.Equal(gotKey, wantKey) {
+				t.Errorf("%s %q: key part %x (%v), the store's %x (%v)", typ, s, gotKey, kok, wantKey, err)
 			}
 		}
 	}
