@@ -9,7 +9,10 @@
 //   - ErrClosed and ErrCorrupt;
 //   - the encodings of entity key tuples (EncodeKey, AppendKey,
 //     AppendEscaped) and of stored values (EncodeValue, AppendValue,
-//     DecodeValue, DecodeHeader), which both stores write byte for byte.
+//     DecodeValue, DecodeHeader), which both stores write byte for byte,
+//     and the same encodings written part by part for callers that read
+//     typed values (Append*KeyPart, AppendValueHeader, Append*Value) and
+//     hand rows over already encoded (Row.EncodedKey, Row.EncodedValue).
 //
 // The stores are online/pebblestore (an embedded Pebble database, the
 // default) and online/pgstore (tables in PostgreSQL); online/onlinetest is
