@@ -45,6 +45,14 @@ func controlsTxnAlone(p *plan.Plan) bool {
 	return len(p.Statements) == 1 && p.Statements[0].Txn != plan.TxnNone
 }
 
+// savepointAlone reports whether a query string is one savepoint
+// statement. The extended protocol runs it in the session, which marks
+// the staged work before it runs the statement upstream (runSavepoint);
+// the simple protocol marks it on the way upstream (markSavepoints).
+func savepointAlone(p *plan.Plan) bool {
+	return len(p.Statements) == 1 && p.Statements[0].Savepoint != nil
+}
+
 type localPortal struct {
 	stmt    *localStmt
 	args    []any
@@ -59,7 +67,7 @@ type localPortal struct {
 func (s *session) extendedLocal(ctx context.Context, msg pgproto3.FrontendMessage, plan *plan.Plan) bool {
 	switch m := msg.(type) {
 	case *pgproto3.Parse:
-		if plan.Forwardable() && !controlsTxnAlone(plan) {
+		if plan.Forwardable() && !controlsTxnAlone(plan) && !savepointAlone(plan) {
 			return s.shadowed(m.Name)
 		}
 		s.parseLocal(m, plan)
@@ -126,9 +134,11 @@ func (s *session) parseLocal(m *pgproto3.Parse, plan *plan.Plan) {
 }
 
 // checkFailedBlock refuses, in a failed transaction block, every
-// statement but those that end it, as PostgreSQL does at Parse and Bind.
+// statement but those that end it and ROLLBACK TO SAVEPOINT (the way back
+// into it), as PostgreSQL does at Parse and Bind.
 func (s *session) checkFailedBlock(st plan.Statement) error {
-	if s.txStatus != 'E' || st.Txn == plan.TxnCommit || st.Txn == plan.TxnRollback {
+	if s.txStatus != 'E' || st.Txn == plan.TxnCommit || st.Txn == plan.TxnRollback ||
+		(st.Savepoint != nil && st.Savepoint.Op == plan.SavepointRollbackTo) {
 		return nil
 	}
 	return featuregate.Errorf(featuregate.KindTxnAborted,
@@ -240,6 +250,12 @@ func (s *session) executeLocal(ctx context.Context, p *localPortal, maxRows int)
 	}
 	if p.stmt.st.Txn != plan.TxnNone {
 		if !s.runTxn(ctx, p.stmt.st) {
+			s.refused()
+		}
+		return
+	}
+	if p.stmt.st.Savepoint != nil {
+		if !s.runSavepoint(ctx, p.stmt.st) {
 			s.refused()
 		}
 		return

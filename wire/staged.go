@@ -31,9 +31,9 @@ func (s *session) runLocal(ctx context.Context, l plan.Local, args []any, w plan
 // A savepoint marks how much staged work the block held when it was set:
 // ROLLBACK TO it drops what was staged since (the pushes the rolled back
 // statements made), RELEASE forgets it, as PostgreSQL forgets the
-// savepoint. The marks follow the statements of the simple protocol (psql,
-// psycopg2 and SQLAlchemy over it, pandas); over the extended protocol a
-// ROLLBACK TO SAVEPOINT leaves the staged pushes in place. Marks are taken
+// savepoint. The marks follow the savepoint statements of both protocols:
+// one of the extended protocol (a Parse of it alone) runs in the session,
+// which marks and then runs it upstream (runSavepoint). Marks are taken
 // before the statement goes upstream: a savepoint statement that fails
 // there fails the block, which then drops everything anyway.
 type mark struct {
@@ -60,6 +60,17 @@ func (s *session) markSavepoints(stmts ...plan.Statement) {
 			s.staged, s.marks = s.staged[:s.marks[i].staged], s.marks[:i+1]
 		}
 	}
+}
+
+// runSavepoint runs a savepoint statement of the extended protocol: it
+// marks the staged work, then runs the statement upstream, inline when a
+// batch of the client's is open there.
+func (s *session) runSavepoint(ctx context.Context, st plan.Statement) bool {
+	s.markSavepoints(st)
+	if !s.inBatch {
+		return s.forwardQuery(ctx, st.SQL)
+	}
+	return s.inline(st.SQL)
 }
 
 // lastMark is the index of the newest mark called name, or -1.

@@ -2,11 +2,14 @@ package onlineit
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/featuregate/featuregate/internal/gatewaytest"
 	"github.com/featuregate/featuregate/wire"
@@ -210,4 +213,77 @@ func TestPushSavepoints(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestPushSavepointsExtended: the same over the extended protocol (Parse,
+// Bind, Execute of every statement, savepoints and transaction control
+// included, as pgconn's ExecParams sends them), with a ROLLBACK TO
+// SAVEPOINT out of a failed block.
+func TestPushSavepointsExtended(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "pushspx", stores[0], eventsTable)
+	e.define(t, pushCatalog...)
+	conn, err := pgx.Connect(ctx, e.gw.DSN("alice", e.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	ins := "INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ($1, '2024-02-01T00:00:00Z', $2)"
+	steps := []struct {
+		sql     string
+		args    [][]byte
+		wantErr string // a SQLSTATE
+	}{
+		{"BEGIN", nil, ""},
+		{ins, [][]byte{[]byte("sx1"), []byte("1")}, ""},
+		{"SAVEPOINT a", nil, ""},
+		{ins, [][]byte{[]byte("sx2"), []byte("2")}, ""},
+		{"ROLLBACK TO SAVEPOINT a", nil, ""},
+		{"SAVEPOINT b", nil, ""},
+		{ins, [][]byte{[]byte("sx3"), []byte("3")}, ""},
+		{"INSERT INTO events_fv (user_id, event_timestamp, amount) VALUES ('sx5', 'not a time', 5)", nil, "22007"},
+		{"ROLLBACK TO b", nil, ""},
+		{ins, [][]byte{[]byte("sx4"), []byte("4")}, ""},
+		{"RELEASE SAVEPOINT b", nil, ""},
+		{"COMMIT", nil, ""},
+	}
+	for _, st := range steps {
+		_, err := conn.PgConn().ExecParams(ctx, st.sql, st.args, nil, nil, nil).Close()
+		if code := sqlstate(err); code != st.wantErr {
+			t.Fatalf("%s: error %v, want SQLSTATE %q", st.sql, err, st.wantErr)
+		}
+	}
+	rows, err := conn.Query(ctx, "SELECT user_id, amount FROM events_fv WHERE user_id IN ('sx1', 'sx2', 'sx3', 'sx4', 'sx5')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var id string
+		var amount *int64
+		if err := rows.Scan(&id, &amount); err != nil {
+			t.Fatal(err)
+		}
+		if amount != nil {
+			got = append(got, fmt.Sprintf("%s=%d", id, *amount))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[sx1=1 sx4=4]"; fmt.Sprint(got) != want {
+		t.Errorf("pushed values served: %v, want %s", got, want)
+	}
+}
+
+// sqlstate is err's SQLSTATE, "" for nil, "?" for an error without one.
+func sqlstate(err error) string {
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &pe):
+		return pe.Code
+	}
+	return "?"
 }
