@@ -143,11 +143,13 @@ func TestPushErrors(t *testing.T) {
 			{"0A000", "cannot push into feature service events_svc", "push into each of its feature views", `INSERT INTO events_svc (user_id, event_timestamp) VALUES ('u9', now())`},
 			{"22023", "feature view offline_fv is OFFLINE", "", `INSERT INTO offline_fv (user_id, event_timestamp, amount) VALUES ('u9', now(), 1)`},
 			{"0A000", "takes no WITH, ON CONFLICT or RETURNING", "", `INSERT INTO events_fv (user_id, event_timestamp) VALUES ('u9', now()) RETURNING user_id`},
+			{"54000", "pushes at most 1048576 rows", "MATERIALIZE events_fv writes them online in batches",
+				`INSERT INTO events_fv (user_id, event_timestamp, amount) SELECT 'u' || i, now(), i FROM generate_series(1, 1048577) i`},
 		}
 		for _, c := range cases {
 			wantError(t, e.conn, c.code, c.msg, c.hint, c.sql)
 		}
-		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9')`)
+		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}, {"u1", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9', 'u1')`)
 		if !strings.Contains(e.db, "pusherr") {
 			t.Fatal(e.db)
 		}
@@ -188,7 +190,7 @@ func TestPushCopy(t *testing.T) {
 				t.Errorf("%s: got %s %q, want %s %q", c.sql, pe.Code, pe.Message, c.code, c.msg)
 			}
 		}
-		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9')`)
+		lookupEquals(t, e.conn, [][]any{{"u8", nil}, {"u9", nil}, {"u1", nil}}, `SELECT user_id, amount FROM events_fv WHERE user_id IN ('u8', 'u9', 'u1')`)
 
 		// Several chunks of rows, keys repeated: the newest row of each key
 		// wins whichever chunk it is in.
