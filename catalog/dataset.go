@@ -125,8 +125,9 @@ const datasetSchemaPrefix = "fg_datasets_"
 // saved datasets, one table per dataset under the dataset's own name:
 // fg_datasets_<project>, shortened as RelationSchema shortens names too
 // long for an identifier. featuregate owns it (the owner creates and
-// drops its tables); every role may read it, and each session's
-// search_path ends with it, so a dataset is read by its plain name.
+// drops its tables); the gateway's session roles may read it (no other
+// role), and each session's search_path ends with it, so a dataset is
+// read by its plain name.
 func DatasetSchema(project string) string {
 	return schemaName(datasetSchemaPrefix, project)
 }

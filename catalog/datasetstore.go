@@ -18,7 +18,9 @@ type DatasetFill func(ctx context.Context, tx pgx.Tx, table string) error
 // CreateDataset stores a new dataset of project in one transaction of the
 // owner: fill creates and fills its table in the project's DatasetSchema,
 // the table is profiled there (one query, ProfileSQL) and readable by
-// every role, and the registry records ds with its row count, time range
+// the gateway's session roles only (the roles that may use FileSchema;
+// the gateway checks featuregate's permissions before a session reads
+// it), and the registry records ds with its row count, time range
 // and profile, as the project's next version. A failure anywhere leaves
 // no table and no registry row. The project stays locked while fill runs.
 // The name must be free among datasets and feature relations
@@ -41,16 +43,19 @@ func (s *Store) CreateDataset(ctx context.Context, project, statement string, ds
 	schema := pgx.Identifier{DatasetSchema(project)}.Sanitize()
 	table := schema + "." + pgx.Identifier{ds.Name}.Sanitize()
 	for _, q := range []string{"SET LOCAL timezone = 'UTC'", "CREATE SCHEMA IF NOT EXISTS " + schema,
-		"GRANT USAGE ON SCHEMA " + schema + " TO PUBLIC"} {
+		"REVOKE ALL ON SCHEMA " + schema + " FROM PUBLIC"} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return nil, dbError(err, "registry: prepare schema %s", schema)
 		}
 	}
+	if err := grantSessionRoles(ctx, tx, "USAGE ON SCHEMA "+schema); err != nil {
+		return nil, err
+	}
 	if err := fill(ctx, tx, table); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, "GRANT SELECT ON "+table+" TO PUBLIC"); err != nil {
-		return nil, dbError(err, "registry: grant dataset %q", ds.Name)
+	if err := grantSessionRoles(ctx, tx, "SELECT ON "+table); err != nil {
+		return nil, err
 	}
 	if err := describeDataset(ctx, tx, table, ds); err != nil {
 		return nil, err

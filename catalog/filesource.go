@@ -264,8 +264,16 @@ func commentChange(was, now Object) []string {
 // session roles, granted by featuregate serve and roles setup) read the
 // table: SELECT, nothing more.
 func (st *state) grantReaders(ctx context.Context, table string) error {
+	return grantSessionRoles(ctx, st.v.tx, "SELECT ON "+table)
+}
+
+// grantSessionRoles grants what (a privilege ON an object) to the roles
+// that may use FileSchema: the gateway's session roles, which featuregate
+// serve and roles setup grant that schema to. Nothing is granted when
+// there are none.
+func grantSessionRoles(ctx context.Context, tx pgx.Tx, what string) error {
 	var roles []string
-	rows, err := st.v.tx.Query(ctx, `SELECT DISTINCT a.grantee::regrole::text
+	rows, err := tx.Query(ctx, `SELECT DISTINCT a.grantee::regrole::text
 		FROM pg_namespace n, aclexplode(n.nspacl) a
 		WHERE n.nspname = $1 AND a.privilege_type = 'USAGE' AND a.grantee <> n.nspowner AND a.grantee <> 0`, FileSchema)
 	if err == nil {
@@ -277,8 +285,8 @@ func (st *state) grantReaders(ctx context.Context, table string) error {
 	if len(roles) == 0 {
 		return nil
 	}
-	if _, err := st.v.tx.Exec(ctx, "GRANT SELECT ON "+table+" TO "+strings.Join(roles, ", ")); err != nil {
-		return dbError(err, "registry: let the session roles read %s", table)
+	if _, err := tx.Exec(ctx, "GRANT "+what+" TO "+strings.Join(roles, ", ")); err != nil {
+		return dbError(err, "registry: grant %s to the session roles", what)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package datasettest
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -37,6 +38,21 @@ func TestPermissions(t *testing.T) {
 	exec(t, alice, "CREATE DATASET mine AS "+trainingQuery)
 	if rows := textRows(t, alice, "SELECT count(*) FROM mine"); rows[0][0] != "200" {
 		t.Fatalf("alice reads %s rows", rows[0][0])
+	}
+	// On the offline PostgreSQL itself, a role that is not the gateway's
+	// reads no dataset (the rows may come from tables it may not read).
+	for _, sql := range []string{"CREATE ROLE ds_outsider", "GRANT CONNECT ON DATABASE ds_access TO ds_outsider"} {
+		if _, err := direct.Exec(t.Context(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _, _ = direct.Exec(context.Background(), "RESET ROLE") })
+	_, err = direct.Exec(t.Context(), "SET ROLE ds_outsider; SELECT count(*) FROM fg_datasets_ds_access.mine")
+	if err == nil || !strings.Contains(err.Error(), "42501") {
+		t.Fatalf("a role of the offline store that is not the gateway's reads a dataset: %v, want 42501", err)
+	}
+	if _, err := direct.Exec(t.Context(), "RESET ROLE"); err != nil {
+		t.Fatal(err)
 	}
 	_, err = bob.Exec(t.Context(), "CREATE DATASET his AS SELECT 1 AS one")
 	refused("bob", err, "creates a dataset")

@@ -51,7 +51,51 @@ func grantAll(ctx context.Context, tx pgx.Tx, w owner, o Options) error {
 	if err := grantFileSchema(ctx, tx, o); err != nil {
 		return fmt.Errorf("grant schema %s: %w", catalog.FileSchema, err)
 	}
+	if err := grantDatasetSchemas(ctx, tx, o); err != nil {
+		return fmt.Errorf("grant the schemas of saved datasets: %w", err)
+	}
 	return grantRelationSchemas(ctx, tx)
+}
+
+// grantDatasetSchemas lets both roles, and no other, read the saved
+// datasets of every project (catalog.DatasetSchema): a release before
+// this one granted them to PUBLIC, which this takes back. Schemas the
+// gateway may not grant are skipped.
+func grantDatasetSchemas(ctx context.Context, tx pgx.Tx, o Options) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('featuregate_registry.datasets') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT project FROM featuregate_registry.datasets`)
+	if err != nil {
+		return err
+	}
+	projects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	r, wr := ident(o.Roles.Reader), ident(o.Roles.Writer)
+	for _, p := range projects {
+		name := catalog.DatasetSchema(p)
+		var ok bool
+		err := tx.QueryRow(ctx, `SELECT coalesce((SELECT has_schema_privilege(current_user, oid, 'USAGE WITH GRANT OPTION')
+			FROM pg_namespace WHERE nspname = $1), false)`, name).Scan(&ok)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		sch := ident(name)
+		if err := execAll(ctx, tx,
+			"REVOKE ALL ON SCHEMA "+sch+" FROM PUBLIC",
+			"REVOKE ALL ON ALL TABLES IN SCHEMA "+sch+" FROM PUBLIC",
+			"GRANT USAGE ON SCHEMA "+sch+" TO "+r+", "+wr,
+			"GRANT SELECT ON ALL TABLES IN SCHEMA "+sch+" TO "+r+", "+wr); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // grantFileSchema lets both roles read the tables of file sources, in the

@@ -349,3 +349,30 @@ func TestCheckRole(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasetSchemas: the saved datasets of a registry written by an
+// earlier release (granted to PUBLIC) are readable by the session roles
+// only once the roles are set up.
+func TestDatasetSchemas(t *testing.T) {
+	dsn := newDB(t, "dsschemas", true)
+	run(t, dsn, `CREATE SCHEMA featuregate_registry;
+		CREATE TABLE featuregate_registry.datasets (project text, name text);
+		INSERT INTO featuregate_registry.datasets VALUES ('p', 'train');
+		CREATE SCHEMA fg_datasets_p; CREATE TABLE fg_datasets_p.train (a int);
+		GRANT USAGE ON SCHEMA fg_datasets_p TO PUBLIC; GRANT SELECT ON fg_datasets_p.train TO PUBLIC;
+		DO $$ BEGIN
+			IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dsschemas_other') THEN
+				CREATE ROLE dsschemas_other;
+			END IF; END $$`)
+	up := prepare(t, dsn, roles("dsschemas"))
+	for _, a := range []Access{ReadOnly, ReadWrite} {
+		if got := try(login(t, up, a), "SELECT * FROM fg_datasets_p.train"); got != "" {
+			t.Errorf("access %v reads a dataset: %q", a, got)
+		}
+	}
+	conn := login(t, up, ReadOnly)
+	if got := value(t, conn, `SELECT has_table_privilege('dsschemas_other', 'fg_datasets_p.train', 'SELECT')
+		OR has_schema_privilege('dsschemas_other', 'fg_datasets_p', 'USAGE')`); got != "f" {
+		t.Errorf("another role may still read the dataset: %s", got)
+	}
+}
