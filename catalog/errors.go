@@ -1,10 +1,12 @@
 package catalog
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/featuregate/featuregate"
@@ -19,8 +21,10 @@ func connectionLost(code string) bool {
 
 // dbError wraps an error from the registry's own queries: a refused
 // privilege is KindPermission, a lost connection or a server shutting down
-// KindUnavailable, any other PostgreSQL error KindInternal, and a failure to
-// talk to PostgreSQL at all KindUnavailable. A nil err gives nil.
+// KindUnavailable, any other PostgreSQL error KindInternal, a value that
+// does not scan into its Go type or does not decode (a registry row or a
+// dataset's column not as expected) KindInternal, and a failure to talk to
+// PostgreSQL at all KindUnavailable. A nil err gives nil.
 func dbError(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
@@ -31,11 +35,17 @@ func dbError(err error, format string, args ...any) error {
 	}
 	kind := featuregate.KindUnavailable
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && !connectionLost(pe.Code) {
+	var scan pgx.ScanArgError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &pe) && !connectionLost(pe.Code):
 		kind = featuregate.KindInternal
 		if pe.Code == "42501" {
 			kind = featuregate.KindPermission
 		}
+	case errors.As(err, &scan), errors.As(err, &syntax), errors.As(err, &typ):
+		kind = featuregate.KindInternal
 	}
 	return &featuregate.Error{Kind: kind, Message: fmt.Sprintf(format, args...), Err: err}
 }
