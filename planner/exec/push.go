@@ -23,7 +23,9 @@ import (
 // take the path of materialization from the query on: PostgreSQL reads
 // each pushed value as its column's type and evaluates the view's CHECK
 // rules (pit.View.Push), readLatest makes the online rows and leaves out
-// the rejected ones, and the online store writes them newer-wins. Every
+// the rejected ones, and the online store writes them newer-wins. A view
+// without CHECK rules has its values read in the gateway instead when
+// they are in a strict form (pushnative.go). Every
 // row is read and checked before the first write, and the rows of one
 // push are one write (one synced Pebble batch, one PostgreSQL
 // transaction), so a push that fails writes nothing.

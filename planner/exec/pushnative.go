@@ -20,7 +20,8 @@ import (
 // reads it as before or gives its own error: reading natively only ever
 // skips a round trip, it never accepts what PostgreSQL would refuse nor
 // reads a value differently. TestNativeAgreesWithPostgreSQL holds it to
-// that.
+// that. Values read natively are written straight into the online
+// store's encoding (TestNativeEncodings holds the bytes to the store's).
 
 // nativeType is a column type read in the gateway: read gives a text's
 // value as pgx decodes the column (what TestNativeAgreesWithPostgreSQL
