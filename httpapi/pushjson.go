@@ -3,9 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/valyala/fastjson"
 
@@ -181,10 +183,15 @@ func dfColumns(df *fastjson.Object) ([]string, [][]*string, error) {
 		for i := range names {
 			read(i)
 		}
-	} else {
+	} else { // a few readers, however many columns
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		for i := range names {
-			wg.Go(func() { read(i) })
+		for range min(runtime.GOMAXPROCS(0), len(names)) {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
+					read(i)
+				}
+			})
 		}
 		wg.Wait()
 	}

@@ -239,8 +239,8 @@ func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 		}
 		offs = append(offs, [3]int{start, mid, len(buf)})
 		enc[i].st, enc[i].prefix = stamp{r.TS, r.Created}, len(prefix)
-		if i == lo { // room for the part's rows if they are about the first's size
-			buf = slices.Grow(buf, (hi-lo-1)*len(buf)*9/8)
+		if i == lo { // room for the part's rows if they are about the first's size, within reason
+			buf = slices.Grow(buf, min((hi-lo-1)*len(buf)*9/8, maxPresize))
 		}
 	}
 	for j, o := range offs { // buf no longer moves
@@ -248,6 +248,11 @@ func encodePart(rows []online.Row, enc []encodedRow, lo, hi int) error {
 	}
 	return nil
 }
+
+// maxPresize bounds the room encodePart makes from its first row's size:
+// a large first row must not make a part reserve gigabytes for rows that
+// are small; past it the buffer grows as rows come.
+const maxPresize = 64 << 20
 
 // readStamps reads the stored stamp of every row's key that is not newer
 // than its view's bound, in parallel parts.
