@@ -22,19 +22,18 @@ INSERT INTO big_src SELECT i, '2024-01-10', md5(i::text) || md5((i * 7)::text) |
 CREATE TABLE small_src (entity_id bigint, ts timestamptz, v bigint);
 INSERT INTO small_src VALUES (1, '2024-01-10', 42);`
 
-// TestMaterializeDiskFull runs MATERIALIZE of 30 MB into a Pebble store
-// with 16 MB free: it fails within seconds with SQLSTATE 53100 (disk_full);
-// lookups of what was materialized before go on; once space is freed the
-// same MATERIALIZE completes.
-func TestMaterializeDiskFull(t *testing.T) {
-	ctx := context.Background()
+// diskFullEnv starts a gateway whose Pebble store is on a 96 MB file
+// system with 16 MB free, over big_fv (150,000 rows of about 200 bytes)
+// and small_fv, with small_fv materialized; free frees the rest.
+func diskFullEnv(t *testing.T, base string) (e *env, free func()) {
+	t.Helper()
 	fs := smallfs.Mount(t, 96<<20)
-	freeBallast := smallfs.Ballast(t, fs, 16<<20)
-	db := fmt.Sprintf("diskfull_%d", dbSeq.Add(1))
+	free = smallfs.Ballast(t, fs, 16<<20)
+	db := fmt.Sprintf("%s_%d", base, dbSeq.Add(1))
 	direct := createDB(t, db)
 	offlineExec(t, direct, diskFullTables)
 	gw := gatewaytest.StartOnlineDir(t, pg, db, filepath.Join(fs, "online"))
-	e := &env{db: db, st: stores[0], direct: direct, gw: gw, conn: connect(t, gw, db)}
+	e = &env{db: db, st: stores[0], direct: direct, gw: gw, conn: connect(t, gw, db)}
 	e.define(t,
 		`CREATE ENTITY thing (entity_id BIGINT)`,
 		`CREATE SOURCE big_source TIMESTAMP COLUMN ts AS TABLE big_src`,
@@ -42,6 +41,16 @@ func TestMaterializeDiskFull(t *testing.T) {
 		`CREATE FEATURE VIEW big_fv (payload TEXT) ENTITY thing SOURCE big_source ONLINE`,
 		`CREATE FEATURE VIEW small_fv (v BIGINT) ENTITY thing SOURCE small_source ONLINE`)
 	materialize(t, e.conn, `MATERIALIZE small_fv FROM '2024-01-01T00:00:00Z' TO '2024-02-01T00:00:00Z'`)
+	return e, free
+}
+
+// TestMaterializeDiskFull runs MATERIALIZE of 30 MB into a Pebble store
+// with 16 MB free: it fails within seconds with SQLSTATE 53100 (disk_full);
+// lookups of what was materialized before go on; once space is freed the
+// same MATERIALIZE completes.
+func TestMaterializeDiskFull(t *testing.T) {
+	ctx := context.Background()
+	e, freeBallast := diskFullEnv(t, "diskfull")
 
 	run := func() (time.Duration, error) {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -78,20 +87,7 @@ func TestMaterializeDiskFull(t *testing.T) {
 // freed.
 func TestPushCommitDiskFull(t *testing.T) {
 	ctx := context.Background()
-	fs := smallfs.Mount(t, 96<<20)
-	freeBallast := smallfs.Ballast(t, fs, 16<<20)
-	db := fmt.Sprintf("pushfull_%d", dbSeq.Add(1))
-	direct := createDB(t, db)
-	offlineExec(t, direct, diskFullTables)
-	gw := gatewaytest.StartOnlineDir(t, pg, db, filepath.Join(fs, "online"))
-	e := &env{db: db, st: stores[0], direct: direct, gw: gw, conn: connect(t, gw, db)}
-	e.define(t,
-		`CREATE ENTITY thing (entity_id BIGINT)`,
-		`CREATE SOURCE big_source TIMESTAMP COLUMN ts AS TABLE big_src`,
-		`CREATE SOURCE small_source TIMESTAMP COLUMN ts AS TABLE small_src`,
-		`CREATE FEATURE VIEW big_fv (payload TEXT) ENTITY thing SOURCE big_source ONLINE`,
-		`CREATE FEATURE VIEW small_fv (v BIGINT) ENTITY thing SOURCE small_source ONLINE`)
-	materialize(t, e.conn, `MATERIALIZE small_fv FROM '2024-01-01T00:00:00Z' TO '2024-02-01T00:00:00Z'`)
+	e, freeBallast := diskFullEnv(t, "pushfull")
 	block := func() error {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
